@@ -1,0 +1,80 @@
+// FrameProcessor: the model path that live and offline share — one block of k latent
+// frames (k * R samples at the model's rate): snapshot parameters -> modulate -> encode ->
+// latent controls -> decode. The live InferenceWorker and the OfflineRenderer both call
+// process(); a test of one is a test of the other.
+//
+// Threads: exactly one thread (worker or renderer) calls process(). Buffers are sized in
+// the constructor; process() allocates only inside LibTorch.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "LatentControls.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+
+namespace mm {
+
+// Modifies the parameter snapshot before the latent controls see it (LFOs, modulation
+// matrix, MIDI-driven modulation). Called on the processing thread once per block.
+class ParamModulator {
+ public:
+  virtual ~ParamModulator() = default;
+  // `params`: the snapshot, modified in place; `frames`: latent frames in this block;
+  // `frameRate`: latent frames per second.
+  virtual void modulate(float* params, int count, int frames, double frameRate) = 0;
+};
+
+// Source of latents other than the voice (pattern memory, style anchors); mixes into
+// the encoded voice latents before the controls. Processing thread only.
+class LatentSource {
+ public:
+  virtual ~LatentSource() = default;
+  virtual void mix(float* z, int dims, int frames, const float* params) = 0;
+};
+
+// Blocks per call used by both live and offline unless overridden: the smallest k whose
+// block k*R is at least 256 samples (one frame for models of ratio >= 256).
+int defaultFramesPerBlock(int ratio);
+
+class FrameProcessor {
+ public:
+  FrameProcessor(ModelRuntime& model, ParameterRegistry& registry, int framesPerBlock,
+                 uint64_t seed = 1);
+
+  int framesPerBlock() const { return frames_; }
+  int blockSamples() const { return frames_ * model_.info().ratio; }
+  const ModelInfo& info() const { return model_.info(); }
+  ModelRuntime& model() { return model_; }
+  LatentControls& controls() { return controls_; }
+
+  void setModulator(ParamModulator* m) { modulator_ = m; }
+  void addSource(LatentSource* s) { sources_.push_back(s); }
+
+  // in: inChannels planar rows of blockSamples(); out: outChannels planar rows.
+  // Returns false (and writes silence) when the model produced NaN/Inf: that model is
+  // muted, the caller keeps running.
+  bool process(const float* in, float* out);
+
+  // The performed latents of the last block (dims x frames planar), for UI plots.
+  const std::vector<float>& lastLatents() const { return z_; }
+  const std::vector<float>& lastParams() const { return params_; }
+  uint64_t nonFiniteBlocks() const { return nonFinite_; }
+
+ private:
+  ModelRuntime& model_;
+  ParameterRegistry& registry_;
+  int frames_;
+  LatentControls controls_;
+  ParamModulator* modulator_ = nullptr;
+  std::vector<LatentSource*> sources_;
+  std::vector<float> params_, z_, prior_;
+  uint64_t nonFinite_ = 0;
+  int priorIndex_ = -1;
+};
+
+}  // namespace mm

@@ -1,0 +1,71 @@
+#include "LatentControls.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace mm {
+
+LatentControls::LatentControls(const ParameterRegistry& registry, int dims, double frameRateHz,
+                               uint64_t seed)
+    : registry_(registry),
+      p_(StandardParams::resolve(registry)),
+      dims_(dims),
+      frameRate_(frameRateHz),
+      smoothed_(registry.size(), 0.f),
+      smoothCoef_(registry.size(), 0.f),
+      texture_(dims, 0.f),
+      walk_(dims, 0.f),
+      rng_(seed) {
+  for (int i = 0; i < registry.size(); ++i) {
+    const float tauSec = registry.spec(i).smoothingMs / 1000.f;
+    smoothCoef_[i] = tauSec <= 0.f ? 0.f : std::exp(-1.f / (tauSec * static_cast<float>(frameRate_)));
+  }
+}
+
+void LatentControls::snapToTargets(const float* params) {
+  for (int i = 0; i < registry_.size(); ++i) smoothed_[i] = params[i];
+  first_ = false;
+}
+
+float LatentControls::smooth(int param, float target) {
+  if (param < 0) return target;
+  float& s = smoothed_[param];
+  const float a = smoothCoef_[param];
+  s = a * s + (1.f - a) * target;
+  return s;
+}
+
+void LatentControls::process(float* z, int frames, const float* params, const float* prior) {
+  if (first_) snapToTargets(params);
+  // Random walks: Ornstein-Uhlenbeck processes with ~0.5 s (texture) and ~1 s (random
+  // source) time constants, unit variance, so their amplitude is comparable to a latent.
+  const float dt = 1.f / static_cast<float>(frameRate_);
+  const float texA = std::exp(-dt / 0.5f), walkA = std::exp(-dt / 1.0f);
+  const float texN = std::sqrt(1.f - texA * texA), walkN = std::sqrt(1.f - walkA * walkA);
+  for (int k = 0; k < frames; ++k) {
+    const float energy = smooth(p_.energy, params[p_.energy]);
+    const float texture = smooth(p_.texture, params[p_.texture]);
+    const float chaos = smooth(p_.chaos, params[p_.chaos]);
+    const float wVoice = smooth(p_.sourceVoice, params[p_.sourceVoice]);
+    const float wPrior = smooth(p_.sourcePrior, params[p_.sourcePrior]);
+    const float scale = energyToScale(energy);
+    const float norm = std::max(1.f, wVoice + wPrior);
+    for (int d = 0; d < dims_; ++d) {
+      texture_[d] = texA * texture_[d] + texN * normal_(rng_);
+      walk_[d] = walkA * walk_[d] + walkN * normal_(rng_);
+      float& v = z[d * frames + k];
+      const float priorValue = prior ? prior[d * frames + k] : walk_[d];
+      float x = (wVoice * v + wPrior * priorValue) / norm;
+      const bool hasDim = d < static_cast<int>(p_.dimOffset.size());
+      const float weight = hasDim ? smooth(p_.dimScale[d], params[p_.dimScale[d]]) : 1.f;
+      const float offset = hasDim ? smooth(p_.dimOffset[d], params[p_.dimOffset[d]]) : 0.f;
+      x = x * weight + offset;
+      x += texture * texture_[d];
+      x *= scale;
+      x += chaos * 1.5f * normal_(rng_);
+      v = x;
+    }
+  }
+}
+
+}  // namespace mm

@@ -1,0 +1,383 @@
+#include "ModelRuntime.h"
+
+#include <torch/script.h>
+#include <torch/torch.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <sstream>
+
+namespace fs = std::filesystem;
+
+namespace mm {
+
+const char* toString(ModelErrorKind k) {
+  switch (k) {
+    case ModelErrorKind::MissingFile: return "missing-file";
+    case ModelErrorKind::EmptyFile: return "empty-file";
+    case ModelErrorKind::NotTorchScript: return "not-torchscript";
+    case ModelErrorKind::TruncatedArchive: return "truncated-archive";
+    case ModelErrorKind::NewerPyTorch: return "newer-pytorch";
+    case ModelErrorKind::MissingMethod: return "missing-method";
+    case ModelErrorKind::BadInterface: return "bad-interface";
+    case ModelErrorKind::WrongOutputShape: return "wrong-output-shape";
+    case ModelErrorKind::NonFiniteOutput: return "non-finite-output";
+    case ModelErrorKind::DeviceUnavailable: return "device-unavailable";
+    case ModelErrorKind::LoadFailed: return "load-failed";
+  }
+  return "unknown";
+}
+
+namespace {
+
+// First line of a LibTorch message, without the C++ backtrace.
+std::string firstLine(const std::string& s) {
+  const auto nl = s.find('\n');
+  std::string line = s.substr(0, nl);
+  if (line.size() > 300) line = line.substr(0, 300) + "...";
+  return line;
+}
+
+bool hasMPS() {
+#if defined(__APPLE__)
+  return at::hasMPS();
+#else
+  return false;
+#endif
+}
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string s;
+  for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + v[i];
+  return s;
+}
+
+std::vector<int64_t> intsOf(const at::Tensor& t) {
+  auto c = t.to(torch::kCPU).to(torch::kLong).flatten().contiguous();
+  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
+}
+
+void setThreadsOnce(int threads) {
+  static std::once_flag interop;
+  std::call_once(interop, [] {
+    try {
+      at::set_num_interop_threads(1);
+    } catch (const c10::Error&) {
+      // Already started by an earlier parallel region: harmless.
+    }
+  });
+  at::set_num_threads(std::max(1, threads));
+}
+
+}  // namespace
+
+std::vector<std::string> availableDevices() {
+  std::vector<std::string> d{"cpu"};
+  if (torch::cuda::is_available()) d.push_back("cuda");
+  if (hasMPS()) d.push_back("mps");
+  return d;
+}
+
+std::string resolveDevice(const std::string& requested) {
+  const auto avail = availableDevices();
+  if (requested == "auto" || requested.empty()) {
+    if (std::find(avail.begin(), avail.end(), "cuda") != avail.end()) return "cuda";
+    if (std::find(avail.begin(), avail.end(), "mps") != avail.end()) return "mps";
+    return "cpu";
+  }
+  if (requested != "cpu" && requested != "cuda" && requested != "mps")
+    throw ModelError(ModelErrorKind::DeviceUnavailable,
+                     "--device '" + requested + "' is not a device name. Use cpu, cuda, mps " +
+                         "or auto. Available here: " + joined(avail) + ".");
+  if (std::find(avail.begin(), avail.end(), requested) == avail.end())
+    throw ModelError(ModelErrorKind::DeviceUnavailable,
+                     "--device " + requested + " is not available: this LibTorch build (" +
+                         std::string(TORCH_VERSION) + ") offers only " + joined(avail) +
+                         ". Use --device " + avail.back() +
+                         ", or build against a LibTorch with " + requested +
+                         " support through CMAKE_PREFIX_PATH (see README).");
+  return requested;
+}
+
+struct ModelRuntime::Impl {
+  torch::jit::script::Module module;
+  c10::Device device{torch::kCPU};
+  std::optional<torch::jit::Method> encode, decode, prior;
+};
+
+ModelRuntime::ModelRuntime() : impl_(std::make_unique<Impl>()) {}
+ModelRuntime::~ModelRuntime() = default;
+
+std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const Options& opt) {
+  const std::string file = "Model file '" + path + "'";
+  // --- cheap file checks first: clearer than any LibTorch message ---
+  std::error_code ec;
+  if (!fs::exists(path, ec))
+    throw ModelError(ModelErrorKind::MissingFile,
+                     file + " does not exist. Check the path (relative paths start from " +
+                         fs::current_path(ec).string() + "), or run `musicmill inspect` " +
+                         "on the file you meant.");
+  if (fs::is_directory(path, ec))
+    throw ModelError(ModelErrorKind::NotTorchScript,
+                     file + " is a folder, not a model file. Give the .ts file exported by " +
+                         "RAVE inside it.");
+  const auto size = fs::file_size(path, ec);
+  if (ec)
+    throw ModelError(ModelErrorKind::MissingFile,
+                     file + " cannot be read (" + ec.message() + "). Check its permissions.");
+  if (size == 0)
+    throw ModelError(ModelErrorKind::EmptyFile,
+                     file + " is empty (0 bytes): the export or the copy did not finish. " +
+                         "Export the model again, or copy it again from where it came from.");
+  {
+    std::ifstream in(path, std::ios::binary);
+    char magic[4] = {0, 0, 0, 0};
+    in.read(magic, 4);
+    if (!in || std::memcmp(magic, "PK\x03\x04", 4) != 0)
+      throw ModelError(ModelErrorKind::NotTorchScript,
+                       file + " is not a TorchScript archive (it does not start like a zip " +
+                           "archive). MusicMill plays RAVE models exported with " +
+                           "`rave export --streaming` (a .ts file); checkpoints (.ckpt) " +
+                           "and other formats must be exported first.");
+  }
+
+  std::unique_ptr<ModelRuntime> rt(new ModelRuntime());
+  ModelInfo& info = rt->info_;
+  info.path = path;
+  info.device = resolveDevice(opt.device);
+  rt->impl_->device = c10::Device(info.device);
+  setThreadsOnce(opt.threads);
+
+  try {
+    rt->impl_->module = torch::jit::load(path, rt->impl_->device);
+    rt->impl_->module.eval();
+  } catch (const c10::Error& e) {
+    const std::string msg = e.what_without_backtrace();
+    if (msg.find("maximum supported version") != std::string::npos ||
+        msg.find("Unknown builtin op") != std::string::npos ||
+        msg.find("Unknown type name") != std::string::npos)
+      throw ModelError(ModelErrorKind::NewerPyTorch,
+                       file + " was written by a newer PyTorch than this LibTorch (" +
+                           std::string(TORCH_VERSION) + ") can read (" + firstLine(msg) +
+                           "). Re-export the model with PyTorch " +
+                           std::string(TORCH_VERSION) +
+                           " or older, or build MusicMill against a newer LibTorch " +
+                           "(CMAKE_PREFIX_PATH, see README).");
+    if (msg.find("central directory") != std::string::npos ||
+        msg.find("failed reading zip") != std::string::npos ||
+        msg.find("file not found") != std::string::npos ||
+        msg.find("record") != std::string::npos)
+      throw ModelError(ModelErrorKind::TruncatedArchive,
+                       file + " is a damaged or truncated TorchScript archive (" +
+                           firstLine(msg) + "). The download or copy was probably cut " +
+                           "short: copy or export it again.");
+    throw ModelError(ModelErrorKind::LoadFailed,
+                     file + " could not be loaded by LibTorch: " + firstLine(msg) +
+                         ". Check that it is a TorchScript export (torch.jit.save).");
+  } catch (const std::exception& e) {
+    throw ModelError(ModelErrorKind::LoadFailed,
+                     file + " could not be loaded: " + firstLine(e.what()) + ".");
+  }
+
+  auto& m = rt->impl_->module;
+  // --- discover the interface ---
+  auto bufferOrAttr = [&](const std::string& name) -> std::optional<c10::IValue> {
+    if (m.hasattr(name)) return m.attr(name);
+    return std::nullopt;
+  };
+  try {
+    if (m.find_method("get_methods")) {
+      info.interfaceVersion = 2;
+      auto list = m.get_method("get_methods")(std::vector<c10::IValue>{});
+      for (const auto& s : list.toListRef()) info.methods.push_back(s.toStringRef());
+    } else {
+      info.interfaceVersion = 1;
+      for (const auto& b : m.named_buffers(/*recurse=*/false)) {
+        const std::string& n = b.name;
+        if (n.size() > 7 && n.compare(n.size() - 7, 7, "_params") == 0) {
+          const std::string method = n.substr(0, n.size() - 7);
+          if (m.find_method(method)) info.methods.push_back(method);
+        }
+      }
+    }
+  } catch (const c10::Error& e) {
+    throw ModelError(ModelErrorKind::BadInterface,
+                     file + ": get_methods() failed (" + firstLine(e.what_without_backtrace()) +
+                         "). The file does not follow the RAVE export interface.");
+  }
+  auto hasMethod = [&](const std::string& n) {
+    return std::find(info.methods.begin(), info.methods.end(), n) != info.methods.end() &&
+           m.find_method(n).has_value();
+  };
+  for (const char* needed : {"encode", "decode"}) {
+    if (!hasMethod(needed))
+      throw ModelError(ModelErrorKind::MissingMethod,
+                       file + " has no usable '" + needed + "' method (found: " +
+                           (info.methods.empty() ? std::string("none") : joined(info.methods)) +
+                           "). MusicMill needs a RAVE export with encode and decode; export " +
+                           "it with the full model (not the decoder or prior alone).");
+  }
+  auto params = [&](const std::string& method) -> std::vector<int64_t> {
+    auto v = bufferOrAttr(method + "_params");
+    std::vector<int64_t> p;
+    if (v && v->isTensor()) p = intsOf(v->toTensor());
+    if (p.size() != 4)
+      throw ModelError(ModelErrorKind::BadInterface,
+                       file + ": the buffer '" + method + "_params' is missing or is not " +
+                           "[in_channels, in_ratio, out_channels, out_ratio]. The file does " +
+                           "not follow the RAVE export interface.");
+    return p;
+  };
+  const auto ep = params("encode");
+  const auto dp = params("decode");
+  info.inChannels = static_cast<int>(ep[0]);
+  info.encodedLatentSize = static_cast<int>(ep[2]);
+  info.ratio = static_cast<int>(ep[3]);
+  info.latentSize = static_cast<int>(dp[0]);
+  info.outChannels = static_cast<int>(dp[2]);
+  if (info.ratio <= 0 || info.ratio > 65536 || info.latentSize <= 0 || info.latentSize > 4096 ||
+      info.inChannels < 1 || info.inChannels > 2 || info.outChannels < 1 ||
+      info.outChannels > 2 || dp[1] != ep[3])
+    throw ModelError(ModelErrorKind::BadInterface,
+                     file + ": implausible interface (ratio " + std::to_string(info.ratio) +
+                         ", latent " + std::to_string(info.latentSize) + ", channels in " +
+                         std::to_string(info.inChannels) + " out " +
+                         std::to_string(info.outChannels) +
+                         "). MusicMill supports mono or stereo RAVE exports whose encode " +
+                         "and decode ratios agree.");
+  if (hasMethod("prior") && m.hasattr("prior_params")) {
+    info.hasPrior = true;
+    info.priorRatio = static_cast<int>(params("prior")[1]);
+  }
+  // Sample rate: v2 int attribute `sr`, v1 tensor buffer `sampling_rate`.
+  if (auto sr = bufferOrAttr("sr")) {
+    if (sr->isInt()) info.sampleRate = static_cast<int>(sr->toInt());
+    else if (sr->isTensor()) info.sampleRate = static_cast<int>(sr->toTensor().item<double>());
+  } else if (auto s = bufferOrAttr("sampling_rate")) {
+    if (s->isTensor()) info.sampleRate = static_cast<int>(s->toTensor().item<double>());
+    else if (s->isInt()) info.sampleRate = static_cast<int>(s->toInt());
+    else if (s->isDouble()) info.sampleRate = static_cast<int>(s->toDouble());
+  } else {
+    throw ModelError(ModelErrorKind::BadInterface,
+                     file + " does not say its sample rate (no `sr` attribute, no " +
+                         "`sampling_rate` buffer). Re-export it with RAVE's export script.");
+  }
+  if (info.sampleRate < 8000 || info.sampleRate > 192000)
+    throw ModelError(ModelErrorKind::BadInterface,
+                     file + " claims a sample rate of " + std::to_string(info.sampleRate) +
+                         " Hz, which no audio device uses. The export is damaged.");
+  if (auto f = bufferOrAttr("full_latent_size"); f && f->isInt())
+    info.fullLatentSize = static_cast<int>(f->toInt());
+  else
+    info.fullLatentSize = info.encodedLatentSize;
+  for (const auto& p : m.parameters()) info.parameterCount += p.numel();
+
+  rt->impl_->encode = m.get_method("encode");
+  rt->impl_->decode = m.get_method("decode");
+  if (info.hasPrior) rt->impl_->prior = m.get_method("prior");
+  if (opt.probe) rt->probe();
+  return rt;
+}
+
+void ModelRuntime::encode(const float* in, int n, float* z) {
+  c10::InferenceMode guard;
+  const int frames = n / info_.ratio;
+  auto x = torch::from_blob(const_cast<float*>(in), {1, info_.inChannels, n}, torch::kFloat32);
+  if (impl_->device.type() != torch::kCPU) x = x.to(impl_->device);
+  at::Tensor out;
+  try {
+    out = (*impl_->encode)({x}).toTensor();
+  } catch (const c10::Error& e) {
+    throw ModelError(ModelErrorKind::LoadFailed, "Model file '" + info_.path +
+                                                     "': encode failed: " +
+                                                     firstLine(e.what_without_backtrace()));
+  }
+  if (out.dim() != 3 || out.size(0) != 1 || out.size(2) != frames ||
+      out.size(1) < std::min(info_.latentSize, info_.encodedLatentSize))
+    throw ModelError(ModelErrorKind::WrongOutputShape,
+                     "Model file '" + info_.path + "': encode of " + std::to_string(n) +
+                         " samples returned shape " + c10::str(out.sizes()) + ", expected [1, " +
+                         std::to_string(info_.encodedLatentSize) + ", " +
+                         std::to_string(frames) +
+                         "]. The model's encode_params do not match what it computes.");
+  out = out.to(torch::kCPU).contiguous();
+  const int dims = std::min<int>(info_.latentSize, static_cast<int>(out.size(1)));
+  const float* src = out.data_ptr<float>();
+  std::memcpy(z, src, sizeof(float) * dims * frames);
+  if (dims < info_.latentSize)
+    std::fill(z + dims * frames, z + info_.latentSize * frames, 0.f);
+}
+
+void ModelRuntime::decode(const float* z, int frames, float* out) {
+  c10::InferenceMode guard;
+  auto t = torch::from_blob(const_cast<float*>(z), {1, info_.latentSize, frames}, torch::kFloat32);
+  if (impl_->device.type() != torch::kCPU) t = t.to(impl_->device);
+  at::Tensor y;
+  try {
+    y = (*impl_->decode)({t}).toTensor();
+  } catch (const c10::Error& e) {
+    throw ModelError(ModelErrorKind::LoadFailed, "Model file '" + info_.path +
+                                                     "': decode failed: " +
+                                                     firstLine(e.what_without_backtrace()));
+  }
+  const int64_t n = static_cast<int64_t>(frames) * info_.ratio;
+  if (y.dim() != 3 || y.size(0) != 1 || y.size(1) != info_.outChannels || y.size(2) != n)
+    throw ModelError(ModelErrorKind::WrongOutputShape,
+                     "Model file '" + info_.path + "': decode of " + std::to_string(frames) +
+                         " latent frames returned shape " + c10::str(y.sizes()) +
+                         ", expected [1, " + std::to_string(info_.outChannels) + ", " +
+                         std::to_string(n) + "] (frames x ratio " +
+                         std::to_string(info_.ratio) +
+                         "). The model is broken or its decode_params are wrong; it cannot " +
+                         "be streamed.");
+  y = y.to(torch::kCPU).contiguous();
+  const float* src = y.data_ptr<float>();
+  const int64_t total = n * info_.outChannels;
+  for (int64_t i = 0; i < total; ++i) {
+    if (!std::isfinite(src[i]))
+      throw ModelError(ModelErrorKind::NonFiniteOutput,
+                       "Model file '" + info_.path + "' produced NaN or infinite audio. " +
+                           "The weights are damaged or the training diverged; MusicMill " +
+                           "mutes such output. Use another checkpoint or export.");
+  }
+  std::memcpy(out, src, sizeof(float) * total);
+}
+
+void ModelRuntime::prior(float temperature, int frames, float* z) {
+  c10::InferenceMode guard;
+  if (!impl_->prior) {
+    std::fill(z, z + info_.latentSize * frames, 0.f);
+    return;
+  }
+  auto temp = torch::full({1, 1, std::max(1, frames * std::max(1, info_.priorRatio) /
+                                                 std::max(1, info_.ratio))},
+                          temperature);
+  auto y = (*impl_->prior)({temp.to(impl_->device)}).toTensor().to(torch::kCPU).contiguous();
+  std::fill(z, z + info_.latentSize * frames, 0.f);
+  if (y.dim() != 3) return;  // dummy scalar: the model has no trained prior
+  const int dims = std::min<int>(info_.latentSize, static_cast<int>(y.size(1)));
+  const int f = std::min<int>(frames, static_cast<int>(y.size(2)));
+  for (int d = 0; d < dims; ++d)
+    for (int k = 0; k < f; ++k) z[d * frames + k] = y[0][d][k].item<float>();
+}
+
+void ModelRuntime::probe(int frames) {
+  const int n = frames * info_.ratio;
+  std::vector<float> in(static_cast<size_t>(n) * info_.inChannels, 0.f);
+  std::vector<float> z(static_cast<size_t>(info_.latentSize) * frames);
+  std::vector<float> out(static_cast<size_t>(n) * info_.outChannels);
+  encode(in.data(), n, z.data());
+  for (float v : z)
+    if (!std::isfinite(v))
+      throw ModelError(ModelErrorKind::NonFiniteOutput,
+                       "Model file '" + info_.path + "' encodes silence to NaN or infinite " +
+                           "latents. The weights are damaged; use another export.");
+  decode(z.data(), frames, out.data());
+}
+
+}  // namespace mm

@@ -1,0 +1,106 @@
+// ModelRuntime: one RAVE-style TorchScript model, loaded off the audio path.
+//
+// Threads: load() runs on the loader (or main) thread. After that, encode/decode/prior
+// are called from exactly one thread (the model's inference worker, or the offline
+// renderer) because streaming exports keep cached-convolution state inside the model:
+// every call continues where the previous one stopped. Never called by the audio thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace mm {
+
+enum class ModelErrorKind {
+  MissingFile,
+  EmptyFile,
+  NotTorchScript,
+  TruncatedArchive,
+  NewerPyTorch,
+  MissingMethod,
+  BadInterface,
+  WrongOutputShape,
+  NonFiniteOutput,
+  DeviceUnavailable,
+  LoadFailed,
+};
+
+const char* toString(ModelErrorKind kind);
+
+// A user-facing failure: `what()` is one paragraph naming the file, what is wrong and
+// what to do. Never a LibTorch stack trace.
+class ModelError : public std::runtime_error {
+ public:
+  ModelError(ModelErrorKind kind, const std::string& message)
+      : std::runtime_error(message), kind_(kind) {}
+  ModelErrorKind kind() const { return kind_; }
+
+ private:
+  ModelErrorKind kind_;
+};
+
+struct ModelInfo {
+  std::string path;
+  int interfaceVersion = 2;  // 1: v1 export (sampling_rate buffer), 2: v2 (sr attribute)
+  int sampleRate = 44100;
+  int ratio = 2048;           // R = encode_params[3]
+  int latentSize = 0;         // what the performer sees: decode_params[0]
+  int encodedLatentSize = 0;  // encode_params[2]
+  int fullLatentSize = 0;     // v2 full_latent_size when present
+  int inChannels = 1;
+  int outChannels = 1;
+  bool hasPrior = false;
+  int priorRatio = 0;
+  std::vector<std::string> methods;
+  int64_t parameterCount = 0;
+  std::string device = "cpu";
+  bool stereo() const { return outChannels == 2; }
+};
+
+// Devices this LibTorch build can run on ("cpu" always; "cuda", "mps" when compiled in
+// and present).
+std::vector<std::string> availableDevices();
+// Resolves "auto" to the best available device; throws ModelError(DeviceUnavailable)
+// naming what is available when the request cannot be met.
+std::string resolveDevice(const std::string& requested);
+
+class ModelRuntime {
+ public:
+  struct Options {
+    std::string device = "cpu";
+    int threads = 1;  // intra-op threads for this process (LibTorch's setting is global)
+    bool probe = true;
+  };
+
+  // Throws ModelError. Loads, discovers the interface and (by default) probes once.
+  static std::unique_ptr<ModelRuntime> load(const std::string& path, const Options& options);
+  static std::unique_ptr<ModelRuntime> load(const std::string& path) {
+    return load(path, Options{});
+  }
+  ~ModelRuntime();
+
+  const ModelInfo& info() const { return info_; }
+
+  // Worker thread only. `in` holds inChannels planar rows of n samples, n a multiple of
+  // the ratio. `z` receives latentSize planar rows of n / ratio frames.
+  void encode(const float* in, int n, float* z);
+  // Worker thread only. `z`: latentSize planar rows of `frames`; `out`: outChannels
+  // planar rows of frames * ratio samples. Throws ModelError(NonFiniteOutput) on NaN/Inf.
+  void decode(const float* z, int frames, float* out);
+  // Worker thread only, hasPrior() models: writes latentSize x frames latents.
+  void prior(float temperature, int frames, float* z);
+
+  // Runs encode+decode on silence and checks shapes and values (throws ModelError).
+  void probe(int frames = 1);
+
+ private:
+  ModelRuntime();
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  ModelInfo info_;
+};
+
+}  // namespace mm

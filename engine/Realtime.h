@@ -1,0 +1,46 @@
+// Real-time helpers shared by every thread contract in the engine.
+// MM_REALTIME marks a function that runs on the audio thread: it must not allocate,
+// lock, log, throw, wait or call LibTorch. tests/test_realtime_alloc.cpp enforces the
+// allocation part by counting operator new calls on the audio thread.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+#define MM_REALTIME /* audio thread: no alloc, no lock, no log, no throw, no wait */
+
+#if defined(__SSE__) || defined(__x86_64__) || defined(_M_X64)
+#include <xmmintrin.h>
+#endif
+
+namespace mm {
+
+// Flushes denormals to zero for the calling thread (called at audio-callback entry and
+// at worker start) so that decaying filters and silent latents never hit the slow path.
+MM_REALTIME inline void flushDenormals() noexcept {
+#if defined(__SSE__) || defined(__x86_64__) || defined(_M_X64)
+  _mm_setcsr(_mm_getcsr() | 0x8040);  // FTZ | DAZ
+#elif defined(__aarch64__)
+  uint64_t fpcr;
+  __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+  __asm__ __volatile__("msr fpcr, %0" ::"r"(fpcr | (1ull << 24)));
+#endif
+}
+
+// Marks the current thread as "inside the audio callback" for its lifetime. The
+// allocation-counting test (tests/test_realtime_alloc.cpp) replaces operator new and
+// counts calls made while this flag is set. A trivially-initialised thread_local bool
+// costs one store and never allocates.
+class RealtimeScope {
+ public:
+  RealtimeScope() noexcept { flag() = true; }
+  ~RealtimeScope() { flag() = false; }
+  RealtimeScope(const RealtimeScope&) = delete;
+  RealtimeScope& operator=(const RealtimeScope&) = delete;
+  static bool& flag() noexcept {
+    thread_local bool inside = false;
+    return inside;
+  }
+};
+
+}  // namespace mm

@@ -1,0 +1,18 @@
+// The musicmill subcommands. Each returns the process exit status and prints user-facing
+// errors itself (one paragraph, no stack traces).
+#pragma once
+
+#include "Cli.h"
+
+namespace mm {
+
+int runInspect(const Args& args, const char* argv0);
+int runRender(const Args& args, const char* argv0);
+int runParams(const Args& args, const char* argv0);
+int runDevices(const Args& args);
+
+// Applies every --set id=value; prints the first problem and returns false.
+class ParameterRegistry;
+bool applySetOptions(const Args& args, ParameterRegistry& registry);
+
+}  // namespace mm

@@ -1,0 +1,104 @@
+#include <cstdio>
+#include <iostream>
+#include <sstream>
+
+#include "Commands.h"
+#include "Json.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+
+namespace mm {
+
+int runInspect(const Args& args, const char* argv0) {
+  const std::string path = args.positional.empty() ? args.get("model", bundledModelPath(argv0))
+                                                   : args.positional[0];
+  ModelRuntime::Options opt;
+  opt.device = args.get("device", "cpu");
+  std::unique_ptr<ModelRuntime> model;
+  try {
+    model = ModelRuntime::load(path, opt);
+  } catch (const ModelError& e) {
+    if (args.has("json")) {
+      JsonWriter j;
+      j.beginObject().key("ok").value(false).key("file").value(path).key("error").value(
+          toString(e.kind())).key("message").value(e.what()).endObject();
+      std::cout << j.str() << "\n";
+    } else {
+      std::cerr << "musicmill inspect: " << e.what() << "\n";
+    }
+    return 2;
+  }
+  const ModelInfo& i = model->info();
+  const double frameMs = 1000.0 * i.ratio / i.sampleRate;
+  if (args.has("json")) {
+    JsonWriter j;
+    j.beginObject()
+        .key("ok").value(true)
+        .key("file").value(i.path)
+        .key("interface").value(i.interfaceVersion)
+        .key("sample_rate").value(i.sampleRate)
+        .key("ratio").value(i.ratio)
+        .key("frame_ms").value(frameMs)
+        .key("latent_size").value(i.latentSize)
+        .key("encoded_latent_size").value(i.encodedLatentSize)
+        .key("full_latent_size").value(i.fullLatentSize)
+        .key("in_channels").value(i.inChannels)
+        .key("out_channels").value(i.outChannels)
+        .key("stereo").value(i.stereo())
+        .key("prior").value(i.hasPrior)
+        .key("parameters").value(static_cast<double>(i.parameterCount))
+        .key("device").value(i.device)
+        .key("methods").beginArray();
+    for (const auto& m : i.methods) j.value(m);
+    j.endArray().endObject();
+    std::cout << j.str() << "\n";
+    return 0;
+  }
+  std::printf("model        %s\n", i.path.c_str());
+  std::printf("interface    RAVE v%d export\n", i.interfaceVersion);
+  std::printf("sample rate  %d Hz\n", i.sampleRate);
+  std::printf("ratio        %d samples per latent frame (%.2f ms)\n", i.ratio, frameMs);
+  std::printf("latent size  %d (encode gives %d, full %d)\n", i.latentSize, i.encodedLatentSize,
+              i.fullLatentSize);
+  std::printf("channels     in %d, out %d%s\n", i.inChannels, i.outChannels,
+              i.stereo() ? " (stereo decode)" : "");
+  std::printf("prior        %s\n", i.hasPrior ? "yes" : "no");
+  std::string methods;
+  for (const auto& m : i.methods) methods += (methods.empty() ? "" : ", ") + m;
+  std::printf("methods      %s\n", methods.c_str());
+  std::printf("parameters   %lld\n", static_cast<long long>(i.parameterCount));
+  std::printf("device       %s\n", i.device.c_str());
+  std::printf("probe        passed (encode/decode of silence, shapes and values checked)\n");
+  return 0;
+}
+
+int runParams(const Args& args, const char* argv0) {
+  int dims = 8;
+  if (auto m = args.get("model")) {
+    try {
+      ModelRuntime::Options opt;
+      opt.probe = false;
+      dims = ModelRuntime::load(*m, opt)->info().latentSize;
+    } catch (const ModelError& e) {
+      std::cerr << "musicmill params: " << e.what() << "\n";
+      return 2;
+    }
+  } else {
+    try {
+      ModelRuntime::Options opt;
+      opt.probe = false;
+      dims = ModelRuntime::load(bundledModelPath(argv0), opt)->info().latentSize;
+    } catch (const ModelError&) {
+    }
+  }
+  auto reg = makeStandardRegistry(dims);
+  std::printf("%-18s %-22s %10s %10s %10s  %s\n", "id", "name", "min", "max", "default", "unit");
+  for (int k = 0; k < reg->size(); ++k) {
+    const ParamSpec& s = reg->spec(k);
+    std::printf("%-18s %-22s %10g %10g %10g  %s\n", s.id.c_str(), s.name.c_str(), s.min, s.max,
+                s.def, s.unit.c_str());
+  }
+  return 0;
+}
+
+}  // namespace mm

@@ -1,0 +1,111 @@
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "AudioFile.h"
+#include "Commands.h"
+#include "FrameProcessor.h"
+#include "LfoBank.h"
+#include "ModelRuntime.h"
+#include "OfflineRenderer.h"
+#include "Parameters.h"
+
+namespace mm {
+
+bool applySetOptions(const Args& args, ParameterRegistry& registry) {
+  for (const auto& a : args.all("set")) {
+    if (auto err = registry.applyAssignment(a)) {
+      std::cerr << "musicmill: " << *err << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
+int runRender(const Args& args, const char* argv0) {
+  const auto in = args.get("in");
+  const auto out = args.get("out");
+  if (!in || !out) {
+    std::cerr << "musicmill render: needs --in INPUT and --out OUTPUT.wav\n"
+                 "  example: musicmill render --in voice.wav --out drums.wav --set energy=0.8\n";
+    return 2;
+  }
+  const std::string modelPath = args.get("model", bundledModelPath(argv0));
+  ModelRuntime::Options opt;
+  opt.device = args.get("device", "cpu");
+  opt.threads = args.getInt("threads", 1);
+  std::unique_ptr<ModelRuntime> model;
+  try {
+    model = ModelRuntime::load(modelPath, opt);
+  } catch (const ModelError& e) {
+    std::cerr << "musicmill render: " << e.what() << "\n";
+    return 2;
+  }
+  AudioBuffer input;
+  try {
+    input = readAudioFile(*in);
+  } catch (const AudioFileError& e) {
+    std::cerr << "musicmill render: " << e.what() << "\n";
+    return 2;
+  }
+  auto registry = makeStandardRegistry(model->info().latentSize);
+  if (!applySetOptions(args, *registry)) return 2;
+  const int block = args.getInt("block", 0);
+  if (block < 0) {
+    std::cerr << "musicmill render: --block must be a positive number of latent frames\n";
+    return 2;
+  }
+  FrameProcessor proc(*model, *registry,
+                      block > 0 ? block : defaultFramesPerBlock(model->info().ratio),
+                      static_cast<uint64_t>(args.getInt("seed", 1)));
+  LfoBank lfos(*registry);
+  proc.setModulator(&lfos);
+
+  RenderOptions ro;
+  const bool tty = isatty(fileno(stderr));
+  const double seconds = static_cast<double>(input.frames()) / input.sampleRate;
+  if (tty && seconds > 5.0) {
+    ro.progress = [last = -1](double p) mutable {
+      const int pct = static_cast<int>(p * 100);
+      if (pct == last) return;
+      last = pct;
+      const int bars = pct / 4;
+      std::fprintf(stderr, "\r  rendering [%-25.*s] %3d%%", bars, "#########################", pct);
+      if (pct == 100) std::fprintf(stderr, "\n");
+    };
+  }
+  RenderStats stats;
+  AudioBuffer result;
+  try {
+    result = renderBuffer(proc, *registry, input, ro, &stats);
+  } catch (const ModelError& e) {
+    std::cerr << "musicmill render: " << e.what() << "\n";
+    return 2;
+  }
+  try {
+    writeWav(*out, result);
+  } catch (const AudioFileError& e) {
+    std::cerr << "musicmill render: " << e.what() << "\n";
+    return 2;
+  }
+  std::printf("wrote %s: %.2f s, %d Hz, %d channel%s (model %d Hz, %ld blocks of %d samples)\n",
+              out->c_str(), seconds, result.sampleRate, result.channels,
+              result.channels == 1 ? "" : "s", stats.modelRate, stats.blocks, proc.blockSamples());
+  std::printf("compute %.2f s for %.2f s of audio: %.1fx real time; per block median %.3f ms, "
+              "p99 %.3f ms, max %.3f ms\n",
+              stats.computeSeconds, stats.audioSeconds,
+              stats.computeSeconds > 0 ? stats.audioSeconds / stats.computeSeconds : 0.0,
+              stats.medianBlockMs, stats.p99BlockMs, stats.maxBlockMs);
+  if (stats.nonFiniteBlocks)
+    std::printf("warning: the model produced NaN/Inf in %llu blocks; those were muted\n",
+                static_cast<unsigned long long>(stats.nonFiniteBlocks));
+  return 0;
+}
+
+int runDevices(const Args&) {
+  std::cerr << "musicmill devices: audio devices are listed once the live engine lands.\n";
+  return 1;
+}
+
+}  // namespace mm

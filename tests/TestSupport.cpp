@@ -1,0 +1,82 @@
+#include "TestSupport.h"
+
+#include <sys/wait.h>
+
+#include <array>
+#include <atomic>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <random>
+
+namespace fs = std::filesystem;
+
+namespace mmtest {
+
+std::string fixture(const std::string& name) { return std::string(MM_FIXTURE_DIR) + "/" + name; }
+std::string sourcePath(const std::string& rel) { return std::string(MM_SOURCE_DIR) + "/" + rel; }
+std::string binary() { return std::string(MM_BINARY_DIR) + "/musicmill"; }
+
+std::string tempDir() {
+  static std::atomic<int> counter{0};
+  const fs::path p = fs::temp_directory_path() /
+                     ("mm-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  fs::remove_all(p);
+  fs::create_directories(p);
+  return p.string();
+}
+
+CommandResult runCommand(const std::string& command) {
+  CommandResult r;
+  FILE* p = ::popen((command + " 2>&1").c_str(), "r");
+  if (!p) return r;
+  std::array<char, 4096> buf;
+  size_t n;
+  while ((n = std::fread(buf.data(), 1, buf.size(), p)) > 0) r.output.append(buf.data(), n);
+  const int st = ::pclose(p);
+  r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return r;
+}
+
+std::vector<float> sine(double freq, double rate, double seconds, float amp) {
+  std::vector<float> x(static_cast<size_t>(seconds * rate));
+  for (size_t i = 0; i < x.size(); ++i) x[i] = amp * static_cast<float>(std::sin(2 * M_PI * freq * i / rate));
+  return x;
+}
+
+double zeroCrossingFrequency(const std::vector<float>& x, double rate) {
+  const size_t a = x.size() / 4, b = 3 * x.size() / 4;
+  long crossings = 0;
+  size_t first = 0, last = 0;
+  for (size_t i = a + 1; i < b; ++i) {
+    if ((x[i - 1] < 0.f) != (x[i] < 0.f)) {
+      if (!crossings) first = i;
+      last = i;
+      ++crossings;
+    }
+  }
+  if (crossings < 2) return 0.0;
+  return (crossings - 1) / 2.0 / ((last - first) / rate);
+}
+
+double rms(const std::vector<float>& x, size_t from, size_t to) {
+  if (to == 0 || to > x.size()) to = x.size();
+  double s = 0;
+  for (size_t i = from; i < to; ++i) s += double(x[i]) * x[i];
+  return to > from ? std::sqrt(s / (to - from)) : 0.0;
+}
+
+std::vector<float> clicks(const std::vector<double>& times, double rate, double seconds, float amp,
+                          unsigned seed) {
+  std::vector<float> x(static_cast<size_t>(seconds * rate), 0.f);
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(-1.f, 1.f);
+  for (double t : times) {
+    const size_t s = static_cast<size_t>(t * rate);
+    for (size_t i = 0; i < static_cast<size_t>(0.06 * rate) && s + i < x.size(); ++i)
+      x[s + i] += amp * u(rng) * std::exp(-static_cast<float>(i) / static_cast<float>(0.012 * rate));
+  }
+  return x;
+}
+
+}  // namespace mmtest
