@@ -1,19 +1,16 @@
-# MusicMill Live. `make run` and `make test` set up everything they need themselves.
+# MusicMill Live. Both targets set up everything they need themselves (see ./mm).
 BUILD ?= build
+export MM_BUILD_DIR = $(BUILD)
 
-.PHONY: setup build run test bench clean
-setup build:
+.PHONY: setup run test bench clean
+setup:
 	scripts/setup.sh $(BUILD)
-
-run: setup
-	scripts/run.sh $(BUILD)
-
-test: setup
-	cd $(BUILD) && ctest --output-on-failure -j2 --timeout 900
-
+run:
+	./mm run
+test:
+	./mm test
 bench: setup
 	scripts/setup.sh $(BUILD) -DMM_BUILD_BENCH=ON
 	scripts/bench.sh $(BUILD)
-
 clean:
 	rm -rf $(BUILD) $(BUILD).cmake.log

@@ -2,6 +2,8 @@
 // errors itself (one paragraph, no stack traces).
 #pragma once
 
+#include <string>
+
 #include "Cli.h"
 
 namespace mm {
@@ -10,6 +12,9 @@ int runInspect(const Args& args, const char* argv0);
 int runRender(const Args& args, const char* argv0);
 int runParams(const Args& args, const char* argv0);
 int runDevices(const Args& args);
+int runPerform(const Args& args, const char* argv0);
+
+bool writeFileAtomically(const std::string& path, const std::string& text);
 
 // Applies every --set id=value; prints the first problem and returns false.
 class ParameterRegistry;

@@ -103,9 +103,5 @@ int runRender(const Args& args, const char* argv0) {
   return 0;
 }
 
-int runDevices(const Args&) {
-  std::cerr << "musicmill devices: audio devices are listed once the live engine lands.\n";
-  return 1;
-}
 
 }  // namespace mm

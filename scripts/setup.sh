@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential cmake pkg-config make
   libtorch-dev libopenblas0 python3-torch python3-numpy
   librtaudio-dev librtmidi-dev libaubio-dev libsdl2-dev libimgui-dev catch2
   libsndfile1-dev libsamplerate0-dev liblo-dev libtomlplusplus-dev

@@ -1,0 +1,96 @@
+// InferenceWorker: the one persistent thread per loaded model (DESIGN.md threads).
+// It waits for a full model block of input, runs the shared FrameProcessor
+// (encode -> latent controls -> decode), and pushes the output. It converts between the
+// device rate and the model rate on its side of the FIFOs so the audio thread only copies.
+//
+// Threads: start()/stop()/configuration on the control thread; the loop on its own thread;
+// the FIFOs are SPSC: input written by the audio thread, output read by the audio thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "FrameProcessor.h"
+#include "ModelRuntime.h"
+#include "Resampler.h"
+#include "Semaphore.h"
+#include "SpscFifo.h"
+
+namespace mm {
+
+struct ComputeStats {
+  double medianMs = 0, p99Ms = 0, maxMs = 0;
+  uint64_t count = 0;
+};
+
+class InferenceWorker {
+ public:
+  InferenceWorker(std::unique_ptr<ModelRuntime> model, ParameterRegistry& registry,
+                  int framesPerBlock, double deviceRate, uint64_t seed = 1);
+  ~InferenceWorker();
+
+  // Control thread, before start(): sizes the FIFOs for `maxCallbackFrames` per callback.
+  void prepare(int maxCallbackFrames);
+  // Runs the model on silence `blocks` times and returns per-block compute times (ms).
+  std::vector<double> warmUp(int blocks);
+  void start();
+  void stop();
+
+  // Audio thread: hand over mono input at the device rate; wake the worker.
+  MM_REALTIME void pushInput(const float* x, int n) noexcept;
+  // Audio thread: output FIFO (model output channels interleaved, device rate).
+  SingleReaderSingleWriterFifo<float>& output() { return outFifo_; }
+  int outputChannels() const { return outCh_; }
+  // Control thread, before start(): silence ahead of the first real output (pre-roll).
+  void primeOutput(int deviceFrames);
+
+  // Any thread.
+  void requestPanic() { panic_.store(true); }
+  bool reloading() const { return reloading_.load(); }
+  void setArtificialDelayMs(double ms) { artificialDelayMs_.store(ms); }  // test hook
+  uint64_t blocksProcessed() const { return blocks_.load(); }
+  uint64_t droppedInput() const { return droppedInput_.load(); }
+  uint64_t nonFiniteBlocks() const { return nonFinite_.load(); }
+  uint64_t reloads() const { return reloads_.load(); }  // completed panic reloads
+  ComputeStats computeStats() const;  // control thread, after stop() or approximate live
+  double lastComputeMs() const { return lastComputeMs_.load(); }
+  const ModelInfo& info() const { return processor_->info(); }
+  int blockSamplesModel() const { return processor_->blockSamples(); }
+  double blockSamplesDevice() const;
+  FrameProcessor& processor() { return *processor_; }
+  // Copy of the latest performed latents (dims x frames) for the UI; any thread.
+  void latestLatents(std::vector<float>& out) const;
+
+ private:
+  void loop();
+  void processAvailable();
+  void reloadModel();
+
+  std::unique_ptr<ModelRuntime> model_;
+  ParameterRegistry& registry_;
+  std::unique_ptr<FrameProcessor> processor_;
+  int framesPerBlock_;
+  double deviceRate_;
+  uint64_t seed_;
+  int outCh_;
+  std::unique_ptr<Resampler> toModel_, toDevice_;
+  SingleReaderSingleWriterFifo<float> inFifo_, outFifo_;
+  std::vector<float> devIn_, modelIn_, modelOut_, modelOutInterleaved_, devOut_;
+  size_t modelFill_ = 0;
+  WakeSignal wake_;
+  std::thread thread_;
+  std::atomic<bool> running_{false}, panic_{false}, reloading_{false};
+  std::atomic<double> artificialDelayMs_{0.0}, lastComputeMs_{0.0};
+  std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0};
+  // Per-block compute times: the worker writes slot [count % size] then publishes count.
+  std::vector<double> computeMs_;
+  std::atomic<uint64_t> computeCount_{0};
+  std::atomic<uint64_t> reloads_{0};
+  mutable std::atomic<int> latentSeq_{0};
+  std::vector<float> latentCopy_[2];
+};
+
+}  // namespace mm

@@ -1,0 +1,382 @@
+#include "LiveEngine.h"
+
+#include <rtaudio/RtAudio.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <stdexcept>
+
+namespace mm {
+
+namespace {
+
+RtAudio::Api apiFromName(const std::string& name) {
+  if (name == "jack") return RtAudio::UNIX_JACK;
+  if (name == "alsa") return RtAudio::LINUX_ALSA;
+  if (name == "pulse") return RtAudio::LINUX_PULSE;
+  if (name == "coreaudio") return RtAudio::MACOSX_CORE;
+  if (name == "auto" || name.empty()) return RtAudio::UNSPECIFIED;
+  throw std::runtime_error("--audio-api '" + name +
+                           "' is not known: use jack, alsa, pulse, coreaudio or auto");
+}
+
+std::string apiName(RtAudio::Api api) {
+  switch (api) {
+    case RtAudio::UNIX_JACK: return "jack";
+    case RtAudio::LINUX_ALSA: return "alsa";
+    case RtAudio::LINUX_PULSE: return "pulse";
+    case RtAudio::MACOSX_CORE: return "coreaudio";
+    default: return "other";
+  }
+}
+
+// Finds a device by index or by (part of) its name; -1 when none matches.
+int findDevice(RtAudio& audio, const std::string& spec, bool wantInput) {
+  const unsigned count = audio.getDeviceCount();
+  if (spec.empty()) return wantInput ? static_cast<int>(audio.getDefaultInputDevice())
+                                     : static_cast<int>(audio.getDefaultOutputDevice());
+  char* end = nullptr;
+  const long idx = std::strtol(spec.c_str(), &end, 10);
+  if (end != spec.c_str() && *end == '\0') return idx >= 0 && idx < static_cast<long>(count) ? static_cast<int>(idx) : -1;
+  for (unsigned i = 0; i < count; ++i) {
+    RtAudio::DeviceInfo info = audio.getDeviceInfo(i);
+    if (info.probed && info.name.find(spec) != std::string::npos &&
+        (wantInput ? info.inputChannels : info.outputChannels) > 0)
+      return static_cast<int>(i);
+  }
+  return -1;
+}
+
+int rtCallback(void* out, void* in, unsigned int n, double, RtAudioStreamStatus status, void* user) {
+  static_cast<LiveEngine*>(user)->processBlock(static_cast<const float*>(in), static_cast<float*>(out),
+                                               static_cast<int>(n), status != 0);
+  return 0;
+}
+
+}  // namespace
+
+std::vector<std::string> compiledAudioApis() {
+  std::vector<RtAudio::Api> apis;
+  RtAudio::getCompiledApi(apis);
+  std::vector<std::string> names;
+  for (auto a : apis) names.push_back(apiName(a));
+  return names;
+}
+
+std::vector<std::string> listAudioDevices(const std::string& api) {
+  std::vector<std::string> lines;
+  std::vector<RtAudio::Api> apis;
+  if (api.empty() || api == "auto") RtAudio::getCompiledApi(apis);
+  else apis.push_back(apiFromName(api));
+  for (auto a : apis) {
+    try {
+      RtAudio audio(a);
+      audio.showWarnings(false);
+      const unsigned count = audio.getDeviceCount();
+      lines.push_back(apiName(a) + ": " + std::to_string(count) + " device(s)");
+      for (unsigned i = 0; i < count; ++i) {
+        RtAudio::DeviceInfo d = audio.getDeviceInfo(i);
+        if (!d.probed) continue;
+        lines.push_back("  [" + std::to_string(i) + "] " + d.name + "  (in " +
+                        std::to_string(d.inputChannels) + ", out " + std::to_string(d.outputChannels) +
+                        ", " + std::to_string(d.preferredSampleRate) + " Hz)" +
+                        (d.isDefaultInput ? " default-in" : "") + (d.isDefaultOutput ? " default-out" : ""));
+      }
+    } catch (const RtAudioError& e) {
+      lines.push_back(apiName(a) + ": unavailable (" + e.getMessage() + ")");
+    }
+  }
+  return lines;
+}
+
+LiveEngine::LiveEngine(ParameterRegistry& registry)
+    : registry_(registry), sp_(StandardParams::resolve(registry)) {}
+
+LiveEngine::~LiveEngine() {
+  stop();
+  if (audio_ && audio_->isStreamOpen()) audio_->closeStream();
+}
+
+long LiveEngine::minimumPreRoll(double blockDevice, int buffer, double computeSamples) {
+  // Callback n (n = 1, 2, ...) runs at time n*b, after which input [0, n*b) is in, and it
+  // pops output positions [(n-1)*b - P, n*b - P). Frame j (input [j*B, (j+1)*B)) can start
+  // once the callback that delivers its last sample has run and the previous frame is
+  // done; it is ready `computeSamples` later. The smallest P with every pop satisfied is
+  // the pre-roll; nothing else is added.
+  const double B = blockDevice, b = buffer;
+  const int frames = 64 + static_cast<int>(std::ceil(16.0 * b / B));
+  std::vector<double> finish(frames);
+  double prev = 0;
+  for (int j = 0; j < frames; ++j) {
+    const double arrive = std::ceil((j + 1) * B / b - 1e-9) * b;
+    prev = std::max(arrive, prev) + computeSamples;
+    finish[j] = prev;
+  }
+  const long maxP = static_cast<long>(std::ceil(4 * (B + b) + computeSamples * 2));
+  for (long P = 0; P <= maxP; ++P) {
+    bool ok = true;
+    for (int n = 1; ok; ++n) {
+      const double last = n * b - P - 1;  // last output position this callback needs
+      if (last < 0) continue;
+      const int j = static_cast<int>(std::floor(last / B));
+      if (j >= frames - 1) break;
+      if (finish[j] > n * b) ok = false;
+    }
+    if (ok) return P;
+  }
+  return maxP;
+}
+
+void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int buffer,
+                         int framesPerBlock) {
+  rate_ = rate;
+  buffer_ = buffer;
+  const ModelInfo info = model->info();
+  const int fpb = framesPerBlock > 0 ? framesPerBlock : defaultFramesPerBlock(info.ratio);
+  worker_ = std::make_unique<InferenceWorker>(std::move(model), registry_, fpb, rate);
+  modelCh_ = worker_->outputChannels();
+  const int maxBuf = std::max(buffer, 8192);
+  worker_->prepare(maxBuf);
+  // Measure the real compute time of one block (after warm-up) and size the pre-roll.
+  // The first calls of a TorchScript model are slow (profiling executor): skip them, then
+  // budget 1.5x the 90th percentile. A single scheduling spike during warm-up must not
+  // set the latency for the whole show; a real spike later is a counted late frame.
+  auto ms = worker_->warmUp(48);
+  ms.erase(ms.begin(), ms.begin() + std::min<size_t>(16, ms.size()));
+  std::sort(ms.begin(), ms.end());
+  const double typical = ms.empty() ? 1.0 : ms[static_cast<size_t>(0.9 * (ms.size() - 1))];
+  computeBudgetMs_ = typical * 1.5 + 0.3 + config_.extraSafetyMs;
+  const double budgetMs = computeBudgetMs_;
+  const double computeSamples = budgetMs * rate / 1000.0;
+  preRoll_ = minimumPreRoll(worker_->blockSamplesDevice(), buffer, computeSamples);
+  if (rate != info.sampleRate) preRoll_ += 2 * 48;  // two sinc resamplers' look-ahead
+  floorMs_ = 1000.0 * (worker_->blockSamplesDevice() + 2.0 * buffer) / rate + (ms.empty() ? 0 : ms[ms.size() / 2]);
+  worker_->primeOutput(static_cast<int>(preRoll_));
+  inStage_.setup(rate);
+  outStage_.setup(rate);
+  mono_.assign(maxBuf, 0.f);
+  wet_.assign(static_cast<size_t>(maxBuf) * 2, 0.f);
+  dev_.assign(static_cast<size_t>(maxBuf) * std::max(devOut_, 2), 0.f);
+  fadeStep_ = static_cast<float>(1.0 / (0.005 * rate));  // 5 ms crossfade
+  debt_ = 0;
+  fade_ = 1.f;
+}
+
+void LiveEngine::openWithoutDevice(std::unique_ptr<ModelRuntime> model, double rate, int buffer,
+                                   int inCh, int outCh, int framesPerBlock) {
+  devIn_ = inCh;
+  devOut_ = outCh;
+  prepare(std::move(model), rate, buffer, framesPerBlock);
+}
+
+void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cfg) {
+  config_ = cfg;
+  try {
+    audio_ = std::make_unique<RtAudio>(apiFromName(cfg.api));
+  } catch (const RtAudioError& e) {
+    throw std::runtime_error("audio API '" + cfg.api + "' cannot start: " + e.getMessage());
+  }
+  audio_->showWarnings(false);
+  if (audio_->getDeviceCount() == 0)
+    throw std::runtime_error(
+        "no audio devices found through " + apiName(audio_->getCurrentApi()) +
+        ". On a machine without a sound card, start a JACK dummy server "
+        "(jackd -r -d dummy -r 44100 -p 128) and use --audio-api jack; `make run` does this "
+        "for you. `musicmill devices` lists what is there.");
+  const int inDev = findDevice(*audio_, cfg.inputDevice, true);
+  const int outDev = findDevice(*audio_, cfg.outputDevice, false);
+  if (inDev < 0)
+    throw std::runtime_error("--input '" + cfg.inputDevice + "' matches no input device; " +
+                             "`musicmill devices` lists them");
+  if (outDev < 0)
+    throw std::runtime_error("--output '" + cfg.outputDevice + "' matches no output device; " +
+                             "`musicmill devices` lists them");
+  RtAudio::DeviceInfo inInfo = audio_->getDeviceInfo(inDev), outInfo = audio_->getDeviceInfo(outDev);
+  if (inInfo.inputChannels == 0)
+    throw std::runtime_error("audio device '" + inInfo.name + "' has no inputs (a microphone is needed)");
+  if (outInfo.outputChannels == 0)
+    throw std::runtime_error("audio device '" + outInfo.name + "' has no outputs");
+  devIn_ = std::min<int>(inInfo.inputChannels, std::max(1, cfg.inputChannel + 1));
+  devOut_ = std::min<int>(outInfo.outputChannels, 2);
+  int rate = cfg.rate > 0 ? cfg.rate : static_cast<int>(outInfo.preferredSampleRate);
+  if (rate <= 0) rate = 44100;
+
+  RtAudio::StreamParameters ip, op;
+  ip.deviceId = static_cast<unsigned>(inDev);
+  ip.nChannels = static_cast<unsigned>(devIn_);
+  op.deviceId = static_cast<unsigned>(outDev);
+  op.nChannels = static_cast<unsigned>(devOut_);
+  RtAudio::StreamOptions so;
+  so.streamName = cfg.clientName;
+  so.flags = RTAUDIO_MINIMIZE_LATENCY | RTAUDIO_SCHEDULE_REALTIME;
+  if (!cfg.autoConnect) so.flags |= RTAUDIO_JACK_DONT_CONNECT;
+  so.priority = 80;
+  unsigned int frames = static_cast<unsigned>(cfg.buffer);
+  try {
+    audio_->openStream(&op, &ip, RTAUDIO_FLOAT32, static_cast<unsigned>(rate), &frames, &rtCallback, this, &so);
+  } catch (const RtAudioError& e) {
+    throw std::runtime_error("cannot open the audio stream (" + apiName(audio_->getCurrentApi()) +
+                             ", " + std::to_string(rate) + " Hz, buffer " + std::to_string(cfg.buffer) +
+                             "): " + e.getMessage() +
+                             (audio_->getCurrentApi() == RtAudio::UNIX_JACK
+                                  ? " Under JACK the rate and buffer are the server's: start jackd "
+                                    "with the ones you want, or leave --rate out."
+                                  : ""));
+  }
+  prepare(std::move(model), audio_->getStreamSampleRate(), static_cast<int>(frames), cfg.framesPerBlock);
+}
+
+void LiveEngine::start() {
+  if (running_.exchange(true)) return;
+  worker_->start();
+  if (audio_) {
+    try {
+      audio_->startStream();
+    } catch (const RtAudioError& e) {
+      running_.store(false);
+      worker_->stop();
+      throw std::runtime_error("cannot start the audio stream: " + e.getMessage());
+    }
+  }
+}
+
+void LiveEngine::stop() {
+  if (!running_.exchange(false)) return;
+  if (audio_ && audio_->isStreamRunning()) {
+    try {
+      audio_->stopStream();
+    } catch (const RtAudioError&) {
+    }
+  }
+  if (worker_) worker_->stop();
+  recorder_.stop();
+}
+
+void LiveEngine::panic() {
+  panicTarget_.store(worker_->reloads() + 1);
+  muted_.store(true);
+  worker_->requestPanic();
+}
+
+std::string LiveEngine::startRecording(const std::string& dir) {
+  return recorder_.start(dir, static_cast<int>(rate_), devOut_, status().latencySamples);
+}
+
+void LiveEngine::stopRecording() { recorder_.stop(); }
+
+void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noexcept {
+  RealtimeScope scope;
+  flushDenormals();
+  const auto t0 = std::chrono::steady_clock::now();
+  if (xrun) xruns_.fetch_add(1, std::memory_order_relaxed);
+  callbacks_.fetch_add(1, std::memory_order_relaxed);
+  n = std::min(n, static_cast<int>(mono_.size()));
+
+  // 1. Input: the voice channel, gain and gate, to the worker.
+  for (int i = 0; i < n; ++i) mono_[i] = in ? in[i * devIn_ + std::min(config_.inputChannel, devIn_ - 1)] : 0.f;
+  inStage_.process(mono_.data(), n, registry_.get(sp_.inputGain), registry_.get(sp_.gateThreshold));
+  worker_->pushInput(mono_.data(), n);
+
+  // 2. Model output: pay what the worker owes first (keeps the latency fixed after a
+  //    late block), then take this buffer's share; fall back to dry when it is missing.
+  auto& fifo = worker_->output();
+  const int ch = modelCh_;
+  long avail = static_cast<long>(fifo.available()) / ch;
+  if (debt_ > 0 && avail > 0) {
+    const long d = std::min(debt_, avail);
+    fifo.discard(static_cast<size_t>(d) * ch);
+    debt_ -= d;
+    avail -= d;
+  }
+  const long got = std::min<long>(avail, n);
+  fifo.pop(wet_.data(), static_cast<size_t>(got) * ch);
+  if (got < n) {
+    debt_ += n - got;
+    late_.fetch_add(1, std::memory_order_relaxed);
+    fallback_.store(true, std::memory_order_relaxed);
+    // Missing samples: the last sample decays (no step), while the crossfade goes to dry.
+    for (long i = got; i < n; ++i)
+      for (int c = 0; c < ch; ++c) {
+        hold_[c] *= 0.995f;
+        wet_[static_cast<size_t>(i) * ch + c] = hold_[c];
+      }
+  } else {
+    fallback_.store(false, std::memory_order_relaxed);
+  }
+  for (int c = 0; c < ch && n > 0; ++c) if (got > 0) hold_[c] = wet_[static_cast<size_t>(got - 1) * ch + c];
+
+  // 3. Map model channels to the device, crossfading with the dry voice while late.
+  if (muted_.load(std::memory_order_relaxed) &&
+      worker_->reloads() >= panicTarget_.load(std::memory_order_relaxed))
+    muted_.store(false, std::memory_order_relaxed);  // the model is fresh: sound returns
+  const bool muted = muted_.load(std::memory_order_relaxed);
+  for (int i = 0; i < n; ++i) {
+    const bool have = i < got;
+    fade_ = have ? std::min(1.f, fade_ + fadeStep_) : std::max(0.f, fade_ - fadeStep_);
+    for (int c = 0; c < devOut_; ++c) {
+      const float w = wet_[static_cast<size_t>(i) * ch + std::min(c, ch - 1)];
+      dev_[static_cast<size_t>(i) * devOut_ + c] = fade_ * w + (1.f - fade_) * mono_[i];
+    }
+  }
+  outStage_.process(dev_.data(), mono_.data(), n, devOut_, registry_.get(sp_.dryWet),
+                    registry_.get(sp_.outputGain));
+  // Panic: ramp to silence within ~3 ms, back up once the worker has reloaded the model.
+  const float muteTarget = muted ? 0.f : 1.f;
+  const float muteStep = static_cast<float>(1.0 / (0.003 * rate_));
+  for (int i = 0; i < n; ++i) {
+    muteGain_ = muteTarget > muteGain_ ? std::min(muteTarget, muteGain_ + muteStep)
+                                       : std::max(muteTarget, muteGain_ - muteStep);
+    for (int c = 0; c < devOut_; ++c) dev_[static_cast<size_t>(i) * devOut_ + c] *= muteGain_;
+  }
+  if (out) std::memcpy(out, dev_.data(), sizeof(float) * static_cast<size_t>(n) * devOut_);
+  recorder_.push(mono_.data(), dev_.data(), n);
+
+  // 4. Meters and load.
+  inLevel_.store(inStage_.level(), std::memory_order_relaxed);
+  outLevel_.store(outStage_.level() * muteGain_, std::memory_order_relaxed);
+  gateOpen_.store(inStage_.gateOpen(), std::memory_order_relaxed);
+  const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const float load = static_cast<float>(used * rate_ / std::max(1, n));
+  loadMax_ = std::max(loadMax_, load);
+  if (++loadCount_ * n >= rate_) {
+    load_.store(loadMax_, std::memory_order_relaxed);
+    loadMax_ = 0.f;
+    loadCount_ = 0;
+  }
+}
+
+EngineStatus LiveEngine::status() const {
+  EngineStatus s;
+  s.running = running_.load();
+  s.sampleRate = static_cast<int>(rate_);
+  s.buffer = buffer_;
+  if (worker_) {
+    s.modelRate = worker_->info().sampleRate;
+    s.ratio = worker_->info().ratio;
+    s.blocksProcessed = worker_->blocksProcessed();
+    s.droppedInput = worker_->droppedInput();
+    s.nonFiniteBlocks = worker_->nonFiniteBlocks();
+    s.compute = worker_->computeStats();
+    const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;
+    s.workerLoad = worker_->lastComputeMs() / blockMs;
+  }
+  s.preRollSamples = preRoll_;
+  s.latencySamples = preRoll_ + 2L * buffer_;
+  s.latencyMs = 1000.0 * s.latencySamples / rate_;
+  s.floorMs = floorMs_;
+  s.computeBudgetMs = computeBudgetMs_;
+  s.xruns = xruns_.load();
+  s.lateCallbacks = late_.load();
+  s.callbacks = callbacks_.load();
+  s.callbackLoad = load_.load();
+  s.inputLevel = inLevel_.load();
+  s.outputLevel = outLevel_.load();
+  s.gateOpen = gateOpen_.load();
+  s.fallbackActive = fallback_.load();
+  s.muted = muted_.load();
+  return s;
+}
+
+}  // namespace mm

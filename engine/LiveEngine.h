@@ -1,0 +1,121 @@
+// LiveEngine: mic -> input stage -> InferenceWorker (encode -> latent controls -> decode)
+// -> output stage -> speakers, through a full-duplex RtAudio stream.
+//
+// Threads:
+//  - audio thread: processBlock() only (MM_REALTIME). It copies input into the worker's
+//    FIFO, pulls decoded audio, crossfades to dry when the model is late, applies dry/wet,
+//    gain and the safety limiter, feeds meters and the recorder. Never waits.
+//  - control thread (main/UI): open/start/stop, panic, status(), parameter writes.
+//  - the worker thread (InferenceWorker) and the recorder thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "InferenceWorker.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+#include "PerformanceRecorder.h"
+#include "SignalStages.h"
+
+class RtAudio;
+
+namespace mm {
+
+struct AudioConfig {
+  std::string api = "auto";  // jack | alsa | pulse | coreaudio | auto
+  std::string inputDevice;   // name (or part of it) or index; "" = default
+  std::string outputDevice;
+  int rate = 0;              // 0 = the device's (JACK: the server's) rate
+  int buffer = 128;
+  int framesPerBlock = 0;    // latent frames per model call; 0 = defaultFramesPerBlock
+  int inputChannel = 0;      // which input channel carries the voice
+  bool autoConnect = true;   // JACK: connect to the system ports
+  std::string clientName = "musicmill";
+  double extraSafetyMs = 0;  // added to the measured compute budget
+};
+
+struct EngineStatus {
+  bool running = false;
+  int sampleRate = 0, buffer = 0, modelRate = 0, ratio = 0;
+  long preRollSamples = 0;       // what the engine adds: frame + compute, in device samples
+  long latencySamples = 0;       // mic to speaker: pre-roll + input and output buffers
+  double latencyMs = 0, floorMs = 0, computeBudgetMs = 0;
+  uint64_t xruns = 0, lateCallbacks = 0, callbacks = 0, blocksProcessed = 0, droppedInput = 0;
+  uint64_t nonFiniteBlocks = 0;
+  double callbackLoad = 0;       // callback time / buffer time (last second, max)
+  double workerLoad = 0;         // last compute time / block duration
+  float inputLevel = 0, outputLevel = 0;
+  bool gateOpen = false, fallbackActive = false, muted = false;
+  ComputeStats compute;
+};
+
+class LiveEngine {
+ public:
+  explicit LiveEngine(ParameterRegistry& registry);
+  ~LiveEngine();
+
+  // Control thread. Opens the device and prepares everything (throws std::runtime_error
+  // with a user-facing message). The model is moved into the worker.
+  void open(std::unique_ptr<ModelRuntime> model, const AudioConfig& config);
+  // Same without a device: for tests that drive processBlock() themselves.
+  void openWithoutDevice(std::unique_ptr<ModelRuntime> model, double rate, int buffer,
+                         int deviceInChannels, int deviceOutChannels, int framesPerBlock = 0);
+  void start();
+  void stop();
+
+  MM_REALTIME void processBlock(const float* in, float* out, int n, bool xrun) noexcept;
+
+  void panic();  // silence now; reload the model off the audio path; sound returns after
+  EngineStatus status() const;
+  std::string startRecording(const std::string& dir);
+  void stopRecording();
+  PerformanceRecorder& recorder() { return recorder_; }
+  InferenceWorker* worker() { return worker_.get(); }
+  const AudioConfig& config() const { return config_; }
+  int deviceOutChannels() const { return devOut_; }
+
+  // Pre-roll (device samples) that a block of `blockDevice` samples, callbacks of
+  // `buffer` samples and `computeSamples` of compute need so that no callback ever finds
+  // its output missing. Found by simulating the schedule (exposed for tests/benchmarks).
+  static long minimumPreRoll(double blockDevice, int buffer, double computeSamples);
+
+ private:
+  void prepare(std::unique_ptr<ModelRuntime> model, double rate, int buffer, int framesPerBlock);
+
+  ParameterRegistry& registry_;
+  StandardParams sp_;
+  AudioConfig config_;
+  std::unique_ptr<RtAudio> audio_;
+  std::unique_ptr<InferenceWorker> worker_;
+  InputStage inStage_;
+  OutputStage outStage_;
+  PerformanceRecorder recorder_;
+  double rate_ = 44100;
+  int buffer_ = 128, devIn_ = 1, devOut_ = 2, modelCh_ = 1;
+  long preRoll_ = 0;
+  double floorMs_ = 0, computeBudgetMs_ = 0;
+  std::vector<float> mono_, wet_, dev_;
+  // audio-thread state
+  long debt_ = 0;             // output samples owed by the worker (skipped when they arrive)
+  float fade_ = 1.f;          // 1 = model output, 0 = fallback to dry
+  float fadeStep_ = 0.f;
+  float hold_[2] = {0.f, 0.f};
+  float muteGain_ = 1.f;
+  std::atomic<bool> muted_{false}, fallback_{false};
+  std::atomic<uint64_t> xruns_{0}, late_{0}, callbacks_{0};
+  std::atomic<float> inLevel_{0.f}, outLevel_{0.f}, load_{0.f};
+  std::atomic<bool> gateOpen_{false};
+  std::atomic<bool> running_{false};
+  std::atomic<uint64_t> panicTarget_{0};  // worker reload count that ends the mute
+  float loadMax_ = 0.f;
+  int loadCount_ = 0;
+};
+
+// Lists audio devices of an API (or all compiled APIs) as printable lines.
+std::vector<std::string> listAudioDevices(const std::string& api);
+std::vector<std::string> compiledAudioApis();
+
+}  // namespace mm

@@ -1,0 +1,181 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "Commands.h"
+#include "Json.h"
+#include "LfoBank.h"
+#include "LiveEngine.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+
+namespace mm {
+
+namespace {
+std::atomic<bool> gStop{false};
+void onSignal(int) { gStop.store(true); }
+
+std::string statusLine(const EngineStatus& s) {
+  char b[256];
+  std::snprintf(b, sizeof b,
+                "latency %.1f ms | callback %3.0f%% | model %3.0f%% | xruns %llu | late %llu | in %5.1f dB | out %5.1f dB%s",
+                s.latencyMs, 100 * s.callbackLoad, 100 * s.workerLoad,
+                static_cast<unsigned long long>(s.xruns), static_cast<unsigned long long>(s.lateCallbacks),
+                20 * std::log10(std::max(1e-6f, s.inputLevel)), 20 * std::log10(std::max(1e-6f, s.outputLevel)),
+                s.muted ? " | MUTED" : "");
+  return b;
+}
+}  // namespace
+
+bool writeFileAtomically(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp-writing";
+  {
+    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
+    if (!f) return false;
+    f << text;
+    f.flush();
+    if (!f) {
+      std::error_code ec;
+      std::filesystem::remove(tmp, ec);
+      return false;
+    }
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, path, ec);
+  return !ec;
+}
+
+std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg) {
+  const EngineStatus s = engine.status();
+  JsonWriter j;
+  j.beginObject()
+      .key("sample_rate").value(s.sampleRate)
+      .key("buffer").value(s.buffer)
+      .key("model_rate").value(s.modelRate)
+      .key("ratio").value(s.ratio)
+      .key("latency_ms").value(s.latencyMs)
+      .key("latency_samples").value(s.latencySamples)
+      .key("preroll_samples").value(s.preRollSamples)
+      .key("floor_ms").value(s.floorMs)
+      .key("compute_budget_ms").value(s.computeBudgetMs)
+      .key("xruns").value(static_cast<unsigned long long>(s.xruns))
+      .key("late_frames").value(static_cast<unsigned long long>(s.lateCallbacks))
+      .key("callbacks").value(static_cast<unsigned long long>(s.callbacks))
+      .key("frames_processed").value(static_cast<unsigned long long>(s.blocksProcessed))
+      .key("dropped_input_samples").value(static_cast<unsigned long long>(s.droppedInput))
+      .key("non_finite_blocks").value(static_cast<unsigned long long>(s.nonFiniteBlocks))
+      .key("compute_ms").beginObject()
+      .key("median").value(s.compute.medianMs)
+      .key("p99").value(s.compute.p99Ms)
+      .key("max").value(s.compute.maxMs)
+      .key("count").value(static_cast<unsigned long long>(s.compute.count))
+      .endObject()
+      .key("params").beginObject();
+  for (int i = 0; i < reg.size(); ++i) j.key(reg.spec(i).id).value(static_cast<double>(reg.get(i)));
+  j.endObject().endObject();
+  return j.str() + "\n";
+}
+
+int runPerform(const Args& args, const char* argv0) {
+  const std::string modelPath = args.get("model", bundledModelPath(argv0));
+  ModelRuntime::Options mo;
+  mo.device = args.get("device", "cpu");
+  mo.threads = args.getInt("threads", 1);
+  std::unique_ptr<ModelRuntime> model;
+  try {
+    model = ModelRuntime::load(modelPath, mo);
+  } catch (const ModelError& e) {
+    std::cerr << "musicmill perform: " << e.what() << "\n";
+    return 2;
+  }
+  auto registry = makeStandardRegistry(model->info().latentSize);
+  if (!applySetOptions(args, *registry)) return 2;
+
+  AudioConfig cfg;
+  cfg.api = args.get("audio-api", "auto");
+  cfg.inputDevice = args.get("input", "");
+  cfg.outputDevice = args.get("output", "");
+  cfg.rate = args.getInt("rate", 0);
+  cfg.buffer = args.getInt("buffer", 128);
+  cfg.framesPerBlock = args.getInt("block", 0);
+  cfg.autoConnect = !args.has("no-connect");
+  cfg.extraSafetyMs = args.getDouble("safety-ms", 0.0);
+  if (cfg.buffer < 16 || cfg.buffer > 8192) {
+    std::cerr << "musicmill perform: --buffer must lie in 16 .. 8192 frames\n";
+    return 2;
+  }
+  LiveEngine engine(*registry);
+  LfoBank lfos(*registry);
+  try {
+    engine.open(std::move(model), cfg);
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill perform: " << e.what() << "\n";
+    return 3;
+  }
+  engine.worker()->processor().setModulator(&lfos);
+  if (auto dir = args.get("record")) {
+    const std::string err = engine.startRecording(*dir);
+    if (!err.empty()) {
+      std::cerr << "musicmill perform: " << err << "\n";
+      return 2;
+    }
+  }
+  std::signal(SIGINT, onSignal);
+  std::signal(SIGTERM, onSignal);
+  try {
+    engine.start();
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill perform: " << e.what() << "\n";
+    return 3;
+  }
+  const EngineStatus s0 = engine.status();
+  std::printf("musicmill: playing %s at %d Hz, buffer %d, model %d Hz ratio %d; latency %.1f ms "
+              "(%ld samples; floor %.1f ms). Ctrl-C stops.\n",
+              modelPath.c_str(), s0.sampleRate, s0.buffer, s0.modelRate, s0.ratio, s0.latencyMs,
+              s0.latencySamples, s0.floorMs);
+  std::fflush(stdout);
+  const double duration = args.getDouble("duration", 0.0);
+  const bool tty = isatty(fileno(stdout));
+  const auto t0 = std::chrono::steady_clock::now();
+  auto lastPrint = t0;
+  while (!gStop.load()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    const auto now = std::chrono::steady_clock::now();
+    if (duration > 0 && std::chrono::duration<double>(now - t0).count() >= duration) break;
+    const double sincePrint = std::chrono::duration<double>(now - lastPrint).count();
+    if ((tty && sincePrint >= 0.25) || (!tty && sincePrint >= 5.0)) {
+      lastPrint = now;
+      if (tty) std::printf("\r%s   ", statusLine(engine.status()).c_str());
+      else std::printf("%s\n", statusLine(engine.status()).c_str());
+      std::fflush(stdout);
+    }
+  }
+  engine.stop();
+  const EngineStatus s = engine.status();
+  std::printf("%s%s\n", tty ? "\n" : "", statusLine(s).c_str());
+  if (engine.recorder().writtenFrames() > 0)
+    std::printf("recorded %s\n", engine.recorder().path().c_str());
+  if (auto report = args.get("report")) {
+    if (!writeFileAtomically(*report, engineReportJson(engine, *registry))) {
+      std::cerr << "musicmill perform: cannot write the report '" << *report << "'\n";
+      return 2;
+    }
+  }
+  return 0;
+}
+
+int runDevices(const Args& args) {
+  for (const auto& line : listAudioDevices(args.get("audio-api", "auto"))) std::printf("%s\n", line.c_str());
+  return 0;
+}
+
+}  // namespace mm

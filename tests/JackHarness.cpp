@@ -1,0 +1,220 @@
+#include "JackHarness.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "TestSupport.h"
+
+namespace mmtest {
+
+namespace {
+void quiet(const char*) {}
+bool serverAnswers() {
+  jack_set_error_function(quiet);
+  jack_set_info_function(quiet);
+  jack_status_t st;
+  jack_client_t* c = jack_client_open("mm-probe", JackNoStartServer, &st);
+  if (!c) return false;
+  jack_client_close(c);
+  return true;
+}
+}  // namespace
+
+JackServer::JackServer(int rate, int period) {
+  static std::atomic<int> counter{0};
+  name_ = "mmtest" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
+  logPath_ = tempDir() + "/jackd.log";
+  ::setenv("JACK_DEFAULT_SERVER", name_.c_str(), 1);
+  ::setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
+  ::setenv("JACK_NO_START_SERVER", "1", 1);
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const std::string r = std::to_string(rate), p = std::to_string(period);
+    FILE* log = std::fopen(logPath_.c_str(), "w");
+    if (log) {
+      ::dup2(fileno(log), 1);
+      ::dup2(fileno(log), 2);
+    }
+    ::execlp("jackd", "jackd", "-n", name_.c_str(), "-r", "-d", "dummy", "-r", r.c_str(), "-p",
+             p.c_str(), "-C", "2", "-P", "2", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  for (int i = 0; i < 100 && !ok_; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ok_ = serverAnswers();
+  }
+}
+
+JackServer::~JackServer() {
+  if (pid_ > 0) {
+    ::kill(pid_, SIGTERM);
+    int st = 0;
+    for (int i = 0; i < 60; ++i) {
+      if (::waitpid(pid_, &st, WNOHANG) == pid_) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, &st, 0);
+  }
+}
+
+std::string JackServer::log() const { return readFile(logPath_); }
+
+JackTestClient::JackTestClient(const std::string& name, int outPorts, int inPorts, double maxSeconds) {
+  jack_status_t st;
+  client_ = jack_client_open(name.c_str(), JackNoStartServer, &st);
+  if (!client_) return;
+  const long cap = static_cast<long>(maxSeconds * jack_get_sample_rate(client_));
+  for (int i = 0; i < outPorts; ++i) {
+    outs_.push_back(jack_port_register(client_, ("out" + std::to_string(i)).c_str(),
+                                       JACK_DEFAULT_AUDIO_TYPE, JackPortIsOutput, 0));
+    signals_.emplace_back();
+  }
+  for (int i = 0; i < inPorts; ++i) {
+    ins_.push_back(jack_port_register(client_, ("in" + std::to_string(i)).c_str(),
+                                      JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0));
+    rec_.emplace_back(cap, 0.f);
+  }
+  jack_set_process_callback(client_, &JackTestClient::process, this);
+  jack_activate(client_);
+}
+
+JackTestClient::~JackTestClient() {
+  if (client_) {
+    jack_deactivate(client_);
+    jack_client_close(client_);
+  }
+}
+
+int JackTestClient::rate() const { return static_cast<int>(jack_get_sample_rate(client_)); }
+int JackTestClient::bufferSize() const { return static_cast<int>(jack_get_buffer_size(client_)); }
+
+bool JackTestClient::connectOut(int port, const std::string& dest) {
+  return jack_connect(client_, jack_port_name(outs_[port]), dest.c_str()) == 0;
+}
+bool JackTestClient::connectIn(const std::string& src, int port) {
+  return jack_connect(client_, src.c_str(), jack_port_name(ins_[port])) == 0;
+}
+
+bool JackTestClient::portExists(const std::string& name) {
+  jack_status_t st;
+  jack_client_t* c = jack_client_open("mm-port-probe", JackNoStartServer, &st);
+  if (!c) return false;
+  const bool found = jack_port_by_name(c, name.c_str()) != nullptr;
+  jack_client_close(c);
+  return found;
+}
+
+void JackTestClient::play(int port, const std::vector<float>& signal) {
+  pos_.store(-1);
+  signals_[port] = signal;
+  recordLength_.store(std::min<long>(static_cast<long>(rec_.empty() ? signal.size() : rec_[0].size()),
+                                     static_cast<long>(signal.size())));
+  pos_.store(0);
+}
+
+bool JackTestClient::finished() const { return pos_.load() >= recordLength_.load(); }
+
+void JackTestClient::waitFinished(double timeoutSeconds) const {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
+  while (!finished() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+
+std::vector<float> JackTestClient::recorded(int port) const {
+  return std::vector<float>(rec_[port].begin(), rec_[port].begin() + std::min<long>(pos_.load(), rec_[port].size()));
+}
+
+int JackTestClient::process(jack_nframes_t n, void* arg) {
+  auto* self = static_cast<JackTestClient*>(arg);
+  self->cycles_.fetch_add(1);
+  const long pos = self->pos_.load();
+  const long len = self->recordLength_.load();
+  for (size_t p = 0; p < self->outs_.size(); ++p) {
+    auto* buf = static_cast<float*>(jack_port_get_buffer(self->outs_[p], n));
+    for (jack_nframes_t i = 0; i < n; ++i) {
+      const long k = pos + static_cast<long>(i);
+      buf[i] = (pos >= 0 && k < static_cast<long>(self->signals_[p].size())) ? self->signals_[p][k] : 0.f;
+    }
+  }
+  if (pos < 0 || pos >= len) return 0;
+  for (size_t p = 0; p < self->ins_.size(); ++p) {
+    const auto* buf = static_cast<const float*>(jack_port_get_buffer(self->ins_[p], n));
+    for (jack_nframes_t i = 0; i < n && pos + static_cast<long>(i) < len; ++i) self->rec_[p][pos + i] = buf[i];
+  }
+  self->pos_.store(pos + static_cast<long>(n));
+  return 0;
+}
+
+MusicmillProcess::MusicmillProcess(const std::string& args) {
+  logPath_ = tempDir() + "/musicmill.log";
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    const std::string cmd = "exec " + binary() + " " + args + " > " + logPath_ + " 2>&1";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+}
+
+MusicmillProcess::~MusicmillProcess() {
+  if (pid_ > 0) stop();
+}
+
+bool MusicmillProcess::waitForPorts(double timeoutSeconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
+  while (std::chrono::steady_clock::now() < until) {
+    int st;
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+      pid_ = -1;
+      return false;
+    }
+    if (JackTestClient::portExists("musicmill:outport 0") && output().find("playing") != std::string::npos)
+      return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return false;
+}
+
+int MusicmillProcess::stop() {
+  if (pid_ <= 0) return status_;
+  ::kill(pid_, SIGINT);
+  int st = 0;
+  for (int i = 0; i < 200; ++i) {
+    if (::waitpid(pid_, &st, WNOHANG) == pid_) {
+      pid_ = -1;
+      return status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid_, SIGKILL);
+  ::waitpid(pid_, &st, 0);
+  pid_ = -1;
+  return status_ = -1;
+}
+
+std::string MusicmillProcess::output() const { return readFile(logPath_); }
+
+double jsonNumber(const std::string& json, const std::string& key) {
+  const std::string k = "\"" + key + "\":";
+  const auto p = json.find(k);
+  if (p == std::string::npos) return std::nan("");
+  return std::strtod(json.c_str() + p + k.size(), nullptr);
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+}  // namespace mmtest
