@@ -17,6 +17,8 @@
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
 #include "Parameters.h"
+#include "Session.h"
+#include "Ui.h"
 
 namespace mm {
 
@@ -24,6 +26,14 @@ namespace {
 std::atomic<bool> gStop{false};
 void onSignal(int) { gStop.store(true); }
 
+}  // namespace
+
+// The subsystems that plug into a performance, in the order they attach.
+std::vector<SessionAttach> sessionAttachments() {
+  return {};
+}
+
+namespace {
 std::string statusLine(const EngineStatus& s) {
   char b[256];
   std::snprintf(b, sizeof b,
@@ -129,6 +139,17 @@ int runPerform(const Args& args, const char* argv0) {
       return 2;
     }
   }
+  Session session;
+  session.args = &args;
+  session.argv0 = argv0;
+  session.modelPath = modelPath;
+  session.registry = registry.get();
+  session.engine = &engine;
+  session.lfos = &lfos;
+  // Subsystems plug in here, each from its own file (see Session.h).
+  for (SessionAttach attach : sessionAttachments())
+    if (!attach(session)) return 2;
+
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
   try {
@@ -144,24 +165,37 @@ int runPerform(const Args& args, const char* argv0) {
               s0.latencySamples, s0.floorMs);
   std::fflush(stdout);
   const double duration = args.getDouble("duration", 0.0);
-  const bool tty = isatty(fileno(stdout));
-  const auto t0 = std::chrono::steady_clock::now();
-  auto lastPrint = t0;
-  while (!gStop.load()) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    const auto now = std::chrono::steady_clock::now();
-    if (duration > 0 && std::chrono::duration<double>(now - t0).count() >= duration) break;
-    const double sincePrint = std::chrono::duration<double>(now - lastPrint).count();
-    if ((tty && sincePrint >= 0.25) || (!tty && sincePrint >= 5.0)) {
-      lastPrint = now;
-      if (tty) std::printf("\r%s   ", statusLine(engine.status()).c_str());
-      else std::printf("%s\n", statusLine(engine.status()).c_str());
-      std::fflush(stdout);
+  if (!args.has("headless") && uiAvailable()) {
+    runUi(session, duration);
+  } else {
+    const bool tty = isatty(fileno(stdout));
+    const auto t0 = std::chrono::steady_clock::now();
+    auto lastPrint = t0;
+    uint64_t shownMessages = 0;
+    while (!gStop.load() && !session.stopRequested.load()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      session.tick();
+      if (session.messageCount() != shownMessages) {
+        const uint64_t fresh = session.messageCount() - shownMessages;
+        shownMessages = session.messageCount();
+        for (const auto& m : session.recentMessages(static_cast<size_t>(std::min<uint64_t>(fresh, 50))))
+          std::printf("%s%s\n", tty ? "\r" : "", m.c_str());
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (duration > 0 && std::chrono::duration<double>(now - t0).count() >= duration) break;
+      const double sincePrint = std::chrono::duration<double>(now - lastPrint).count();
+      if ((tty && sincePrint >= 0.25) || (!tty && sincePrint >= 5.0)) {
+        lastPrint = now;
+        if (tty) std::printf("\r%s   ", statusLine(engine.status()).c_str());
+        else std::printf("%s\n", statusLine(engine.status()).c_str());
+        std::fflush(stdout);
+      }
     }
   }
+  for (auto& f : session.onStop) f();
   engine.stop();
   const EngineStatus s = engine.status();
-  std::printf("%s%s\n", tty ? "\n" : "", statusLine(s).c_str());
+  std::printf("%s%s\n", isatty(fileno(stdout)) ? "\n" : "", statusLine(s).c_str());
   if (engine.recorder().writtenFrames() > 0)
     std::printf("recorded %s\n", engine.recorder().path().c_str());
   if (auto report = args.get("report")) {

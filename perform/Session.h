@@ -1,0 +1,66 @@
+// Session: everything a running `musicmill perform` has, handed to each subsystem
+// (UI, MIDI, OSC, set lists, triggers) so that each one plugs in from its own file.
+//
+// Threads: built and torn down on the main thread. onTick hooks run on the main thread
+// (the UI's frame loop, or the headless loop every ~5 ms): that is where MIDI/OSC queues
+// are drained into parameters, set-list navigation happens and autosave runs. Never on
+// the audio thread.
+#pragma once
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "Cli.h"
+#include "LfoBank.h"
+#include "LiveEngine.h"
+#include "Parameters.h"
+
+namespace mm {
+
+struct Session {
+  const Args* args = nullptr;
+  std::string modelPath;
+  const char* argv0 = nullptr;
+  ParameterRegistry* registry = nullptr;
+  LiveEngine* engine = nullptr;
+  LfoBank* lfos = nullptr;
+
+  std::vector<std::function<void()>> onTick;  // main thread, every UI frame / ~5 ms
+  std::vector<std::function<void()>> onStop;  // main thread, before the engine stops
+  std::atomic<bool> stopRequested{false};
+
+  void tick() {
+    for (auto& f : onTick) f();
+  }
+
+  // User-visible messages (problems, confirmations): printed in headless mode, shown by
+  // the UI. Any non-audio thread may post.
+  void post(const std::string& message) {
+    std::lock_guard<std::mutex> lock(messagesMutex_);
+    messages_.push_back(message);
+    if (messages_.size() > 200) messages_.pop_front();
+    ++messageCount_;
+  }
+  std::vector<std::string> recentMessages(size_t n) const {
+    std::lock_guard<std::mutex> lock(messagesMutex_);
+    const size_t from = messages_.size() > n ? messages_.size() - n : 0;
+    return std::vector<std::string>(messages_.begin() + static_cast<long>(from), messages_.end());
+  }
+  uint64_t messageCount() const { return messageCount_.load(); }
+
+ private:
+  mutable std::mutex messagesMutex_;
+  std::deque<std::string> messages_;
+  std::atomic<uint64_t> messageCount_{0};
+};
+
+// Each subsystem's attach function (declared here, defined in its own file) is called by
+// runPerform after the engine is open and before it starts. Returns false (after printing
+// why) when the performance cannot start.
+using SessionAttach = bool (*)(Session&);
+
+}  // namespace mm
