@@ -21,6 +21,11 @@
 
 namespace mm {
 
+// Set-list / preset navigation, requested by MIDI, OSC, the keyboard or the UI and carried
+// out by whoever subscribes (the set-list player). `value`: song number for GotoSong,
+// program number for ProgramChange, bank for BankSelect, preset index for SelectPreset.
+enum class NavCommand { NextPart, PrevPart, NextSong, PrevSong, GotoSong, ProgramChange, BankSelect, SelectPreset };
+
 struct Session {
   const Args* args = nullptr;
   std::string modelPath;
@@ -31,10 +36,20 @@ struct Session {
 
   std::vector<std::function<void()>> onTick;  // main thread, every UI frame / ~5 ms
   std::vector<std::function<void()>> onStop;  // main thread, before the engine stops
+  // Main thread: subscribers carry out navigation (see NavCommand).
+  std::vector<std::function<void(NavCommand, int)>> onNavigate;
+  // UI panels other subsystems contribute (title, draw function using Dear ImGui);
+  // drawn by the UI every frame on the main thread.
+  std::vector<std::pair<std::string, std::function<void()>>> panels;
+  // Text the UI shows as the current and next set-list position (set-list player fills).
+  std::function<std::string()> setListNow, setListNext;
   std::atomic<bool> stopRequested{false};
 
   void tick() {
     for (auto& f : onTick) f();
+  }
+  void navigate(NavCommand c, int value = 0) {
+    for (auto& f : onNavigate) f(c, value);
   }
 
   // User-visible messages (problems, confirmations): printed in headless mode, shown by
