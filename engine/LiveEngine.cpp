@@ -129,39 +129,66 @@ long LiveEngine::minimumPreRoll(double blockDevice, int buffer, double computeSa
   return maxP;
 }
 
+std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRuntime> model, Slot& slot) {
+  const ModelInfo info = model->info();
+  const int fpb = framesPerBlock_ > 0 ? framesPerBlock_ : defaultFramesPerBlock(info.ratio);
+  auto worker = std::make_unique<InferenceWorker>(std::move(model), registry_, fpb, rate_);
+  worker->prepare(std::max(buffer_, 8192));
+  // The first calls of a TorchScript model are slow (profiling executor): skip them, then
+  // budget 1.5x the 90th percentile. A single scheduling spike during warm-up must not
+  // set the latency for the whole show; a real spike later is a counted late frame.
+  auto ms = worker->warmUp(48);
+  ms.erase(ms.begin(), ms.begin() + std::min<size_t>(16, ms.size()));
+  std::sort(ms.begin(), ms.end());
+  const double typical = ms.empty() ? 1.0 : ms[static_cast<size_t>(0.9 * (ms.size() - 1))];
+  slot.budgetMs = typical * 1.5 + 0.3 + config_.extraSafetyMs;
+  slot.preRoll = minimumPreRoll(worker->blockSamplesDevice(), buffer_, slot.budgetMs * rate_ / 1000.0);
+  if (rate_ != info.sampleRate) slot.preRoll += 2 * 48;  // two sinc resamplers' look-ahead
+  slot.floorMs = 1000.0 * (worker->blockSamplesDevice() + 2.0 * buffer_) / rate_ +
+                 (ms.empty() ? 0 : ms[ms.size() / 2]);
+  return worker;
+}
+
 void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int buffer,
                          int framesPerBlock) {
   rate_ = rate;
   buffer_ = buffer;
-  const ModelInfo info = model->info();
-  const int fpb = framesPerBlock > 0 ? framesPerBlock : defaultFramesPerBlock(info.ratio);
-  worker_ = std::make_unique<InferenceWorker>(std::move(model), registry_, fpb, rate);
-  modelCh_ = worker_->outputChannels();
+  framesPerBlock_ = framesPerBlock;
   const int maxBuf = std::max(buffer, 8192);
-  worker_->prepare(maxBuf);
-  // Measure the real compute time of one block (after warm-up) and size the pre-roll.
-  // The first calls of a TorchScript model are slow (profiling executor): skip them, then
-  // budget 1.5x the 90th percentile. A single scheduling spike during warm-up must not
-  // set the latency for the whole show; a real spike later is a counted late frame.
-  auto ms = worker_->warmUp(48);
-  ms.erase(ms.begin(), ms.begin() + std::min<size_t>(16, ms.size()));
-  std::sort(ms.begin(), ms.end());
-  const double typical = ms.empty() ? 1.0 : ms[static_cast<size_t>(0.9 * (ms.size() - 1))];
-  computeBudgetMs_ = typical * 1.5 + 0.3 + config_.extraSafetyMs;
-  const double budgetMs = computeBudgetMs_;
-  const double computeSamples = budgetMs * rate / 1000.0;
-  preRoll_ = minimumPreRoll(worker_->blockSamplesDevice(), buffer, computeSamples);
-  if (rate != info.sampleRate) preRoll_ += 2 * 48;  // two sinc resamplers' look-ahead
-  floorMs_ = 1000.0 * (worker_->blockSamplesDevice() + 2.0 * buffer) / rate + (ms.empty() ? 0 : ms[ms.size() / 2]);
-  worker_->primeOutput(static_cast<int>(preRoll_));
+  Slot& first = slots_[0];
+  first.worker = makeWorker(std::move(model), first);
+  first.active = true;
+  first.delay = first.preRoll;
+  slotCount_.store(1);
+  current_.store(0);
+  requested_.store(0);
+  audioCurrent_ = 0;
+  audioTarget_ = -1;
   inStage_.setup(rate);
   outStage_.setup(rate);
   mono_.assign(maxBuf, 0.f);
   wet_.assign(static_cast<size_t>(maxBuf) * 2, 0.f);
+  wet2_.assign(static_cast<size_t>(maxBuf) * std::max(devOut_, 2), 0.f);
   dev_.assign(static_cast<size_t>(maxBuf) * std::max(devOut_, 2), 0.f);
-  fadeStep_ = static_cast<float>(1.0 / (0.005 * rate));  // 5 ms crossfade
-  debt_ = 0;
-  fade_ = 1.f;
+  fadeStep_ = static_cast<float>(1.0 / (0.005 * rate));  // 5 ms crossfade to dry when late
+}
+
+int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model) {
+  const int k = slotCount_.load();
+  if (k >= kMaxSlots)
+    throw std::runtime_error("too many models loaded at once (" + std::to_string(kMaxSlots) + ")");
+  Slot& slot = slots_[k];
+  slot.worker = makeWorker(std::move(model), slot);
+  if (running_.load()) slot.worker->start();
+  slotCount_.store(k + 1);  // publish: the audio thread may now select it
+  return k;
+}
+
+void LiveEngine::selectModel(int slot, double crossfadeMs) {
+  if (slot < 0 || slot >= slotCount_.load()) return;
+  crossfadeSamples_.store(std::max(1L, static_cast<long>(crossfadeMs * rate_ / 1000.0)));
+  current_.store(slot);
+  requested_.store(slot);
 }
 
 void LiveEngine::openWithoutDevice(std::unique_ptr<ModelRuntime> model, double rate, int buffer,
@@ -230,13 +257,13 @@ void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cf
 
 void LiveEngine::start() {
   if (running_.exchange(true)) return;
-  worker_->start();
+  for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->start();
   if (audio_) {
     try {
       audio_->startStream();
     } catch (const RtAudioError& e) {
       running_.store(false);
-      worker_->stop();
+      for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->stop();
       throw std::runtime_error("cannot start the audio stream: " + e.getMessage());
     }
   }
@@ -250,14 +277,15 @@ void LiveEngine::stop() {
     } catch (const RtAudioError&) {
     }
   }
-  if (worker_) worker_->stop();
+  for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->stop();
   recorder_.stop();
 }
 
 void LiveEngine::panic() {
-  panicTarget_.store(worker_->reloads() + 1);
+  InferenceWorker* w = worker();
+  panicTarget_.store(w->reloads() + 1);
   muted_.store(true);
-  worker_->requestPanic();
+  w->requestPanic();
 }
 
 std::string LiveEngine::startRecording(const std::string& dir) {
@@ -265,6 +293,53 @@ std::string LiveEngine::startRecording(const std::string& dir) {
 }
 
 void LiveEngine::stopRecording() { recorder_.stop(); }
+
+void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
+  auto& fifo = slot.worker->output();
+  const int ch = slot.worker->outputChannels();
+  // A newly selected model plays silence for its pre-roll: its first block is computing.
+  long start = 0;
+  if (slot.delay > 0) {
+    start = std::min<long>(slot.delay, n);
+    slot.delay -= start;
+    std::fill(wet_.begin(), wet_.begin() + start * ch, 0.f);
+  }
+  const long want = n - start;
+  long avail = static_cast<long>(fifo.available()) / ch;
+  // Pay what the worker owes first: keeps the latency fixed after a late block.
+  if (slot.debt > 0 && avail > 0) {
+    const long d = std::min(slot.debt, avail);
+    fifo.discard(static_cast<size_t>(d) * ch);
+    slot.debt -= d;
+    avail -= d;
+  }
+  const long got = std::min<long>(avail, want);
+  fifo.pop(wet_.data() + start * ch, static_cast<size_t>(got) * ch);
+  const long have = start + got;
+  if (got < want) {
+    slot.debt += want - got;
+    late_.fetch_add(1, std::memory_order_relaxed);
+    fallback_.store(true, std::memory_order_relaxed);
+    // Missing samples: the last sample decays (no step) while the crossfade goes to dry.
+    for (long i = have; i < n; ++i)
+      for (int c = 0; c < ch; ++c) {
+        slot.hold[c] *= 0.995f;
+        wet_[static_cast<size_t>(i) * ch + c] = slot.hold[c];
+      }
+  } else {
+    fallback_.store(false, std::memory_order_relaxed);
+  }
+  if (got > 0)
+    for (int c = 0; c < ch; ++c) slot.hold[c] = wet_[static_cast<size_t>(have - 1) * ch + c];
+  for (int i = 0; i < n; ++i) {
+    const bool present = i < have;
+    slot.fade = present ? std::min(1.f, slot.fade + fadeStep_) : std::max(0.f, slot.fade - fadeStep_);
+    for (int c = 0; c < devOut_; ++c) {
+      const float w = wet_[static_cast<size_t>(i) * ch + std::min(c, ch - 1)];
+      dst[static_cast<size_t>(i) * devOut_ + c] = slot.fade * w + (1.f - slot.fade) * mono_[i];
+    }
+  }
+}
 
 void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noexcept {
   RealtimeScope scope;
@@ -274,52 +349,53 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   callbacks_.fetch_add(1, std::memory_order_relaxed);
   n = std::min(n, static_cast<int>(mono_.size()));
 
-  // 1. Input: the voice channel, gain and gate, to the worker.
+  // 1. Input: the voice channel, gain and gate, to every listening model.
   for (int i = 0; i < n; ++i) mono_[i] = in ? in[i * devIn_ + std::min(config_.inputChannel, devIn_ - 1)] : 0.f;
   inStage_.process(mono_.data(), n, registry_.get(sp_.inputGain), registry_.get(sp_.gateThreshold));
-  worker_->pushInput(mono_.data(), n);
 
-  // 2. Model output: pay what the worker owes first (keeps the latency fixed after a
-  //    late block), then take this buffer's share; fall back to dry when it is missing.
-  auto& fifo = worker_->output();
-  const int ch = modelCh_;
-  long avail = static_cast<long>(fifo.available()) / ch;
-  if (debt_ > 0 && avail > 0) {
-    const long d = std::min(debt_, avail);
-    fifo.discard(static_cast<size_t>(d) * ch);
-    debt_ -= d;
-    avail -= d;
+  // A model switch requested by the control thread: the target starts listening now.
+  const int requested = requested_.load(std::memory_order_relaxed);
+  if (requested != audioCurrent_ && requested != audioTarget_ && requested < slotCount_.load(std::memory_order_acquire)) {
+    if (audioTarget_ >= 0 && audioTarget_ != audioCurrent_) slots_[audioTarget_].active = false;
+    Slot& t = slots_[requested];
+    t.worker->output().discard(t.worker->output().available());  // stale output from before
+    t.active = true;
+    t.delay = t.preRoll;
+    t.debt = 0;
+    t.fade = 1.f;
+    audioTarget_ = requested;
+    switchMix_ = 0.f;
   }
-  const long got = std::min<long>(avail, n);
-  fifo.pop(wet_.data(), static_cast<size_t>(got) * ch);
-  if (got < n) {
-    debt_ += n - got;
-    late_.fetch_add(1, std::memory_order_relaxed);
-    fallback_.store(true, std::memory_order_relaxed);
-    // Missing samples: the last sample decays (no step), while the crossfade goes to dry.
-    for (long i = got; i < n; ++i)
-      for (int c = 0; c < ch; ++c) {
-        hold_[c] *= 0.995f;
-        wet_[static_cast<size_t>(i) * ch + c] = hold_[c];
+  for (int k = 0; k < slotCount_.load(std::memory_order_acquire); ++k)
+    if (slots_[k].active) slots_[k].worker->pushInput(mono_.data(), n);
+
+  // 2. Output of the current model (and the incoming one while switching).
+  Slot& cur = slots_[audioCurrent_];
+  readSlot(cur, dev_.data(), n);
+  if (audioTarget_ >= 0) {
+    Slot& tgt = slots_[audioTarget_];
+    const long preRollLeft = tgt.delay;
+    readSlot(tgt, wet2_.data(), n);
+    if (preRollLeft <= 0) {
+      const float step = 1.f / static_cast<float>(crossfadeSamples_.load(std::memory_order_relaxed));
+      for (int i = 0; i < n; ++i) {
+        switchMix_ = std::min(1.f, switchMix_ + step);
+        for (int c = 0; c < devOut_; ++c) {
+          float& o = dev_[static_cast<size_t>(i) * devOut_ + c];
+          o = (1.f - switchMix_) * o + switchMix_ * wet2_[static_cast<size_t>(i) * devOut_ + c];
+        }
       }
-  } else {
-    fallback_.store(false, std::memory_order_relaxed);
-  }
-  for (int c = 0; c < ch && n > 0; ++c) if (got > 0) hold_[c] = wet_[static_cast<size_t>(got - 1) * ch + c];
-
-  // 3. Map model channels to the device, crossfading with the dry voice while late.
-  if (muted_.load(std::memory_order_relaxed) &&
-      worker_->reloads() >= panicTarget_.load(std::memory_order_relaxed))
-    muted_.store(false, std::memory_order_relaxed);  // the model is fresh: sound returns
-  const bool muted = muted_.load(std::memory_order_relaxed);
-  for (int i = 0; i < n; ++i) {
-    const bool have = i < got;
-    fade_ = have ? std::min(1.f, fade_ + fadeStep_) : std::max(0.f, fade_ - fadeStep_);
-    for (int c = 0; c < devOut_; ++c) {
-      const float w = wet_[static_cast<size_t>(i) * ch + std::min(c, ch - 1)];
-      dev_[static_cast<size_t>(i) * devOut_ + c] = fade_ * w + (1.f - fade_) * mono_[i];
+      if (switchMix_ >= 1.f) {
+        cur.active = false;  // the old model stops listening; its worker idles
+        audioCurrent_ = audioTarget_;
+        audioTarget_ = -1;
+      }
     }
   }
+  InferenceWorker* w = slots_[audioCurrent_].worker.get();
+  if (muted_.load(std::memory_order_relaxed) && w->reloads() >= panicTarget_.load(std::memory_order_relaxed))
+    muted_.store(false, std::memory_order_relaxed);  // the model is fresh: sound returns
+  const bool muted = muted_.load(std::memory_order_relaxed);
   outStage_.process(dev_.data(), mono_.data(), n, devOut_, registry_.get(sp_.dryWet),
                     registry_.get(sp_.outputGain));
   // Panic: ramp to silence within ~3 ms, back up once the worker has reloaded the model.
@@ -333,7 +409,7 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   if (out) std::memcpy(out, dev_.data(), sizeof(float) * static_cast<size_t>(n) * devOut_);
   recorder_.push(mono_.data(), dev_.data(), n);
 
-  // 4. Meters and load.
+  // 3. Meters and load.
   inLevel_.store(inStage_.level(), std::memory_order_relaxed);
   outLevel_.store(outStage_.level() * muteGain_, std::memory_order_relaxed);
   gateOpen_.store(inStage_.gateOpen(), std::memory_order_relaxed);
@@ -352,7 +428,8 @@ EngineStatus LiveEngine::status() const {
   s.running = running_.load();
   s.sampleRate = static_cast<int>(rate_);
   s.buffer = buffer_;
-  if (worker_) {
+  const Slot& slot = slots_[current_.load()];
+  if (const InferenceWorker* worker_ = slot.worker.get()) {
     s.modelRate = worker_->info().sampleRate;
     s.ratio = worker_->info().ratio;
     s.blocksProcessed = worker_->blocksProcessed();
@@ -362,11 +439,11 @@ EngineStatus LiveEngine::status() const {
     const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;
     s.workerLoad = worker_->lastComputeMs() / blockMs;
   }
-  s.preRollSamples = preRoll_;
-  s.latencySamples = preRoll_ + 2L * buffer_;
+  s.preRollSamples = slot.preRoll;
+  s.latencySamples = slot.preRoll + 2L * buffer_;
   s.latencyMs = 1000.0 * s.latencySamples / rate_;
-  s.floorMs = floorMs_;
-  s.computeBudgetMs = computeBudgetMs_;
+  s.floorMs = slot.floorMs;
+  s.computeBudgetMs = slot.budgetMs;
   s.xruns = xruns_.load();
   s.lateCallbacks = late_.load();
   s.callbacks = callbacks_.load();

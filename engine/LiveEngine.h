@@ -68,12 +68,23 @@ class LiveEngine {
 
   MM_REALTIME void processBlock(const float* in, float* out, int n, bool xrun) noexcept;
 
+  // Control thread: preloads another model (own worker, warmed up, pre-roll measured) and
+  // returns its slot. Slot 0 is the model given to open(). Throws std::runtime_error.
+  int addModel(std::unique_ptr<ModelRuntime> model);
+  // Control thread: switch to `slot`. The new model starts listening now; once its
+  // pre-roll has passed, the old model's output crossfades into it over `crossfadeMs`
+  // (equal-gain, on the audio thread). No click, no gap.
+  void selectModel(int slot, double crossfadeMs = 50.0);
+  int currentModel() const { return current_.load(); }
+  int modelCount() const { return slotCount_.load(); }
+  InferenceWorker* workerAt(int slot) { return slot >= 0 && slot < slotCount_.load() ? slots_[slot].worker.get() : nullptr; }
+
   void panic();  // silence now; reload the model off the audio path; sound returns after
   EngineStatus status() const;
   std::string startRecording(const std::string& dir);
   void stopRecording();
   PerformanceRecorder& recorder() { return recorder_; }
-  InferenceWorker* worker() { return worker_.get(); }
+  InferenceWorker* worker() { return slots_[current_.load()].worker.get(); }  // current model
   const AudioConfig& config() const { return config_; }
   int deviceOutChannels() const { return devOut_; }
 
@@ -84,25 +95,40 @@ class LiveEngine {
 
  private:
   void prepare(std::unique_ptr<ModelRuntime> model, double rate, int buffer, int framesPerBlock);
+  struct Slot {
+    std::unique_ptr<InferenceWorker> worker;
+    long preRoll = 0;
+    double floorMs = 0, budgetMs = 0;
+    // audio-thread state
+    bool active = false;
+    long delay = 0;   // samples of silence still to play before reading its output
+    long debt = 0;    // output samples owed by the worker (skipped when they arrive)
+    float fade = 1.f; // 1 = model output, 0 = fallback to dry (late)
+    float hold[2] = {0.f, 0.f};
+  };
+  std::unique_ptr<InferenceWorker> makeWorker(std::unique_ptr<ModelRuntime> model, Slot& slot);
+  // Audio thread: reads one buffer of `slot`'s output (device channel layout) into `dst`.
+  void readSlot(Slot& slot, float* dst, int n) noexcept;
+  static constexpr int kMaxSlots = 16;
 
   ParameterRegistry& registry_;
   StandardParams sp_;
   AudioConfig config_;
   std::unique_ptr<RtAudio> audio_;
-  std::unique_ptr<InferenceWorker> worker_;
+  Slot slots_[kMaxSlots];
+  std::atomic<int> slotCount_{0}, current_{0}, requested_{0};
+  std::atomic<long> crossfadeSamples_{2205};
+  int audioCurrent_ = 0, audioTarget_ = -1;  // audio-thread view of the switch
+  float switchMix_ = 0.f;
+  std::vector<float> wet2_;
+  int framesPerBlock_ = 0;
   InputStage inStage_;
   OutputStage outStage_;
   PerformanceRecorder recorder_;
   double rate_ = 44100;
   int buffer_ = 128, devIn_ = 1, devOut_ = 2, modelCh_ = 1;
-  long preRoll_ = 0;
-  double floorMs_ = 0, computeBudgetMs_ = 0;
   std::vector<float> mono_, wet_, dev_;
-  // audio-thread state
-  long debt_ = 0;             // output samples owed by the worker (skipped when they arrive)
-  float fade_ = 1.f;          // 1 = model output, 0 = fallback to dry
   float fadeStep_ = 0.f;
-  float hold_[2] = {0.f, 0.f};
   float muteGain_ = 1.f;
   std::atomic<bool> muted_{false}, fallback_{false};
   std::atomic<uint64_t> xruns_{0}, late_{0}, callbacks_{0};

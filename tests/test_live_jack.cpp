@@ -165,25 +165,32 @@ TEST_CASE("a slowed frame is counted late, crossfades to dry, and the callback k
   REQUIRE(client.connectOut(0, "musicmill:inport 0"));
   REQUIRE(client.connectIn("musicmill:outport 0", 0));
   client.play(0, sine(220.0, 44100, 6.0, 0.5f));
-  std::this_thread::sleep_for(std::chrono::milliseconds(2000));
-  const uint64_t cb0 = engine.status().callbacks;
-  const auto t0 = std::chrono::steady_clock::now();
+  // Windows are measured in JACK cycles (sample time), not wall time: a dummy server on a
+  // busy machine may run slower than real time.
+  auto waitCycles = [&](uint64_t cycles) {
+    const uint64_t until = client.cycles() + cycles;
+    while (client.cycles() < until) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  };
+  waitCycles(690);  // ~2 s
+  const uint64_t cb0 = engine.status().callbacks, jc0 = client.cycles();
   engine.worker()->setArtificialDelayMs(40.0);  // every frame now takes 40 ms
-  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  waitCycles(345);  // ~1 s
   engine.worker()->setArtificialDelayMs(0.0);
-  const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  const uint64_t cb1 = engine.status().callbacks;
-  client.waitFinished(10);
+  const uint64_t cb1 = engine.status().callbacks, jc1 = client.cycles();
+  client.waitFinished(20);
   engine.stop();
   const EngineStatus s = engine.status();
   const auto out = client.recorded(0);
-  INFO("late " << s.lateCallbacks << ", callbacks during slow window " << (cb1 - cb0) << " in " << elapsed << " s");
+  INFO("late " << s.lateCallbacks << ", engine callbacks " << (cb1 - cb0) << " over " << (jc1 - jc0) << " graph cycles");
   CHECK(s.lateCallbacks > 10);
-  CHECK(static_cast<double>(cb1 - cb0) == Approx(elapsed * 44100 / 128).epsilon(0.1));
+  // The callback ran on every cycle of the graph while the model was late: it never waited.
+  CHECK(static_cast<double>(cb1 - cb0) == Approx(static_cast<double>(jc1 - jc0)).margin(3));
   const double dry = 0.5 / std::sqrt(2.0);
-  const double before = rms(out, 44100, static_cast<size_t>(1.9 * 44100)) / dry;
-  const double during = rms(out, static_cast<size_t>(2.4 * 44100), static_cast<size_t>(2.9 * 44100)) / dry;
-  const double after = rms(out, static_cast<size_t>(4.8 * 44100), static_cast<size_t>(5.8 * 44100)) / dry;
+  // Recorded sample k was played at client cycle k/128 after play() (which started ~cycle 0).
+  const size_t s0 = 690 * 128, s1 = (690 + 345) * 128;
+  const double before = rms(out, 44100, s0 - 4410) / dry;
+  const double during = rms(out, s0 + 13230, s1 - 4410) / dry;  // after the first late block + fade
+  const double after = rms(out, s1 + 44100, out.size() - 4410) / dry;
   INFO("level relative to dry: before " << before << ", during " << during << ", after " << after);
   CHECK(before == Approx(0.3).margin(0.05));
   CHECK(during > 0.8);   // crossfaded to dry
