@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "LatentControls.h"
+#include "LatentSources.h"
 #include "ModelRuntime.h"
 #include "Parameters.h"
 
@@ -51,6 +52,9 @@ class FrameProcessor {
   const ModelInfo& info() const { return model_.info(); }
   ModelRuntime& model() { return model_; }
   LatentControls& controls() { return controls_; }
+  // Control thread: load/capture through these (their hand-over is lock-free).
+  PatternMemory& pattern() { return pattern_; }
+  StyleBlender& style() { return style_; }
 
   void setModulator(ParamModulator* m) { modulator_ = m; }
   void addSource(LatentSource* s) { sources_.push_back(s); }
@@ -72,9 +76,12 @@ class FrameProcessor {
   LatentControls controls_;
   ParamModulator* modulator_ = nullptr;
   std::vector<LatentSource*> sources_;
-  std::vector<float> params_, z_, prior_;
+  PatternMemory pattern_;
+  StyleBlender style_;
+  std::vector<float> params_, z_, prior_, patternZ_;
   uint64_t nonFinite_ = 0;
   int priorIndex_ = -1;
+  StandardParams standard_;
 };
 
 }  // namespace mm

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include "LatentSources.h"
+
 namespace mm {
 
 LatentControls::LatentControls(const ParameterRegistry& registry, int dims, double frameRateHz,
@@ -15,6 +17,7 @@ LatentControls::LatentControls(const ParameterRegistry& registry, int dims, doub
       smoothCoef_(registry.size(), 0.f),
       texture_(dims, 0.f),
       walk_(dims, 0.f),
+      styleTarget_(dims, 0.f),
       rng_(seed) {
   for (int i = 0; i < registry.size(); ++i) {
     const float tauSec = registry.spec(i).smoothingMs / 1000.f;
@@ -35,7 +38,8 @@ float LatentControls::smooth(int param, float target) {
   return s;
 }
 
-void LatentControls::process(float* z, int frames, const float* params, const float* prior) {
+void LatentControls::process(float* z, int frames, const float* params, const float* prior,
+                             const float* pattern, StyleBlender* style) {
   if (first_) snapToTargets(params);
   // Random walks: Ornstein-Uhlenbeck processes with ~0.5 s (texture) and ~1 s (random
   // source) time constants, unit variance, so their amplitude is comparable to a latent.
@@ -48,14 +52,21 @@ void LatentControls::process(float* z, int frames, const float* params, const fl
     const float chaos = smooth(p_.chaos, params[p_.chaos]);
     const float wVoice = smooth(p_.sourceVoice, params[p_.sourceVoice]);
     const float wPrior = smooth(p_.sourcePrior, params[p_.sourcePrior]);
+    const float wPattern = pattern ? smooth(p_.sourcePattern, params[p_.sourcePattern]) : 0.f;
+    const float styleAmount = smooth(p_.styleAmount, params[p_.styleAmount]);
+    const float styleBlend = smooth(p_.styleBlend, params[p_.styleBlend]);
+    const bool styled = style && styleAmount > 0.f && style->target(styleBlend, styleTarget_.data());
+    if (style) style->advance();
     const float scale = energyToScale(energy);
-    const float norm = std::max(1.f, wVoice + wPrior);
+    const float norm = std::max(1.f, wVoice + wPrior + wPattern);
     for (int d = 0; d < dims_; ++d) {
       texture_[d] = texA * texture_[d] + texN * normal_(rng_);
       walk_[d] = walkA * walk_[d] + walkN * normal_(rng_);
       float& v = z[d * frames + k];
       const float priorValue = prior ? prior[d * frames + k] : walk_[d];
-      float x = (wVoice * v + wPrior * priorValue) / norm;
+      const float patternValue = pattern ? pattern[d * frames + k] : 0.f;
+      float x = (wVoice * v + wPrior * priorValue + wPattern * patternValue) / norm;
+      if (styled) x = (1.f - styleAmount) * x + styleAmount * styleTarget_[d];
       const bool hasDim = d < static_cast<int>(p_.dimOffset.size());
       const float weight = hasDim ? smooth(p_.dimScale[d], params[p_.dimScale[d]]) : 1.f;
       const float offset = hasDim ? smooth(p_.dimOffset[d], params[p_.dimOffset[d]]) : 0.f;

@@ -22,8 +22,10 @@ class LatentControls {
   // z: dims planar rows of `frames` (the voice latents, already encoded); replaced in
   // place by the performed latents. `params` is the (modulated) snapshot of the registry.
   // `prior`: optional dims x frames latents from the model's prior (nullptr: the engine's
-  // own smooth random walk is used for the prior/random source).
-  void process(float* z, int frames, const float* params, const float* prior = nullptr);
+  // own smooth random walk is used for the prior/random source). `pattern`: dims x frames
+  // pattern-memory latents (nullptr: none). `style`: anchors to blend toward (nullptr: none).
+  void process(float* z, int frames, const float* params, const float* prior = nullptr,
+               const float* pattern = nullptr, class StyleBlender* style = nullptr);
 
   // Snaps every smoother to its target (after loading a preset with ramp 0, or at start).
   void snapToTargets(const float* params);
@@ -42,6 +44,7 @@ class LatentControls {
   std::vector<float> smoothCoef_; // per registry index, per-frame one-pole coefficient
   std::vector<float> texture_;    // per-dim slow random walk (texture)
   std::vector<float> walk_;       // per-dim random walk (prior/random source)
+  std::vector<float> styleTarget_;
   std::mt19937_64 rng_;
   std::normal_distribution<float> normal_{0.f, 1.f};
   bool first_ = true;

@@ -252,7 +252,9 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
                          "and decode ratios agree.");
   if (hasMethod("prior") && m.hasattr("prior_params")) {
     info.hasPrior = true;
-    info.priorRatio = static_cast<int>(params("prior")[1]);
+    const auto pp = params("prior");
+    info.priorInRatio = static_cast<int>(std::max<int64_t>(1, pp[1]));
+    info.priorOutRatio = static_cast<int>(std::max<int64_t>(1, pp[3]));
   }
   // Sample rate: v2 int attribute `sr`, v1 tensor buffer `sampling_rate`.
   if (auto sr = bufferOrAttr("sr")) {
@@ -354,16 +356,21 @@ void ModelRuntime::prior(float temperature, int frames, float* z) {
     std::fill(z, z + info_.latentSize * frames, 0.f);
     return;
   }
-  auto temp = torch::full({1, 1, std::max(1, frames * std::max(1, info_.priorRatio) /
-                                                 std::max(1, info_.ratio))},
-                          temperature);
-  auto y = (*impl_->prior)({temp.to(impl_->device)}).toTensor().to(torch::kCPU).contiguous();
+  // prior(temp): [1, 1, T] -> [1, latent, T * in_ratio / out_ratio].
+  const int64_t n = std::max<int64_t>(1, static_cast<int64_t>(frames) * info_.priorOutRatio / info_.priorInRatio);
+  at::Tensor y;
+  try {
+    y = (*impl_->prior)({torch::full({1, 1, n}, temperature).to(impl_->device)}).toTensor().to(torch::kCPU).contiguous();
+  } catch (const c10::Error& e) {
+    throw ModelError(ModelErrorKind::LoadFailed, "Model file '" + info_.path + "': prior failed: " +
+                                                     firstLine(e.what_without_backtrace()));
+  }
   std::fill(z, z + info_.latentSize * frames, 0.f);
   if (y.dim() != 3) return;  // dummy scalar: the model has no trained prior
   const int dims = std::min<int>(info_.latentSize, static_cast<int>(y.size(1)));
   const int f = std::min<int>(frames, static_cast<int>(y.size(2)));
   for (int d = 0; d < dims; ++d)
-    for (int k = 0; k < f; ++k) z[d * frames + k] = y[0][d][k].item<float>();
+    for (int k = 0; k < f; ++k) z[d * frames + k] = y.data_ptr<float>()[d * y.size(2) + k];
 }
 
 void ModelRuntime::probe(int frames) {

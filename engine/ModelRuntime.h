@@ -53,7 +53,7 @@ struct ModelInfo {
   int inChannels = 1;
   int outChannels = 1;
   bool hasPrior = false;
-  int priorRatio = 0;
+  int priorInRatio = 1, priorOutRatio = 1;  // prior_params[1], prior_params[3]
   std::vector<std::string> methods;
   int64_t parameterCount = 0;
   std::string device = "cpu";
