@@ -22,12 +22,18 @@ FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
       priorIndex_(registry.indexOf("source.prior")),
       standard_(StandardParams::resolve(registry)) {}
 
+void FrameProcessor::adoptStateFrom(FrameProcessor& old) {
+  modulators_ = old.modulators_;
+  sources_ = old.sources_;
+  pattern_.adoptClipsFrom(old.pattern_);
+  style_.adoptFrom(old.style_);
+}
+
 bool FrameProcessor::process(const float* in, float* out) {
   const ModelInfo& info = model_.info();
   registry_.snapshot(params_.data());
-  if (modulator_)
-    modulator_->modulate(params_.data(), static_cast<int>(params_.size()), frames_,
-                         controls_.frameRate());
+  for (ParamModulator* m : modulators_)
+    m->modulate(params_.data(), static_cast<int>(params_.size()), frames_, controls_.frameRate());
   model_.encode(in, blockSamples(), z_.data());
   for (LatentSource* s : sources_) s->mix(z_.data(), info.latentSize, frames_, params_.data());
   const StandardParams& sp = standard_;

@@ -56,7 +56,13 @@ class FrameProcessor {
   PatternMemory& pattern() { return pattern_; }
   StyleBlender& style() { return style_; }
 
-  void setModulator(ParamModulator* m) { modulator_ = m; }
+  // Setup only (before processing starts). Modulators run in the order added (LFOs before
+  // the modulation matrix, which may use LFO outputs as sources).
+  void setModulator(ParamModulator* m) { modulators_.assign(m ? 1 : 0, m); }
+  void addModulator(ParamModulator* m) { if (m) modulators_.push_back(m); }
+  // After a panic reload: the fresh processor keeps the performer's modulators, pattern
+  // slots and style anchors (processing thread).
+  void adoptStateFrom(FrameProcessor& old);
   void addSource(LatentSource* s) { sources_.push_back(s); }
 
   // in: inChannels planar rows of blockSamples(); out: outChannels planar rows.
@@ -74,7 +80,7 @@ class FrameProcessor {
   ParameterRegistry& registry_;
   int frames_;
   LatentControls controls_;
-  ParamModulator* modulator_ = nullptr;
+  std::vector<ParamModulator*> modulators_;
   std::vector<LatentSource*> sources_;
   PatternMemory pattern_;
   StyleBlender style_;

@@ -172,9 +172,10 @@ void InferenceWorker::reloadModel() {
   opt.device = model_->info().device;
   try {
     auto fresh = ModelRuntime::load(path, opt);
-    processor_.reset();
+    auto freshProcessor = std::make_unique<FrameProcessor>(*fresh, registry_, framesPerBlock_, seed_);
+    freshProcessor->adoptStateFrom(*processor_);
+    processor_ = std::move(freshProcessor);  // the old processor goes before its model
     model_ = std::move(fresh);
-    processor_ = std::make_unique<FrameProcessor>(*model_, registry_, framesPerBlock_, seed_);
   } catch (const ModelError& e) {
     std::fprintf(stderr, "musicmill: panic could not reload the model, keeping the old one: %s\n", e.what());
   }

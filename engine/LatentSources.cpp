@@ -49,17 +49,6 @@ LatentClip encodeFileToClip(const std::string& modelPath, const std::string& aud
   return clip;
 }
 
-ClipExchange::~ClipExchange() { delete pending_.exchange(nullptr); }
-
-void ClipExchange::publish(std::unique_ptr<LatentClip> clip) {
-  delete pending_.exchange(clip.release(), std::memory_order_acq_rel);  // an untaken older one
-}
-
-std::unique_ptr<LatentClip> ClipExchange::take() {
-  if (pending_.load(std::memory_order_relaxed) == nullptr) return nullptr;
-  return std::unique_ptr<LatentClip>(pending_.exchange(nullptr, std::memory_order_acq_rel));
-}
-
 PatternMemory::PatternMemory(int dims, double frameRate)
     : dims_(dims), frameRate_(frameRate), historyFrames_(static_cast<int>(frameRate * 16.0) + 1) {
   history_.assign(static_cast<size_t>(dims) * historyFrames_, 0.f);

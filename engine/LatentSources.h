@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "ObjectExchange.h"
+
 namespace mm {
 
 struct LatentClip {
@@ -29,17 +31,7 @@ struct LatentClip {
 LatentClip encodeFileToClip(const std::string& modelPath, const std::string& audioPath,
                             double bpm = 120.0);
 
-// Single-slot lock-free hand-over of a clip from the control thread to the processing
-// thread. The processing thread owns what it took; replaced clips are freed there (the
-// worker may free memory; only the audio thread may not).
-class ClipExchange {
- public:
-  ~ClipExchange();
-  void publish(std::unique_ptr<LatentClip> clip);   // control thread
-  std::unique_ptr<LatentClip> take();              // processing thread; null when nothing new
- private:
-  std::atomic<LatentClip*> pending_{nullptr};
-};
+using ClipExchange = ObjectExchange<LatentClip>;
 
 class PatternMemory {
  public:
@@ -56,6 +48,9 @@ class PatternMemory {
   // Returns false when the selected slot is empty (out is zeros).
   bool render(float* out, int frames, int slot, float bpm);
   const LatentClip* slot(int k) const { return slots_[k].get(); }
+  void adoptClipsFrom(PatternMemory& old) {
+    for (int s = 0; s < kSlots; ++s) slots_[s] = std::move(old.slots_[s]);
+  }
   double position() const { return pos_; }
 
  private:
@@ -82,6 +77,9 @@ class StyleBlender {
   bool target(float blend, float* out) const;
   void advance();
   bool has(int which) const { return anchors_[which & 1] != nullptr; }
+  void adoptFrom(StyleBlender& old) {
+    for (int i = 0; i < 2; ++i) anchors_[i] = std::move(old.anchors_[i]);
+  }
 
  private:
   int dims_;

@@ -179,9 +179,22 @@ int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model) {
     throw std::runtime_error("too many models loaded at once (" + std::to_string(kMaxSlots) + ")");
   Slot& slot = slots_[k];
   slot.worker = makeWorker(std::move(model), slot);
+  if (processorSetup_) processorSetup_(slot.worker->processor());
   if (running_.load()) slot.worker->start();
   slotCount_.store(k + 1);  // publish: the audio thread may now select it
   return k;
+}
+
+void LiveEngine::setProcessorSetup(std::function<void(FrameProcessor&)> setup) {
+  processorSetup_ = std::move(setup);
+  for (int k = 0; k < slotCount_.load(); ++k)
+    if (processorSetup_) processorSetup_(slots_[k].worker->processor());
+}
+
+void LiveEngine::addInputAnalyzer(InputAnalyzer* analyzer) {
+  if (!analyzer || analyzerCount_ >= 4) return;
+  analyzer->prepare(rate_, std::max(buffer_, 8192));
+  analyzers_[analyzerCount_++] = analyzer;
 }
 
 void LiveEngine::selectModel(int slot, double crossfadeMs) {
@@ -352,6 +365,8 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   // 1. Input: the voice channel, gain and gate, to every listening model.
   for (int i = 0; i < n; ++i) mono_[i] = in ? in[i * devIn_ + std::min(config_.inputChannel, devIn_ - 1)] : 0.f;
   inStage_.process(mono_.data(), n, registry_.get(sp_.inputGain), registry_.get(sp_.gateThreshold));
+  for (int a = 0; a < analyzerCount_; ++a) analyzers_[a]->analyze(mono_.data(), n, sampleTime_);
+  sampleTime_ += static_cast<uint64_t>(n);
 
   // A model switch requested by the control thread: the target starts listening now.
   const int requested = requested_.load(std::memory_order_relaxed);

@@ -10,11 +10,13 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "InferenceWorker.h"
+#include "ModulationSources.h"
 #include "ModelRuntime.h"
 #include "Parameters.h"
 #include "PerformanceRecorder.h"
@@ -79,6 +81,16 @@ class LiveEngine {
   int modelCount() const { return slotCount_.load(); }
   InferenceWorker* workerAt(int slot) { return slot >= 0 && slot < slotCount_.load() ? slots_[slot].worker.get() : nullptr; }
 
+  // Control thread: called for the processor of every model slot, now and for slots added
+  // later (attach per-slot modulators here; each slot runs on its own worker thread, so
+  // each needs its own modulator objects).
+  void setProcessorSetup(std::function<void(FrameProcessor&)> setup);
+
+  // Control thread, before start(): analyzers run on the processed input in the callback.
+  void addInputAnalyzer(InputAnalyzer* analyzer);
+  double sampleRate() const { return rate_; }
+  int bufferSize() const { return buffer_; }
+
   void panic();  // silence now; reload the model off the audio path; sound returns after
   EngineStatus status() const;
   std::string startRecording(const std::string& dir);
@@ -121,6 +133,10 @@ class LiveEngine {
   int audioCurrent_ = 0, audioTarget_ = -1;  // audio-thread view of the switch
   float switchMix_ = 0.f;
   std::vector<float> wet2_;
+  std::function<void(FrameProcessor&)> processorSetup_;
+  InputAnalyzer* analyzers_[4] = {nullptr, nullptr, nullptr, nullptr};
+  int analyzerCount_ = 0;
+  uint64_t sampleTime_ = 0;
   int framesPerBlock_ = 0;
   InputStage inStage_;
   OutputStage outStage_;

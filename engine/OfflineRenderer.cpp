@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 
+#include "ModulationSources.h"
 #include "Resampler.h"
 #include "SignalStages.h"
 
@@ -44,8 +46,18 @@ AudioBuffer renderBuffer(FrameProcessor& proc, ParameterRegistry& registry,
   std::vector<double> blockMs;
   blockMs.reserve(blocks);
   const auto t0 = std::chrono::steady_clock::now();
+  for (InputAnalyzer* a : opt.analyzers) a->prepare(fileRate, 128);
+  long analyzed = 0;  // file-rate samples already analysed
   for (long b = 0; b < blocks; ++b) {
     if (opt.beforeBlock) opt.beforeBlock(static_cast<double>(b) * block / info.sampleRate);
+    // As live: every input sample of this block has been through the analyzers (in
+    // callback-sized pieces) before the model processes the block.
+    const long until = std::min<long>(fileFrames, static_cast<long>(std::ceil((b + 1.0) * block * fileRate / info.sampleRate)));
+    while (analyzed < until) {
+      const int n = static_cast<int>(std::min<long>(128, until - analyzed));
+      for (InputAnalyzer* a : opt.analyzers) a->analyze(mono.data() + analyzed, n, static_cast<uint64_t>(analyzed));
+      analyzed += n;
+    }
     for (int c = 0; c < inCh; ++c)
       std::copy(atModel.begin() + b * block, atModel.begin() + (b + 1) * block,
                 inBlock.begin() + static_cast<long>(c) * block);

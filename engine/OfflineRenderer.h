@@ -23,6 +23,9 @@ struct RenderOptions {
   // Called before each block with the block's start time in seconds at the model rate
   // (MIDI-file playback and automation set parameters here, sample-accurately per block).
   std::function<void(double)> beforeBlock;
+  // Voice analysis / triggers run on the processed input exactly as in the live callback
+  // (at the file's rate, in 128-sample pieces, interleaved with the model blocks).
+  std::vector<class InputAnalyzer*> analyzers;
 };
 
 struct RenderStats {
