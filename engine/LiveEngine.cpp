@@ -179,16 +179,16 @@ int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model) {
     throw std::runtime_error("too many models loaded at once (" + std::to_string(kMaxSlots) + ")");
   Slot& slot = slots_[k];
   slot.worker = makeWorker(std::move(model), slot);
-  if (processorSetup_) processorSetup_(slot.worker->processor());
+  for (auto& setup : processorSetups_) setup(slot.worker->processor());
   if (running_.load()) slot.worker->start();
   slotCount_.store(k + 1);  // publish: the audio thread may now select it
   return k;
 }
 
 void LiveEngine::setProcessorSetup(std::function<void(FrameProcessor&)> setup) {
-  processorSetup_ = std::move(setup);
-  for (int k = 0; k < slotCount_.load(); ++k)
-    if (processorSetup_) processorSetup_(slots_[k].worker->processor());
+  if (!setup) return;
+  for (int k = 0; k < slotCount_.load(); ++k) setup(slots_[k].worker->processor());
+  processorSetups_.push_back(std::move(setup));
 }
 
 void LiveEngine::addInputAnalyzer(InputAnalyzer* analyzer) {

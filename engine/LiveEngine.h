@@ -84,6 +84,7 @@ class LiveEngine {
   // Control thread: called for the processor of every model slot, now and for slots added
   // later (attach per-slot modulators here; each slot runs on its own worker thread, so
   // each needs its own modulator objects).
+  // Several subsystems may each add one; they run in the order added.
   void setProcessorSetup(std::function<void(FrameProcessor&)> setup);
 
   // Control thread, before start(): analyzers run on the processed input in the callback.
@@ -133,7 +134,7 @@ class LiveEngine {
   int audioCurrent_ = 0, audioTarget_ = -1;  // audio-thread view of the switch
   float switchMix_ = 0.f;
   std::vector<float> wet2_;
-  std::function<void(FrameProcessor&)> processorSetup_;
+  std::vector<std::function<void(FrameProcessor&)>> processorSetups_;
   InputAnalyzer* analyzers_[4] = {nullptr, nullptr, nullptr, nullptr};
   int analyzerCount_ = 0;
   uint64_t sampleTime_ = 0;
