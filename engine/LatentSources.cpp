@@ -20,6 +20,32 @@ float LatentClip::at(int d, double pos) const {
   return row[i0] + t * (row[i1] - row[i0]);
 }
 
+void LatentClip::findSlices(double frameRate) {
+  slices.clear();
+  if (frames < 2) {
+    slices.push_back(0);
+    return;
+  }
+  std::vector<double> nov(frames, 0.0);
+  for (int k = 1; k < frames; ++k) {
+    double d2 = 0;
+    for (int d = 0; d < dims; ++d) {
+      const double diff = z[static_cast<size_t>(d) * frames + k] - z[static_cast<size_t>(d) * frames + k - 1];
+      d2 += diff * diff;
+    }
+    nov[k] = std::sqrt(d2);
+  }
+  double mean = 0, var = 0;
+  for (double v : nov) mean += v;
+  mean /= frames;
+  for (double v : nov) var += (v - mean) * (v - mean);
+  const double thr = mean + 1.5 * std::sqrt(var / frames);
+  const int minGap = std::max(1, static_cast<int>(0.05 * frameRate));
+  slices.push_back(0);
+  for (int k = 1; k + 1 < frames; ++k)
+    if (nov[k] > thr && nov[k] >= nov[k - 1] && nov[k] >= nov[k + 1] && k - slices.back() >= minGap) slices.push_back(k);
+}
+
 LatentClip encodeFileToClip(const std::string& modelPath, const std::string& audioPath, double bpm) {
   auto model = ModelRuntime::load(modelPath);
   const ModelInfo& info = model->info();
@@ -46,6 +72,7 @@ LatentClip encodeFileToClip(const std::string& modelPath, const std::string& aud
       std::copy(zc.begin() + static_cast<long>(d) * nf, zc.begin() + static_cast<long>(d) * nf + nf,
                 clip.z.begin() + static_cast<long>(d) * frames + f0);
   }
+  clip.findSlices(static_cast<double>(info.sampleRate) / R);
   return clip;
 }
 
@@ -91,6 +118,7 @@ void PatternMemory::pickUp(float bpm) {
     for (int d = 0; d < dims_; ++d)
       clip->z[static_cast<size_t>(d) * n + k] = history_[static_cast<size_t>(d) * historyFrames_ + h];
   }
+  clip->findSlices(frameRate_);
   slots_[slot] = std::move(clip);
 }
 
@@ -101,14 +129,29 @@ bool PatternMemory::render(float* out, int frames, int slot, float bpm) {
     pos_ = 0;  // a recalled slot starts from its first frame
     lastSlot_ = slot;
   }
-  if (!c) {
+  if (!c || c->frames == 0) {
     std::fill(out, out + static_cast<size_t>(dims_) * frames, 0.f);
     return false;
   }
-  const double speed = bpm / c->bpm;
+  // Tempo by slicing (as drum-loop players do): every hit plays at its own speed, only
+  // the time between hits stretches or shrinks, so attacks are never smeared or skipped.
+  // Slice k starts at output time slices[k] * stretch; inside it the clip plays at 1x and
+  // holds the slice's last frame (its decayed tail) if the gap outlasts it.
+  const double stretch = c->bpm / std::max(1.f, bpm);
+  const double loopLen = c->frames * stretch;
+  const std::vector<int>& sl = c->slices;
   for (int k = 0; k < frames; ++k) {
-    for (int d = 0; d < dims_; ++d) out[d * frames + k] = c->at(d, pos_);
-    pos_ = std::fmod(pos_ + speed, static_cast<double>(c->frames));
+    const double t = std::fmod(pos_, loopLen);
+    // The slice playing at output time t: the last one that started at or before t.
+    size_t i = 0;
+    while (i + 1 < sl.size() && sl[i + 1] * stretch <= t) ++i;
+    const int start = sl.empty() ? 0 : sl[i];
+    const int end = (i + 1 < sl.size()) ? sl[i + 1] : c->frames;  // exclusive
+    const double into = t - start * stretch;
+    const double src = std::min(static_cast<double>(start) + into, static_cast<double>(end - 1));
+    for (int d = 0; d < dims_; ++d) out[d * frames + k] = c->at(d, src);
+    pos_ += 1.0;
+    if (pos_ >= loopLen) pos_ -= loopLen;
   }
   return true;
 }

@@ -23,7 +23,11 @@ struct LatentClip {
   double bpm = 120.0;           // tempo the clip was captured at (pattern playback speed = bpm / this)
   std::vector<float> z;         // dims planar rows of `frames`
   std::string source;           // where it came from (file path or "voice capture")
+  std::vector<int> slices;      // frames where hits start (latent novelty peaks), ascending
   float at(int d, double pos) const;  // linear interpolation, looping
+  // Finds the hits: frames whose latent jumps away from the previous one far more than
+  // usual (novelty peaks at least 50 ms apart). Called whenever a clip is made.
+  void findSlices(double frameRate);
 };
 
 // Encodes an audio file through a fresh copy of the model (never the live instance).
@@ -62,7 +66,7 @@ class PatternMemory {
   std::atomic<float> captureBeats_{4.f};
   std::vector<float> history_;  // ring of the last N voice frames (dims x N)
   int historyFrames_, historyPos_ = 0, historyFill_ = 0;
-  double pos_ = 0;
+  double pos_ = 0;     // output frames since the loop started (at the current tempo)
   int lastSlot_ = -1;
 };
 
