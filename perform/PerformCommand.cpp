@@ -11,11 +11,14 @@
 #include <iostream>
 #include <thread>
 
+#include "AtomicFile.h"
 #include "Commands.h"
 #include "Json.h"
 #include "LfoBank.h"
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
+#include "ModulationSetup.h"
+#include "SourcesSetup.h"
 #include "Parameters.h"
 #include "Session.h"
 #include "Ui.h"
@@ -30,7 +33,7 @@ void onSignal(int) { gStop.store(true); }
 
 // The subsystems that plug into a performance, in the order they attach.
 std::vector<SessionAttach> sessionAttachments() {
-  return {};
+  return {attachModulation, attachSources};
 }
 
 namespace {
@@ -47,21 +50,7 @@ std::string statusLine(const EngineStatus& s) {
 }  // namespace
 
 bool writeFileAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp-writing";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    if (!f) return false;
-    f << text;
-    f.flush();
-    if (!f) {
-      std::error_code ec;
-      std::filesystem::remove(tmp, ec);
-      return false;
-    }
-  }
-  std::error_code ec;
-  std::filesystem::rename(tmp, path, ec);
-  return !ec;
+  return writeTextAtomically(path, text).empty();
 }
 
 std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg) {
@@ -124,14 +113,12 @@ int runPerform(const Args& args, const char* argv0) {
     return 2;
   }
   LiveEngine engine(*registry);
-  LfoBank lfos(*registry);
   try {
     engine.open(std::move(model), cfg);
   } catch (const std::exception& e) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return 3;
   }
-  engine.worker()->processor().setModulator(&lfos);
   if (auto dir = args.get("record")) {
     const std::string err = engine.startRecording(*dir);
     if (!err.empty()) {
@@ -145,7 +132,6 @@ int runPerform(const Args& args, const char* argv0) {
   session.modelPath = modelPath;
   session.registry = registry.get();
   session.engine = &engine;
-  session.lfos = &lfos;
   // Subsystems plug in here, each from its own file (see Session.h).
   for (SessionAttach attach : sessionAttachments())
     if (!attach(session)) return 2;

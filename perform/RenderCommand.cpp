@@ -6,7 +6,10 @@
 #include "AudioFile.h"
 #include "Commands.h"
 #include "FrameProcessor.h"
+#include "LatentSources.h"
 #include "LfoBank.h"
+#include "ModulationMatrix.h"
+#include "VoiceAnalyzer.h"
 #include "ModelRuntime.h"
 #include "OfflineRenderer.h"
 #include "Parameters.h"
@@ -61,8 +64,45 @@ int runRender(const Args& args, const char* argv0) {
                       static_cast<uint64_t>(args.getInt("seed", 1)));
   LfoBank lfos(*registry);
   proc.setModulator(&lfos);
+  // Voice analysis and modulation routes, exactly as live.
+  ModulationSources modSources;
+  std::unique_ptr<VoiceAnalyzer> voice;
+  ModulationMatrix matrix(*registry, modSources, &lfos);
+  try {
+    VoiceAnalysisSettings vs;
+    vs.onset.method = args.get("onset-method", "hfc");
+    vs.onset.hop = args.getInt("onset-hop", 128);
+    vs.onset.threshold = static_cast<float>(args.getDouble("onset-threshold", 0.3));
+    voice = std::make_unique<VoiceAnalyzer>(modSources, vs);
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill render: voice analysis: " << e.what() << "\n";
+    return 2;
+  }
+  std::vector<ModRoute> routes;
+  for (const std::string& text : args.all("mod")) {
+    std::string err;
+    auto r = parseRoute(text, *registry, &err);
+    if (!r) {
+      std::cerr << "musicmill render: " << err << "\n";
+      return 2;
+    }
+    routes.push_back(*r);
+  }
+  matrix.setRoutes(routes);
+  proc.addModulator(&matrix);
+  // Style anchors and a pattern from files (encoded through a separate copy of the model).
+  try {
+    if (auto a = args.get("anchor-a")) proc.style().load(0, std::make_unique<LatentClip>(encodeFileToClip(modelPath, *a)));
+    if (auto b = args.get("anchor-b")) proc.style().load(1, std::make_unique<LatentClip>(encodeFileToClip(modelPath, *b)));
+    if (auto p = args.get("pattern"))
+      proc.pattern().load(0, std::make_unique<LatentClip>(encodeFileToClip(modelPath, *p, args.getDouble("pattern-bpm", 120.0))));
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill render: " << e.what() << "\n";
+    return 2;
+  }
 
   RenderOptions ro;
+  ro.analyzers.push_back(voice.get());
   const bool tty = isatty(fileno(stderr));
   const double seconds = static_cast<double>(input.frames()) / input.sampleRate;
   if (tty && seconds > 5.0) {

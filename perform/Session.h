@@ -10,6 +10,7 @@
 #include <atomic>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -17,6 +18,7 @@
 #include "Cli.h"
 #include "LfoBank.h"
 #include "LiveEngine.h"
+#include "ModulationSources.h"
 #include "Parameters.h"
 
 namespace mm {
@@ -32,8 +34,18 @@ struct Session {
   const char* argv0 = nullptr;
   ParameterRegistry* registry = nullptr;
   LiveEngine* engine = nullptr;
-  LfoBank* lfos = nullptr;
+  LfoBank* lfos = nullptr;  // the current model's LFOs (for the UI)
+  // Voice analysis, beatbox triggers and MIDI publish here; modulation matrices read it.
+  ModulationSources modSources;
+  // Control thread: capture the last `beats` beats of the voice's latents into pattern
+  // slot `slot` of the current model (recall it with pattern.slot + source.pattern).
+  std::function<void(int slot, double beats)> capturePattern;
+  // Control thread: the modulation routes of every model slot.
+  std::function<void(const std::vector<struct ModRoute>&)> setModRoutes;
 
+  // Objects a subsystem creates for the length of the performance (freed after the engine
+  // stopped, in reverse order).
+  std::vector<std::shared_ptr<void>> keepAlive;
   std::vector<std::function<void()>> onTick;  // main thread, every UI frame / ~5 ms
   std::vector<std::function<void()>> onStop;  // main thread, before the engine stops
   // Main thread: subscribers carry out navigation (see NavCommand).

@@ -1,0 +1,91 @@
+#!/usr/bin/python3
+"""Write a random-weight benchmark model with the published RAVE v2 sizes.
+
+    /usr/bin/python3 models/make_bench_model.py OUT.ts [--latent-size N] [--seed S]
+
+capacity 96, 16-band split front end (polyphase patch reshape), strides 4,4,4,2
+(ratio 16*128 = 2048 at 44.1 kHz, 46 ms per latent frame), 128 latent channels,
+residual blocks with dilations 1,3,9 at every scale, channel multipliers
+1,2,4,8,16 (96..1536), streaming cached convolutions, sub-pixel upsampling (1x1 conv to C*stride
+channels + reshape; the residual stacks after it give the temporal context),
+filtered-noise branch.  About 31.5 M parameters (printed).  Same v2 interface as
+the bundled model (models/INTERFACE.md).  The weights are random (scaled so the
+output stays bounded): it is for timing the runtime, not for listening.  Generated
+on demand; *.bench.ts files are git-ignored.
+"""
+import argparse
+import os
+import sys
+import time
+
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import mmnn  # noqa: E402
+
+CAPACITY = 96
+BANDS = 16
+STRIDES = [4, 4, 4, 2]
+MULTS = [1, 2, 4, 8, 16]
+LATENT = 128
+DILATIONS = [1, 3, 9]
+SR = 44100
+
+
+def build(latent_size: int, seed: int) -> mmnn.ExportedModel:
+    torch.manual_seed(seed)
+    ch = [CAPACITY * m for m in MULTS]
+    enc = mmnn.Encoder(BANDS, ch, STRIDES, LATENT, DILATIONS)
+    dec = mmnn.Decoder(BANDS, ch[::-1], STRIDES[::-1], LATENT, DILATIONS, noise=BANDS,
+                       up_kernel=1)
+    # keep activations bounded through the residual stacks
+    with torch.no_grad():
+        for m in list(enc.modules()) + list(dec.modules()):
+            if isinstance(m, mmnn.ResBlock):
+                m.c2.weight.mul_(0.3)
+    ratio = BANDS
+    for s in STRIDES:
+        ratio *= s
+    return mmnn.ExportedModel(enc, dec, SR, ratio, latent_size, LATENT)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("out")
+    ap.add_argument("--latent-size", type=int, default=LATENT,
+                    help="latent_size exposed to the performer (<= 128; decode fills "
+                         "the rest up to full_latent_size=128 with noise, as RAVE v2)")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--no-check", action="store_true")
+    args = ap.parse_args()
+    t0 = time.time()
+    model = build(args.latent_size, args.seed)
+    n = sum(p.numel() for p in model.parameters())
+    print(f"parameters: {n} ({n / 1e6:.2f} M); ratio {model.ratio}; "
+          f"latent {args.latent_size}/{LATENT}")
+    mmnn.script_and_save(model, args.out)
+    print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB) "
+          f"in {time.time() - t0:.1f} s")
+    if not args.no_check:
+        torch.set_flush_denormal(True)
+        if args.latent_size == LATENT:
+            rep = mmnn.check_export(args.out, model.ratio, LATENT, seconds=0.75)
+            print("streaming check:", rep)
+        m = torch.jit.load(args.out)
+        with torch.inference_mode():
+            x = torch.randn(1, 1, model.ratio) * 0.3
+            y = m.decode(m.encode(x))
+            t1 = time.perf_counter()
+            for _ in range(5):
+                y = m.decode(m.encode(x))
+            dt = (time.perf_counter() - t1) / 5
+        assert torch.isfinite(y).all()
+        print(f"one frame ({model.ratio} samples) encode+decode in Python: "
+              f"{dt * 1000:.1f} ms, output rms {y.pow(2).mean().sqrt().item():.3f}")
+        print(f"total {time.time() - t0:.1f} s")
+
+
+if __name__ == "__main__":
+    main()

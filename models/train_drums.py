@@ -1,0 +1,279 @@
+#!/usr/bin/python3
+"""Train the bundled MusicMill drum model and export it as TorchScript.
+
+    /usr/bin/python3 models/train_drums.py            # train (~45 min on 2 cores) + export
+    /usr/bin/python3 models/train_drums.py --export-only   # re-export from the last checkpoint
+
+Seeded and reproducible for a given machine/thread count (torch 1.13, CPU).
+Data: real one-shots from Debian's hydrogen-drumkits (see drum_data.py), arranged
+into random patterns; kit "ColomboAcousticDrumkit" is held out for eval_drums.py.
+Model: causal streaming autoencoder (mmnn.py), 16-band patch front end, strides
+4,4 -> R = 256 (5.8 ms at 44.1 kHz), 8 latent dims, VAE with a small KL weight.
+Loss: multi-resolution STFT (spectral convergence + log magnitude) + beta * KL.
+Logs and checkpoints go to models/work/ (git-ignored).
+"""
+import argparse
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import drum_data  # noqa: E402
+import mmnn  # noqa: E402
+
+CONFIG = dict(
+    sr=44100,
+    bands=16,
+    strides=[4, 4],
+    enc_channels=[96, 128, 192],
+    dec_channels=[192, 128, 96],
+    res_dilations=[1],
+    noise=16,
+    latent=8,
+    seed=1234,
+    batch=8,
+    seg=16384,
+    lr=1e-3,
+    lr_final=1e-4,
+    beta=0.02,
+    beta_warmup=2000,
+    minutes=55.0,      # wall-clock cap; normally max_steps ends training first
+    max_steps=7000,
+    threads=1,          # 2 OpenMP threads ran ~8x slower next to a busy compiler
+    scales=[2048, 1024, 512, 256, 128, 64],
+)
+
+
+def seed_all(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+class DrumVAE(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.latent = c["latent"]
+        self.encoder = mmnn.Encoder(c["bands"], c["enc_channels"], c["strides"],
+                                    2 * c["latent"], c["res_dilations"])
+        self.decoder = mmnn.Decoder(c["bands"], c["dec_channels"], c["strides"],
+                                    c["latent"], c["res_dilations"], noise=c["noise"])
+
+    def forward(self, x):
+        h = self.encoder(x)
+        mean, pre_scale = h[:, :self.latent], h[:, self.latent:]
+        std = nn.functional.softplus(pre_scale) + 1e-4
+        z = mean + std * torch.randn_like(mean)
+        kl = (mean * mean + std * std - 2 * torch.log(std) - 1).sum(1).mean() * 0.5
+        return self.decoder(z), kl, mean
+
+
+class MRSTFT(nn.Module):
+    """Multi-resolution STFT: spectral convergence + L1 log magnitude, per scale."""
+
+    def __init__(self, scales):
+        super().__init__()
+        self.scales = list(scales)
+        for s in self.scales:
+            self.register_buffer(f"win{s}", torch.hann_window(s))
+
+    def mag(self, x, s):
+        X = torch.stft(x.reshape(-1, x.shape[-1]), s, s // 4, window=getattr(self, f"win{s}"),
+                       center=True, return_complex=True)
+        return X.abs()
+
+    def forward(self, y, x):
+        total = 0.0
+        for s in self.scales:
+            Y, X = self.mag(y, s), self.mag(x, s)
+            sc = torch.linalg.norm(Y - X) / (torch.linalg.norm(X) + 1e-7)
+            lm = (torch.log(Y + 1e-5) - torch.log(X + 1e-5)).abs().mean()
+            total = total + sc + lm
+        return total / len(self.scales)
+
+
+def make_batch(samples, c, rng):
+    xs = [drum_data.make_pattern(samples, c["seg"], rng) for _ in range(c["batch"])]
+    return torch.from_numpy(np.stack(xs)[:, None, :])
+
+
+@torch.no_grad()
+def fold_latent_pca(vae: DrumVAE, samples, c, seed: int):
+    """Centre and rotate the latent (PCA) so that dim 0 has the most variance on
+    training patterns (like RAVE's latent PCA).  Folded into the
+    encoder's last conv (mean rows only) and the decoder's first conv, so export
+    adds no ops.  Returns (encoder, decoder) copies ready for export."""
+    import copy
+    rng = np.random.default_rng(seed)
+    enc = copy.deepcopy(vae.encoder)
+    dec = copy.deepcopy(vae.decoder)
+    L = c["latent"]
+    zs = []
+    for _ in range(16):
+        x = make_batch(samples, c, rng)
+        zs.append(enc(x)[:, :L].permute(0, 2, 1).reshape(-1, L))
+    z = torch.cat(zs).double()
+    mu = z.mean(0)
+    cov = torch.cov((z - mu).T)
+    evals, evecs = torch.linalg.eigh(cov)
+    order = torch.argsort(evals, descending=True)
+    evals, U = evals[order].clamp_min(1e-8), evecs[:, order]
+    # fix the sign so each component's largest loading is positive (deterministic)
+    sign = torch.sign(U[U.abs().argmax(0), torch.arange(L)])
+    U = U * sign
+    # rotation + centring only (as RAVE): dims the VAE does not use keep their tiny
+    # spread instead of having float noise amplified to unit variance
+    s = torch.ones_like(evals)
+    A = (U / s).T  # z' = A (m - mu)
+    last = enc.net[-1].conv
+    W = last.weight.data.double()  # [2L, C, k]
+    b = last.bias.data.double()
+    newW = torch.einsum("ij,jck->ick", A, W[:L])
+    newb = A @ (b[:L] - mu)
+    last.weight.data = newW.float()  # encoder for export outputs only the L means
+    last.bias.data = newb.float()
+    last.out_channels = L
+    Binv = U * s  # m = Binv z' + mu
+    first = dec.net[0].conv
+    Wd = first.weight.data.double()  # [C, L, k]
+    bd = first.bias.data.double()
+    first.weight.data = torch.einsum("cjk,ji->cik", Wd, Binv).float()
+    first.bias.data = (bd + torch.einsum("cjk,j->c", Wd, mu)).float()
+    return enc, dec, evals.tolist()
+
+
+def export(vae: DrumVAE, samples, c, path: str):
+    enc, dec, evals = fold_latent_pca(vae, samples, c, c["seed"] + 7)
+    R = c["bands"] * int(np.prod(c["strides"]))
+    model = mmnn.ExportedModel(enc, dec, c["sr"], R, c["latent"], c["latent"])
+    mmnn.script_and_save(model, path)
+    report = mmnn.check_export(path, R, c["latent"], seconds=2.0)
+    size = os.path.getsize(path)
+    assert size <= 20 * 1024 * 1024
+    report["file_bytes"] = size
+    report["latent_pca_variances"] = evals
+    return report
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=CONFIG["minutes"],
+                    help="wall-clock cap on training (default 55)")
+    ap.add_argument("--max-steps", type=int, default=CONFIG["max_steps"])
+    ap.add_argument("--out", default=os.path.join(HERE, "musicmill_drums.ts"))
+    ap.add_argument("--work", default=os.path.join(HERE, "work"))
+    ap.add_argument("--noise", type=int, default=CONFIG["noise"],
+                    help="noise channels in the decoder (0 = none)")
+    ap.add_argument("--threads", type=int, default=CONFIG["threads"])
+    ap.add_argument("--export-only", action="store_true")
+    ap.add_argument("--time-steps", type=int, default=0,
+                    help="only time this many training steps and exit")
+    args = ap.parse_args()
+    c = dict(CONFIG)
+    c["minutes"] = args.minutes
+    c["max_steps"] = args.max_steps
+    c["noise"] = args.noise
+    c["threads"] = args.threads
+    torch.set_num_threads(c["threads"])
+    torch.set_flush_denormal(True)  # denormals made training ~30x slower
+    seed_all(c["seed"])
+    os.makedirs(args.work, exist_ok=True)
+    ckpt_path = os.path.join(args.work, "drums_ckpt.pt")
+    log_path = os.path.join(args.work, "train_log.jsonl")
+
+    train_kits, held_out = drum_data.train_eval_kits()
+    samples = drum_data.load_kits(train_kits)
+    print(f"train kits ({len(samples)} samples): {train_kits}; held out: {held_out}",
+          flush=True)
+
+    ck = None
+    if os.path.exists(ckpt_path) and not args.time_steps:
+        ck = torch.load(ckpt_path)
+        for k in ("bands", "strides", "enc_channels", "dec_channels", "res_dilations",
+                  "noise", "latent", "seg", "batch"):
+            c[k] = ck["config"][k]  # architecture comes from the checkpoint
+    vae = DrumVAE(c)
+    n_params = sum(p.numel() for p in vae.parameters())
+    loss_fn = MRSTFT(c["scales"])
+    opt = torch.optim.Adam(vae.parameters(), lr=c["lr"], betas=(0.9, 0.99))
+    step, elapsed = 0, 0.0
+    rng = np.random.default_rng(c["seed"])
+
+    if ck is not None:
+        vae.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, elapsed = ck["step"], ck["elapsed"]
+        rng.bit_generator.state = ck["rng"]
+        torch.set_rng_state(ck["torch_rng"])
+        print(f"resumed at step {step}, {elapsed / 60:.1f} min", flush=True)
+
+    budget = c["minutes"] * 60
+    if not args.export_only:
+        log = open(log_path, "a")
+        t_last_ck = time.time()
+        t0 = time.time() - elapsed
+        ema = None
+        while step < c["max_steps"]:
+            elapsed = time.time() - t0
+            if elapsed >= budget or (args.time_steps and step >= args.time_steps):
+                break
+            # cosine schedule over training progress: steps, or the time cap if the
+            # machine is slow (then the run is no longer step-reproducible)
+            frac = min(1.0, max(step / c["max_steps"], elapsed / budget))
+            lr = c["lr_final"] + 0.5 * (c["lr"] - c["lr_final"]) * (1 + math.cos(math.pi * frac))
+            for g in opt.param_groups:
+                g["lr"] = lr
+            beta = c["beta"] * min(1.0, step / c["beta_warmup"])
+            x = make_batch(samples, c, rng)
+            y, kl, _ = vae(x)
+            rec = loss_fn(y, x)
+            loss = rec + beta * kl
+            opt.zero_grad()
+            loss.backward()
+            nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
+            opt.step()
+            step += 1
+            ema = rec.item() if ema is None else 0.98 * ema + 0.02 * rec.item()
+            if step % 50 == 0:
+                rec_d = dict(step=step, t=round(time.time() - t0, 1), lr=lr, rec=rec.item(),
+                             rec_ema=ema, kl=kl.item(), beta=beta)
+                log.write(json.dumps(rec_d) + "\n")
+                log.flush()
+                print(rec_d, flush=True)
+            if time.time() - t_last_ck > 120:
+                torch.save(dict(model=vae.state_dict(), opt=opt.state_dict(), step=step,
+                                elapsed=time.time() - t0, rng=rng.bit_generator.state,
+                                torch_rng=torch.get_rng_state(), config=c), ckpt_path)
+                t_last_ck = time.time()
+        elapsed = time.time() - t0
+        if args.time_steps:
+            print(f"{step} steps in {elapsed:.1f} s = {elapsed / max(step, 1):.3f} s/step, "
+                  f"params {n_params}")
+            return
+        torch.save(dict(model=vae.state_dict(), opt=opt.state_dict(), step=step,
+                        elapsed=elapsed, rng=rng.bit_generator.state,
+                        torch_rng=torch.get_rng_state(), config=c), ckpt_path)
+        print(f"training done: {step} steps, {elapsed / 60:.1f} min", flush=True)
+
+    vae.eval()
+    report = export(vae, samples, c, args.out)
+    info = dict(config=c, params=n_params, steps=step, train_minutes=round(elapsed / 60, 2),
+                export_check=report, train_kits=train_kits, held_out_kits=held_out,
+                n_train_samples=len(samples))
+    with open(os.path.join(args.work, "train_summary.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    with open(os.path.join(HERE, "train_summary.json"), "w") as f:
+        json.dump(info, f, indent=1)
+    print(json.dumps(info, indent=1))
+
+
+if __name__ == "__main__":
+    main()
