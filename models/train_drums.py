@@ -1,10 +1,11 @@
 #!/usr/bin/python3
 """Train the bundled MusicMill drum model and export it as TorchScript.
 
-    /usr/bin/python3 models/train_drums.py            # train (~45 min on 2 cores) + export
+    /usr/bin/python3 models/train_drums.py            # train (7000 steps or 55 min) + export
     /usr/bin/python3 models/train_drums.py --export-only   # re-export from the last checkpoint
 
-Seeded and reproducible for a given machine/thread count (torch 1.13, CPU).
+Seeded; a run with a step-based schedule (no time cap reached) is bit-reproducible for
+a given machine and thread count (torch 1.13, CPU).
 Data: real one-shots from Debian's hydrogen-drumkits (see drum_data.py), arranged
 into random patterns; kit "ColomboAcousticDrumkit" is held out for eval_drums.py.
 Model: causal streaming autoencoder (mmnn.py), 16-band patch front end, strides
