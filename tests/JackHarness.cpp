@@ -84,6 +84,7 @@ JackTestClient::JackTestClient(const std::string& name, int outPorts, int inPort
     rec_.emplace_back(cap, 0.f);
   }
   jack_set_process_callback(client_, &JackTestClient::process, this);
+  jack_set_xrun_callback(client_, &JackTestClient::onXrun, this);
   jack_activate(client_);
 }
 
@@ -131,6 +132,18 @@ void JackTestClient::waitFinished(double timeoutSeconds) const {
 
 std::vector<float> JackTestClient::recorded(int port) const {
   return std::vector<float>(rec_[port].begin(), rec_[port].begin() + std::min<long>(pos_.load(), rec_[port].size()));
+}
+
+int JackTestClient::onXrun(void* arg) {
+  static_cast<JackTestClient*>(arg)->xruns_.fetch_add(1);
+  return 0;
+}
+
+uint64_t serverOwnXruns(double seconds) {
+  JackTestClient idle("quiet-check", 0, 0, 0.1);
+  if (!idle.ok()) return 1;
+  std::this_thread::sleep_for(std::chrono::duration<double>(seconds));
+  return idle.xruns();
 }
 
 int JackTestClient::process(jack_nframes_t n, void* arg) {

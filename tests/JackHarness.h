@@ -44,10 +44,13 @@ class JackTestClient {
   void waitFinished(double timeoutSeconds) const;
   std::vector<float> recorded(int port) const;
   uint64_t cycles() const { return cycles_.load(); }
+  uint64_t xruns() const { return xruns_.load(); }
   static bool portExists(const std::string& name);
 
  private:
   static int process(jack_nframes_t n, void* self);
+  static int onXrun(void* self);
+  std::atomic<uint64_t> xruns_{0};
   jack_client_t* client_ = nullptr;
   std::vector<jack_port_t*> outs_, ins_;
   std::vector<std::vector<float>> signals_, rec_;
@@ -71,6 +74,11 @@ class MusicmillProcess {
   std::string logPath_;
   int status_ = -1;
 };
+
+// How many xruns the current JACK server has on its own (one idle client, `seconds`
+// long). A dummy server that xruns with nothing attached means the machine is too busy
+// for timing assertions to say anything about the instrument.
+uint64_t serverOwnXruns(double seconds);
 
 // Reads a number from a flat JSON report ("key":number); NaN when missing.
 double jsonNumber(const std::string& json, const std::string& key);

@@ -92,6 +92,11 @@ TEST_CASE("bundled model: output onsets follow input onsets within the reported 
   REQUIRE(std::filesystem::exists(bundledModel()));
   JackServer server(44100, 128);
   REQUIRE(server.ok());
+  if (const uint64_t own = serverOwnXruns(3.0)) {
+    WARN("the JACK dummy server xruns on its own here (" << own << " in 3 s with nothing attached): "
+         "this machine is too busy for this timing test; its assertions are skipped");
+    return;
+  }
   const std::vector<float> voice = loadMono(sourcePath("models/demo/beatbox_demo.wav"), 44100);
   LiveRun r = playThrough("--model " + bundledModel(), voice, voice.size() / 44100.0);
   INFO(r.log);
@@ -117,6 +122,11 @@ TEST_CASE("bundled model: 60 s at 44.1 kHz / 128 frames with no xrun and no late
   REQUIRE(std::filesystem::exists(bundledModel()));
   JackServer server(44100, 128);
   REQUIRE(server.ok());
+  if (const uint64_t own = serverOwnXruns(3.0)) {
+    WARN("the JACK dummy server xruns on its own here (" << own << " in 3 s with nothing attached): "
+         "this machine is too busy for this timing test; its assertions are skipped");
+    return;
+  }
   const std::vector<float> voice = loadMono(sourcePath("models/demo/beatbox_demo.wav"), 44100);
   std::vector<float> minute;
   while (minute.size() < 44100u * 60) minute.insert(minute.end(), voice.begin(), voice.end());
