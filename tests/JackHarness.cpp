@@ -51,6 +51,10 @@ JackServer::JackServer(int rate, int period) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     ok_ = serverAnswers();
   }
+  // Clients can connect before the dummy backend has registered its ports; RtAudio lists
+  // devices from those ports, so wait for them too.
+  for (int i = 0; i < 100 && ok_ && !JackTestClient::portExists("system:playback_1"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
 }
 
 JackServer::~JackServer() {

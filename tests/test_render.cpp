@@ -43,7 +43,7 @@ TEST_CASE("a 48 kHz input through a 44.1 kHz model keeps its duration and pitch"
   CHECK(rms(out.samples, 24000, 72000) == Approx(0.5 / std::sqrt(2.0)).epsilon(0.02));
 }
 
-TEST_CASE("stereo inputs are downmixed; a stereo model writes two channels", "[render]") {
+TEST_CASE("stereo inputs are downmixed and a stereo model writes two channels", "[render]") {
   const std::string dir = tempDir();
   const auto in = writeInput(dir, "stereo.wav", sine(440.0, 44100, 1.0), 44100, 2);
   auto r = runCommand(binary() + " render --model " + fixture("identity_44k.ts") + " --in " + in +
@@ -116,7 +116,7 @@ TEST_CASE("inspect reports what it discovered, and fails cleanly on a bad file",
   CHECK(r.output.find("NaN") != std::string::npos);
 }
 
-TEST_CASE("--set rejects unknown ids and out-of-range values with a clear message", "[render]") {
+TEST_CASE("parameter assignments (--set) reject unknown ids and out-of-range values clearly", "[render]") {
   const std::string dir = tempDir();
   const auto in = writeInput(dir, "s.wav", sine(440.0, 44100, 0.2), 44100);
   auto r = runCommand(binary() + " render --model " + fixture("identity_44k.ts") + " --in " + in +
