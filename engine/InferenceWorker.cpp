@@ -64,9 +64,12 @@ void InferenceWorker::primeOutput(int deviceFrames) {
   outFifo_.push(zeros.data(), zeros.size());
 }
 
-void InferenceWorker::start() {
+void InferenceWorker::start(bool realtime) {
   if (running_.exchange(true)) return;
-  thread_ = std::thread([this] { loop(); });
+  thread_ = std::thread([this, realtime] {
+    if (realtime) realtimeGranted_.store(promoteToLowRealtimePriority());
+    loop();
+  });
 }
 
 void InferenceWorker::stop() {

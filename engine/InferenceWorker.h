@@ -36,8 +36,11 @@ class InferenceWorker {
   void prepare(int maxCallbackFrames);
   // Runs the model on silence `blocks` times and returns per-block compute times (ms).
   std::vector<double> warmUp(int blocks);
-  void start();
+  // `realtime`: the worker thread asks for the lowest real-time priority (best effort;
+  // realtimeGranted() says whether it got it).
+  void start(bool realtime = false);
   void stop();
+  bool realtimeGranted() const { return realtimeGranted_.load(); }
 
   // Audio thread: hand over mono input at the device rate; wake the worker.
   MM_REALTIME void pushInput(const float* x, int n) noexcept;
@@ -82,7 +85,7 @@ class InferenceWorker {
   size_t modelFill_ = 0;
   WakeSignal wake_;
   std::thread thread_;
-  std::atomic<bool> running_{false}, panic_{false}, reloading_{false};
+  std::atomic<bool> running_{false}, panic_{false}, reloading_{false}, realtimeGranted_{false};
   std::atomic<double> artificialDelayMs_{0.0}, lastComputeMs_{0.0};
   std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0};
   // Per-block compute times: the worker writes slot [count % size] then publishes count.

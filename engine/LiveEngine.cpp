@@ -142,8 +142,11 @@ std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRun
   std::sort(ms.begin(), ms.end());
   const double typical = ms.empty() ? 1.0 : ms[static_cast<size_t>(0.9 * (ms.size() - 1))];
   slot.budgetMs = typical * 1.5 + 0.3 + config_.extraSafetyMs;
+  const double blockMs = 1000.0 * worker->blockSamplesModel() / info.sampleRate;
+  slot.realtimeOk = config_.realtimeWorker && typical < 0.5 * blockMs;
   slot.preRoll = minimumPreRoll(worker->blockSamplesDevice(), buffer_, slot.budgetMs * rate_ / 1000.0);
   if (rate_ != info.sampleRate) slot.preRoll += 2 * 48;  // two sinc resamplers' look-ahead
+  slot.growCap = static_cast<long>(config_.maxGrowthBlocks * worker->blockSamplesDevice());
   slot.floorMs = 1000.0 * (worker->blockSamplesDevice() + 2.0 * buffer_) / rate_ +
                  (ms.empty() ? 0 : ms[ms.size() / 2]);
   return worker;
@@ -180,7 +183,7 @@ int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model) {
   Slot& slot = slots_[k];
   slot.worker = makeWorker(std::move(model), slot);
   for (auto& setup : processorSetups_) setup(slot.worker->processor());
-  if (running_.load()) slot.worker->start();
+  if (running_.load()) slot.worker->start(slot.realtimeOk);
   slotCount_.store(k + 1);  // publish: the audio thread may now select it
   return k;
 }
@@ -270,7 +273,7 @@ void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cf
 
 void LiveEngine::start() {
   if (running_.exchange(true)) return;
-  for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->start();
+  for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->start(slots_[k].realtimeOk);
   if (audio_) {
     try {
       audio_->startStream();
@@ -317,7 +320,16 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
     slot.delay -= start;
     std::fill(wet_.begin(), wet_.begin() + start * ch, 0.f);
   }
-  const long want = n - start;
+  // After a latency growth: bridge the rest of the added buffer as a late block sounds.
+  const long gapped = std::min<long>(slot.gap, n - start);
+  slot.gap -= gapped;
+  for (long i = start; i < start + gapped; ++i)
+    for (int c = 0; c < ch; ++c) {
+      slot.hold[c] *= 0.995f;
+      wet_[static_cast<size_t>(i) * ch + c] = slot.hold[c];
+    }
+  const long first = start + gapped;  // first sample taken from the model's output
+  const long want = n - first;
   long avail = static_cast<long>(fifo.available()) / ch;
   // Pay what the worker owes first: keeps the latency fixed after a late block.
   if (slot.debt > 0 && avail > 0) {
@@ -327,10 +339,21 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
     avail -= d;
   }
   const long got = std::min<long>(avail, want);
-  fifo.pop(wet_.data() + start * ch, static_cast<size_t>(got) * ch);
-  const long have = start + got;
+  fifo.pop(wet_.data() + first * ch, static_cast<size_t>(got) * ch);
+  const long have = first + got;
   if (got < want) {
-    slot.debt += want - got;
+    const long shortfall = want - got;
+    const long grown = slot.grown.load(std::memory_order_relaxed);
+    const long step = ((shortfall + buffer_ - 1) / buffer_) * buffer_;
+    if (config_.adaptiveLatency && grown + step <= slot.growCap) {
+      // Settle later: the missing output plays when it arrives, and the latency stays
+      // `step` samples higher from now on (the rest of the step is bridged next time).
+      slot.grown.store(grown + step, std::memory_order_relaxed);
+      slot.growths.fetch_add(1, std::memory_order_relaxed);
+      slot.gap += step - shortfall;
+    } else {
+      slot.debt += shortfall;
+    }
     late_.fetch_add(1, std::memory_order_relaxed);
     fallback_.store(true, std::memory_order_relaxed);
     // Missing samples: the last sample decays (no step) while the crossfade goes to dry.
@@ -340,12 +363,12 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
         wet_[static_cast<size_t>(i) * ch + c] = slot.hold[c];
       }
   } else {
-    fallback_.store(false, std::memory_order_relaxed);
+    fallback_.store(gapped > 0, std::memory_order_relaxed);
   }
   if (got > 0)
     for (int c = 0; c < ch; ++c) slot.hold[c] = wet_[static_cast<size_t>(have - 1) * ch + c];
   for (int i = 0; i < n; ++i) {
-    const bool present = i < have;
+    const bool present = i < start || (i >= first && i < have);
     slot.fade = present ? std::min(1.f, slot.fade + fadeStep_) : std::max(0.f, slot.fade - fadeStep_);
     for (int c = 0; c < devOut_; ++c) {
       const float w = wet_[static_cast<size_t>(i) * ch + std::min(c, ch - 1)];
@@ -375,8 +398,9 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
     Slot& t = slots_[requested];
     t.worker->output().discard(t.worker->output().available());  // stale output from before
     t.active = true;
-    t.delay = t.preRoll;
+    t.delay = t.preRoll + t.grown.load(std::memory_order_relaxed);
     t.debt = 0;
+    t.gap = 0;
     t.fade = 1.f;
     audioTarget_ = requested;
     switchMix_ = 0.f;
@@ -453,9 +477,12 @@ EngineStatus LiveEngine::status() const {
     s.compute = worker_->computeStats();
     const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;
     s.workerLoad = worker_->lastComputeMs() / blockMs;
+    s.workerRealtime = worker_->realtimeGranted();
   }
   s.preRollSamples = slot.preRoll;
-  s.latencySamples = slot.preRoll + 2L * buffer_;
+  s.startLatencySamples = slot.preRoll + 2L * buffer_;
+  s.latencySamples = s.startLatencySamples + slot.grown.load(std::memory_order_relaxed);
+  s.latencyGrowths = slot.growths.load(std::memory_order_relaxed);
   s.latencyMs = 1000.0 * s.latencySamples / rate_;
   s.floorMs = slot.floorMs;
   s.computeBudgetMs = slot.budgetMs;

@@ -37,13 +37,24 @@ struct AudioConfig {
   bool autoConnect = true;   // JACK: connect to the system ports
   std::string clientName = "musicmill";
   double extraSafetyMs = 0;  // added to the measured compute budget
+  // The inference worker asks for the lowest real-time priority when its measured load
+  // leaves at least half a core free (best effort; see promoteToLowRealtimePriority).
+  bool realtimeWorker = true;
+  // When the worker misses a deadline (a scheduling spike, an xrun), the engine settles
+  // at a higher latency instead of dropping out again at the next spike: it plays the
+  // late output when it comes, rounded up to whole buffers, up to `maxGrowthBlocks` model
+  // blocks in all. Off: the latency stays fixed and late output is skipped.
+  bool adaptiveLatency = true;
+  double maxGrowthBlocks = 2.0;
 };
 
 struct EngineStatus {
   bool running = false;
   int sampleRate = 0, buffer = 0, modelRate = 0, ratio = 0;
   long preRollSamples = 0;       // what the engine adds: frame + compute, in device samples
-  long latencySamples = 0;       // mic to speaker: pre-roll + input and output buffers
+  long latencySamples = 0;       // mic to speaker: pre-roll + growth + input and output buffers
+  long startLatencySamples = 0;  // what it started at (before adaptive growth)
+  uint64_t latencyGrowths = 0;   // times the engine settled at a higher latency
   double latencyMs = 0, floorMs = 0, computeBudgetMs = 0;
   uint64_t xruns = 0, lateCallbacks = 0, callbacks = 0, blocksProcessed = 0, droppedInput = 0;
   uint64_t nonFiniteBlocks = 0;
@@ -51,6 +62,7 @@ struct EngineStatus {
   double workerLoad = 0;         // last compute time / block duration
   float inputLevel = 0, outputLevel = 0;
   bool gateOpen = false, fallbackActive = false, muted = false;
+  bool workerRealtime = false;   // the current model's worker got real-time priority
   ComputeStats compute;
 };
 
@@ -112,10 +124,15 @@ class LiveEngine {
     std::unique_ptr<InferenceWorker> worker;
     long preRoll = 0;
     double floorMs = 0, budgetMs = 0;
+    bool realtimeOk = false;  // light enough for a real-time worker thread
     // audio-thread state
     bool active = false;
     long delay = 0;   // samples of silence still to play before reading its output
     long debt = 0;    // output samples owed by the worker (skipped when they arrive)
+    long gap = 0;     // samples still to bridge (hold, fade to dry) after a latency growth
+    long growCap = 0; // most the latency may grow (samples)
+    std::atomic<long> grown{0};         // audio thread writes; status() reads
+    std::atomic<uint64_t> growths{0};
     float fade = 1.f; // 1 = model output, 0 = fallback to dry (late)
     float hold[2] = {0.f, 0.f};
   };

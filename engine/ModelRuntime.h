@@ -71,8 +71,22 @@ class ModelRuntime {
  public:
   struct Options {
     std::string device = "cpu";
-    int threads = 1;  // intra-op threads for this process (LibTorch's setting is global)
+    // Intra-op threads for this process: LibTorch's pool and, when LibTorch's BLAS is
+    // OpenBLAS, OpenBLAS's own pool too (both settings are process-wide). OpenBLAS
+    // otherwise starts one spinning thread per core next to the audio thread; on a busy
+    // 2-core machine that made small convolutions ~400x slower (bench/README.md).
+    int threads = 1;
     bool probe = true;
+    // AsLoaded: run the module as loaded. Frozen: run a frozen clone (torch::jit::freeze:
+    // weights and attributes become constants; the streaming caches, mutated in place by
+    // encode/decode, stay state). FrozenOptimized: also optimize_for_inference.
+    // Measured in bench/README.md.
+    enum class Graph { AsLoaded, Frozen, FrozenOptimized };
+    Graph graph = Graph::AsLoaded;
+    // glibc: keep the memory LibTorch frees after each call in the process instead of
+    // handing it back to the kernel, so the next call does not page-fault it in again
+    // (process-wide, set once; a no-op elsewhere). Measured in bench/README.md.
+    bool retainFreedMemory = true;
   };
 
   // Throws ModelError. Loads, discovers the interface and (by default) probes once.

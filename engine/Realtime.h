@@ -7,6 +7,11 @@
 #include <atomic>
 #include <cstdint>
 
+#if defined(__unix__) || defined(__APPLE__)
+#include <pthread.h>
+#include <sched.h>
+#endif
+
 #define MM_REALTIME /* audio thread: no alloc, no lock, no log, no throw, no wait */
 
 #if defined(__SSE__) || defined(__x86_64__) || defined(_M_X64)
@@ -42,5 +47,21 @@ class RealtimeScope {
     return inside;
   }
 };
+
+// Best effort: moves the calling thread to the lowest real-time (FIFO) priority, where
+// ordinary processes (a browser, a build, the test runner) can no longer delay it but
+// every audio thread (JACK's clients run at 5 and above, ALSA callbacks likewise) still
+// preempts it. Used for the inference worker only when its measured load leaves most of a
+// core free, so a stuck model cannot starve the system. Returns false where the system
+// does not allow it (no rtprio limit); the worker then keeps its normal priority.
+inline bool promoteToLowRealtimePriority() noexcept {
+#if defined(__unix__) || defined(__APPLE__)
+  sched_param p{};
+  p.sched_priority = sched_get_priority_min(SCHED_FIFO);
+  return pthread_setschedparam(pthread_self(), SCHED_FIFO, &p) == 0;
+#else
+  return false;
+#endif
+}
 
 }  // namespace mm

@@ -12,17 +12,18 @@ namespace mm {
 namespace {
 
 const char* const kNames[kTriggerFeatureCount] = {
-    "mfcc1", "mfcc2", "mfcc3", "mfcc4", "mfcc5", "mfcc6", "mfcc7", "mfcc8", "mfcc9", "mfcc10",
-    "mfcc11", "mfcc12",
-    "centroid_log2hz", "spread_log2hz", "skewness", "kurtosis_log", "slope", "decrease",
-    "rolloff_log2hz", "flatness_db", "zero_crossings",
-    "band_0_250", "band_250_600", "band_600_1k5", "band_1k5_3k5", "band_3k5_7k", "band_7k_16k",
-    "late_vs_early_db", "crest_db"};
+    "mfcc1",           "mfcc2",         "mfcc3",          "mfcc4",
+    "mfcc5",           "mfcc6",         "mfcc7",          "mfcc8",
+    "mfcc9",           "mfcc10",        "mfcc11",         "mfcc12",
+    "centroid_log2hz", "spread_log2hz", "skewness",       "kurtosis_log",
+    "slope",           "decrease",      "rolloff_log2hz", "flatness_db",
+    "zero_crossings",  "band_0_250",    "band_250_600",   "band_600_1k5",
+    "band_1k5_3k5",    "band_3k5_7k",   "band_7k_16k",    "late_vs_early_db",
+    "crest_db"};
 
 const char* const kDescriptors[7] = {"centroid", "spread", "skewness", "kurtosis", "slope", "decrease", "rolloff"};
 
 constexpr int kMfccFilters = 26;
-constexpr int kMfccCoeffs = kTriggerMfccCount + 1;
 
 float db(double ratio, float floorDb) {
   return ratio > 0 ? std::max(floorDb, static_cast<float>(10.0 * std::log10(ratio))) : floorDb;
@@ -41,15 +42,24 @@ TriggerFeatureExtractor::TriggerFeatureExtractor(double sampleRate, int maxSegme
   fft_ = new_aubio_fft(n);
   frame_ = new_fvec(n);
   spectrum_ = new_cvec(n);
-  mfcc_ = new_aubio_mfcc(n, kMfccFilters, kMfccCoeffs, static_cast<uint_t>(sampleRate));
-  mfccOut_ = new_fvec(kMfccCoeffs);
+  // The mel filterbank is aubio's; the DCT is ours (dct_ below): aubio_mfcc_do's FFTW DCT
+  // allocates a scratch buffer on every call, which the audio thread must never do.
+  mfcc_ = new_aubio_filterbank(kMfccFilters, n);
+  mfccOut_ = new_fvec(kMfccFilters);
   descOut_ = new_fvec(1);
   raw_ = new_fvec(static_cast<uint_t>(maxSegment_));
   bool ok = fft_ && frame_ && spectrum_ && mfcc_ && mfccOut_ && descOut_ && raw_;
   for (int d = 0; d < 7; ++d) ok = (desc_[d] = new_aubio_specdesc(kDescriptors[d], n)) != nullptr && ok;
   // Mel bands over the range a voice at a microphone reaches; the top stays under Nyquist.
-  if (ok) ok = aubio_mfcc_set_mel_coeffs(static_cast<aubio_mfcc_t*>(mfcc_), 60.f,
+  if (ok)
+    ok = aubio_filterbank_set_mel_coeffs(static_cast<aubio_filterbank_t*>(mfcc_), static_cast<smpl_t>(sampleRate), 60.f,
                                          static_cast<smpl_t>(std::min(15000.0, 0.45 * sampleRate))) == 0;
+  // Orthonormal DCT-II rows 1..12 (row 0, the loudness, is left out).
+  dct_.resize(static_cast<size_t>(kTriggerMfccCount) * kMfccFilters);
+  for (int k = 1; k <= kTriggerMfccCount; ++k)
+    for (int j = 0; j < kMfccFilters; ++j)
+      dct_[static_cast<size_t>(k - 1) * kMfccFilters + j] =
+          static_cast<float>(std::sqrt(2.0 / kMfccFilters) * std::cos(M_PI * k * (2 * j + 1) / (2.0 * kMfccFilters)));
   if (!ok) {
     release();
     throw std::runtime_error("aubio cannot build the trigger feature objects at " +
@@ -63,7 +73,7 @@ void TriggerFeatureExtractor::release() {
   if (fft_) del_aubio_fft(static_cast<aubio_fft_t*>(fft_));
   if (frame_) del_fvec(static_cast<fvec_t*>(frame_));
   if (spectrum_) del_cvec(static_cast<cvec_t*>(spectrum_));
-  if (mfcc_) del_aubio_mfcc(static_cast<aubio_mfcc_t*>(mfcc_));
+  if (mfcc_) del_aubio_filterbank(static_cast<aubio_filterbank_t*>(mfcc_));
   if (mfccOut_) del_fvec(static_cast<fvec_t*>(mfccOut_));
   if (descOut_) del_fvec(static_cast<fvec_t*>(descOut_));
   if (raw_) del_fvec(static_cast<fvec_t*>(raw_));
@@ -90,19 +100,27 @@ void TriggerFeatureExtractor::extract(const float* seg, int n, int onsetIndex, T
     float w = 0.f;
     if (i < n) {
       w = 1.f;
-      if (i < onsetIndex) w = 0.5f - 0.5f * std::cos(static_cast<float>(M_PI) * (i + 0.5f) / onsetIndex);
-      else if (i >= n - fall) w = 0.5f - 0.5f * std::cos(static_cast<float>(M_PI) * (n - i - 0.5f) / fall);
+      if (i < onsetIndex)
+        w = 0.5f - 0.5f * std::cos(static_cast<float>(M_PI) * (i + 0.5f) / onsetIndex);
+      else if (i >= n - fall)
+        w = 0.5f - 0.5f * std::cos(static_cast<float>(M_PI) * (n - i - 0.5f) / fall);
       w *= seg[i];
     }
     frame->data[i] = std::isfinite(w) ? w : 0.f;
   }
   aubio_fft_do(static_cast<aubio_fft_t*>(fft_), frame, spec);
 
-  // MFCC 1..12.
+  // MFCC 1..12: log10 of aubio's mel band energies, then the DCT.
   auto* mo = static_cast<fvec_t*>(mfccOut_);
-  aubio_mfcc_do(static_cast<aubio_mfcc_t*>(mfcc_), spec, mo);
+  aubio_filterbank_do(static_cast<aubio_filterbank_t*>(mfcc_), spec, mo);
+  float logMel[kMfccFilters];
+  for (int j = 0; j < kMfccFilters; ++j) logMel[j] = std::log10(std::max(1e-10f, mo->data[j]));
   int k = 0;
-  for (int c = 1; c <= kTriggerMfccCount; ++c) f[k++] = mo->data[c];
+  for (int c = 0; c < kTriggerMfccCount; ++c) {
+    float acc = 0.f;
+    for (int j = 0; j < kMfccFilters; ++j) acc += dct_[static_cast<size_t>(c) * kMfccFilters + j] * logMel[j];
+    f[k++] = acc;
+  }
 
   // aubio's spectral shape descriptors (in bins; turned into Hz where they are frequencies).
   const double binHz = rate_ / fftSize_;

@@ -1,6 +1,7 @@
 // TriggerFeatures: the numbers a beatbox trigger decides from, measured with aubio on one
 // short window around an onset (a little before it to the end of the listen window).
-// Every feature ignores loudness (c0 of the MFCC is left out, band energies are relative
+// MFCC come from aubio's mel filterbank and a DCT of our own (aubio_mfcc_do's FFTW DCT
+// allocates on every call). Every feature ignores loudness (c0 of the MFCC is left out, band energies are relative
 // to the total), so a soft and a loud kick look alike; loudness becomes the velocity.
 //
 // The layout is versioned by kTriggerFeatureSet: profiles store raw feature vectors and
@@ -11,15 +12,18 @@
 // TriggerAnalyzer, or on any thread offline.
 #pragma once
 
+#include <vector>
+
 #include "Realtime.h"
 
 namespace mm {
 
 constexpr const char* kTriggerFeatureSet = "mm-trigger-1";
-constexpr int kTriggerMfccCount = 12;   // MFCC 1..12 (c0, the loudness, left out)
-constexpr int kTriggerBandCount = 6;    // relative band energies between these edges (Hz)
+constexpr int kTriggerMfccCount = 12;  // MFCC 1..12 (c0, the loudness, left out)
+constexpr int kTriggerBandCount = 6;   // relative band energies between these edges (Hz)
 constexpr float kTriggerBandEdgesHz[kTriggerBandCount + 1] = {0, 250, 600, 1500, 3500, 7000, 16000};
-constexpr int kTriggerSpectralCount = 9; // centroid, spread, skewness, kurtosis, slope, decrease, rolloff, flatness, zcr
+constexpr int kTriggerSpectralCount =
+    9;  // centroid, spread, skewness, kurtosis, slope, decrease, rolloff, flatness, zcr
 constexpr int kTriggerFeatureCount = kTriggerMfccCount + kTriggerSpectralCount + kTriggerBandCount + 2;
 
 // Name of feature i ("mfcc1", "centroid", "band_4k_8k", ...) for reports and the profile.
@@ -51,8 +55,9 @@ class TriggerFeatureExtractor {
   void* fft_ = nullptr;       // aubio_fft_t
   void* frame_ = nullptr;     // fvec_t [fftSize]: windowed, zero-padded segment
   void* spectrum_ = nullptr;  // cvec_t
-  void* mfcc_ = nullptr;      // aubio_mfcc_t
-  void* mfccOut_ = nullptr;   // fvec_t [13]
+  void* mfcc_ = nullptr;      // aubio_filterbank_t (mel)
+  void* mfccOut_ = nullptr;   // fvec_t [mel bands]
+  std::vector<float> dct_;    // DCT-II rows 1..12 over the mel bands
   void* desc_[7] = {};        // aubio_specdesc_t: centroid spread skewness kurtosis slope decrease rolloff
   void* descOut_ = nullptr;   // fvec_t [1]
   void* raw_ = nullptr;       // fvec_t [maxSegment]: the part from the onset on, unwindowed

@@ -23,24 +23,24 @@
 
 namespace mm {
 
-constexpr int kMaxTriggerClasses = 8;       // ModulationSources::kTriggerClasses
-constexpr int kMaxTriggerExamples = 64;     // per class
+constexpr int kMaxTriggerClasses = 8;    // ModulationSources::kTriggerClasses
+constexpr int kMaxTriggerExamples = 64;  // per class
 
 struct TriggerSettings {
-  float listenMs = 12.f;        // after the onset, before deciding (2 .. 100)
-  float preMs = 2.f;            // the feature window starts this long before the onset
-  std::string onsetMethod = "hfc";
-  int hop = 64;                 // onset detection hop (32 .. 512); smaller reacts sooner
-  int window = 256;             // onset detection window (>= hop)
-  float onsetThreshold = 0.5f;  // aubio peak-picking threshold
-  float silenceDb = -50.f;      // quieter hops never start a hit
-  float minGapMs = 90.f;        // between two hits (a "pf" is one snare, not two)
-  int k = 3;                    // neighbours that vote
-  float rejectDistance = 0.f;   // > 0: a hit further than this from every example is ignored
-  float velocityFloorDb = -40.f;  // peak level that gives velocity 1
-  float velocityCeilDb = -6.f;    // peak level that gives velocity 127
-  float noteLengthMs = 60.f;    // note off this long after note on
-  int midiChannel = 10;         // 1 .. 16 (10: General MIDI drums)
+  float listenMs = 12.f;                 // after the onset, before deciding (2 .. 100)
+  float preMs = 2.f;                     // the feature window starts this long before the onset
+  std::string onsetMethod = "specflux";  // any aubio method; spectral flux finds kicks in noise (bench/README.md)
+  int hop = 64;                          // onset detection hop (32 .. 512); smaller reacts sooner
+  int window = 256;                      // onset detection window (>= hop)
+  float onsetThreshold = 0.5f;           // aubio peak-picking threshold
+  float silenceDb = -50.f;               // quieter hops never start a hit
+  float minGapMs = 90.f;                 // between two hits (a "pf" is one snare, not two)
+  int k = 3;                             // neighbours that vote
+  float rejectDistance = 0.f;            // > 0: a hit further than this from every example is ignored
+  float velocityFloorDb = -40.f;         // peak level that gives velocity 1
+  float velocityCeilDb = -6.f;           // peak level that gives velocity 127
+  float noteLengthMs = 60.f;             // note off this long after note on
+  int midiChannel = 10;                  // 1 .. 16 (10: General MIDI drums)
 };
 
 struct TriggerClass {

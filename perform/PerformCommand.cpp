@@ -13,14 +13,18 @@
 
 #include "AtomicFile.h"
 #include "Commands.h"
+#include "ControlSetup.h"
 #include "Json.h"
 #include "LfoBank.h"
 #include "LiveEngine.h"
+#include "MidiInputPorts.h"
 #include "ModelRuntime.h"
 #include "ModulationSetup.h"
 #include "SourcesSetup.h"
 #include "Parameters.h"
 #include "Session.h"
+#include "SetListSetup.h"
+#include "TriggerSetup.h"
 #include "Ui.h"
 
 namespace mm {
@@ -33,7 +37,7 @@ void onSignal(int) { gStop.store(true); }
 
 // The subsystems that plug into a performance, in the order they attach.
 std::vector<SessionAttach> sessionAttachments() {
-  return {attachModulation, attachSources};
+  return {attachModulation, attachSources, attachSetList, attachMidi, attachOsc, attachTriggers};
 }
 
 namespace {
@@ -63,9 +67,12 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("ratio").value(s.ratio)
       .key("latency_ms").value(s.latencyMs)
       .key("latency_samples").value(s.latencySamples)
+      .key("start_latency_ms").value(1000.0 * s.startLatencySamples / s.sampleRate)
+      .key("latency_growths").value(static_cast<unsigned long long>(s.latencyGrowths))
       .key("preroll_samples").value(s.preRollSamples)
       .key("floor_ms").value(s.floorMs)
       .key("compute_budget_ms").value(s.computeBudgetMs)
+      .key("worker_realtime").value(s.workerRealtime)
       .key("xruns").value(static_cast<unsigned long long>(s.xruns))
       .key("late_frames").value(static_cast<unsigned long long>(s.lateCallbacks))
       .key("callbacks").value(static_cast<unsigned long long>(s.callbacks))
@@ -108,6 +115,8 @@ int runPerform(const Args& args, const char* argv0) {
   cfg.framesPerBlock = args.getInt("block", 0);
   cfg.autoConnect = !args.has("no-connect");
   cfg.extraSafetyMs = args.getDouble("safety-ms", 0.0);
+  cfg.adaptiveLatency = !args.has("fixed-latency");
+  cfg.realtimeWorker = !args.has("no-realtime-worker");
   if (cfg.buffer < 16 || cfg.buffer > 8192) {
     std::cerr << "musicmill perform: --buffer must lie in 16 .. 8192 frames\n";
     return 2;
@@ -195,6 +204,8 @@ int runPerform(const Args& args, const char* argv0) {
 
 int runDevices(const Args& args) {
   for (const auto& line : listAudioDevices(args.get("audio-api", "auto"))) std::printf("%s\n", line.c_str());
+  const std::string midiApi = args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : "");
+  for (const auto& line : listMidiPorts(midiApi)) std::printf("%s\n", line.c_str());
   return 0;
 }
 

@@ -5,11 +5,13 @@
 
 #include "AudioFile.h"
 #include "Commands.h"
+#include "ControlSetup.h"
 #include "FrameProcessor.h"
 #include "LatentSources.h"
 #include "LfoBank.h"
 #include "ModulationMatrix.h"
 #include "VoiceAnalyzer.h"
+#include "MidiFilePlayer.h"
 #include "ModelRuntime.h"
 #include "OfflineRenderer.h"
 #include "Parameters.h"
@@ -103,6 +105,8 @@ int runRender(const Args& args, const char* argv0) {
 
   RenderOptions ro;
   ro.analyzers.push_back(voice.get());
+  std::unique_ptr<MidiFilePlayer> performance;  // --midi PERFORMANCE.mid --mapping MAP
+  if (!attachMidiPerformance(args, *registry, ro, performance)) return 2;
   const bool tty = isatty(fileno(stderr));
   const double seconds = static_cast<double>(input.frames()) / input.sampleRate;
   if (tty && seconds > 5.0) {

@@ -1,0 +1,201 @@
+#include "TriggerAnalyzer.h"
+
+#include <aubio/aubio.h>
+
+#include <algorithm>
+#include <cmath>
+#include <stdexcept>
+
+namespace mm {
+
+TriggerAnalyzer::TriggerAnalyzer(ModulationSources* publishTo, const TriggerSettings& settings)
+    : sources_(publishTo), settings_(settings) {
+  notes_.reset(256);
+  reports_.reset(256);
+}
+
+TriggerAnalyzer::~TriggerAnalyzer() {
+  releaseAubio();
+  delete incoming_.exchange(nullptr);
+  delete retired_.exchange(nullptr);
+  delete current_;
+}
+
+void TriggerAnalyzer::releaseAubio() {
+  if (onset_) del_aubio_onset(static_cast<aubio_onset_t*>(onset_));
+  if (hopIn_) del_fvec(static_cast<fvec_t*>(hopIn_));
+  if (onsetOut_) del_fvec(static_cast<fvec_t*>(onsetOut_));
+  onset_ = hopIn_ = onsetOut_ = nullptr;
+}
+
+void TriggerAnalyzer::prepare(double sampleRate, int maxBlock) {
+  const TriggerSettings& s = settings_;
+  releaseAubio();
+  rate_ = sampleRate;
+  hop_ = std::clamp(s.hop, 16, 4096);
+  listen_ = std::max(1, static_cast<int>(std::lround(s.listenMs * 0.001 * sampleRate)));
+  pre_ = std::max(0, static_cast<int>(std::lround(s.preMs * 0.001 * sampleRate)));
+  auto* o = new_aubio_onset(s.onsetMethod.c_str(), static_cast<uint_t>(std::max(s.window, hop_)),
+                            static_cast<uint_t>(hop_), static_cast<uint_t>(sampleRate));
+  if (!o)
+    throw std::runtime_error("trigger onset method '" + s.onsetMethod +
+                             "' is not known to aubio (try hfc, energy, specflux, complex)");
+  aubio_onset_set_threshold(o, s.onsetThreshold);
+  aubio_onset_set_silence(o, s.silenceDb);
+  aubio_onset_set_minioi_ms(o, s.minGapMs);
+  onset_ = o;
+  hopIn_ = new_fvec(static_cast<uint_t>(hop_));
+  onsetOut_ = new_fvec(1);
+  extractor_ = std::make_unique<TriggerFeatureExtractor>(sampleRate, pre_ + listen_);
+  segment_.assign(static_cast<size_t>(pre_ + listen_), 0.f);
+  // The ring holds the feature window plus aubio's reporting delay (a few hops) plus a
+  // block, twice over.
+  size_t ring = 16384;
+  while (ring < 2 * static_cast<size_t>(pre_ + listen_ + std::max(s.window, hop_) + 8 * hop_ + maxBlock)) ring *= 2;
+  ring_.assign(ring, 0.f);
+  ringMask_ = ring - 1;
+  started_ = false;
+  base_ = fed_ = 0;
+  hopFill_ = 0;
+  pendingCount_ = 0;
+}
+
+void TriggerAnalyzer::setClassifier(std::unique_ptr<TriggerClassifier> classifier) {
+  collectRetired();
+  // A classifier the audio thread never took is ours again: free it here.
+  delete incoming_.exchange(classifier.release(), std::memory_order_acq_rel);
+}
+
+void TriggerAnalyzer::collectRetired() { delete retired_.exchange(nullptr, std::memory_order_acq_rel); }
+
+void TriggerAnalyzer::takeNewClassifier() noexcept {
+  if (incoming_.load(std::memory_order_relaxed) == nullptr) return;
+  // Wait (by skipping, never blocking) until the control thread has freed the last one.
+  if (retired_.load(std::memory_order_acquire) != nullptr) return;
+  TriggerClassifier* next = incoming_.exchange(nullptr, std::memory_order_acq_rel);
+  if (!next) return;
+  retired_.store(current_, std::memory_order_release);
+  current_ = next;
+}
+
+void TriggerAnalyzer::analyze(const float* mono, int n, uint64_t sampleTime) noexcept {
+  if (!onset_ || n <= 0) return;
+  takeNewClassifier();
+  if (!started_) {
+    started_ = true;
+    base_ = sampleTime;
+  }
+  auto* o = static_cast<aubio_onset_t*>(onset_);
+  auto* in = static_cast<fvec_t*>(hopIn_);
+  auto* out = static_cast<fvec_t*>(onsetOut_);
+  int i = 0;
+  while (i < n) {
+    // Pieces end at hop boundaries (aubio's decisions) and at due decisions, so that a
+    // hit is classified exactly when its listen window is over.
+    int chunk = std::min(n - i, hop_ - hopFill_);
+    if (pendingCount_ > 0) {
+      const uint64_t due = pending_[0] + static_cast<uint64_t>(listen_);
+      const uint64_t now = base_ + fed_;
+      if (due > now) chunk = static_cast<int>(std::min<uint64_t>(static_cast<uint64_t>(chunk), due - now));
+    }
+    for (int j = 0; j < chunk; ++j) {
+      const float x = std::isfinite(mono[i + j]) ? mono[i + j] : 0.f;
+      in->data[hopFill_ + j] = x;
+      ring_[(fed_ + static_cast<uint64_t>(j)) & ringMask_] = x;
+    }
+    hopFill_ += chunk;
+    fed_ += static_cast<uint64_t>(chunk);
+    i += chunk;
+    if (hopFill_ == hop_) {
+      hopFill_ = 0;
+      aubio_onset_do(o, in, out);
+      if (out->data[0] != 0.f) {
+        // aubio's time of the onset (its own delay compensated), in samples since the
+        // first sample it saw; an early onset can wrap below zero.
+        uint64_t t = aubio_onset_get_last(o);
+        if (t > fed_) t = 0;
+        if (pendingCount_ < kMaxPending) {
+          pendingDetected_[pendingCount_] = base_ + fed_;
+          pending_[pendingCount_++] = base_ + t;
+        }
+      }
+    }
+    while (pendingCount_ > 0 && pending_[0] + static_cast<uint64_t>(listen_) <= base_ + fed_) {
+      decide(pending_[0], pendingDetected_[0]);
+      std::copy(pending_ + 1, pending_ + pendingCount_, pending_);
+      std::copy(pendingDetected_ + 1, pendingDetected_ + pendingCount_, pendingDetected_);
+      --pendingCount_;
+    }
+  }
+}
+
+void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
+  const uint64_t now = base_ + fed_;
+  const uint64_t start = onset >= static_cast<uint64_t>(pre_) ? onset - static_cast<uint64_t>(pre_) : 0;
+  const int len = static_cast<int>(std::min<uint64_t>(segment_.size(), now - std::min(now, start)));
+  for (int j = 0; j < len; ++j) {
+    const uint64_t t = start + static_cast<uint64_t>(j);
+    segment_[static_cast<size_t>(j)] = t >= base_ && now - t <= ringMask_ ? ring_[(t - base_) & ringMask_] : 0.f;
+  }
+  TriggerMeasurement m;
+  extractor_->extract(segment_.data(), len, static_cast<int>(onset - start), m);
+
+  TriggerReport& r = scratch_;
+  r.hit.onsetSample = onset;
+  r.hit.detectedSample = detected;
+  r.hit.decidedSample = now;
+  r.hit.peakDb = m.peakDb;
+  const float span = settings_.velocityCeilDb - settings_.velocityFloorDb;
+  const float v = span > 0.f ? (m.peakDb - settings_.velocityFloorDb) / span : 1.f;
+  r.hit.velocity = 1 + static_cast<int>(std::lround(126.f * std::clamp(v, 0.f, 1.f)));
+  r.hit.cls = -1;
+  r.hit.distance = 0.f;
+  if (current_) {
+    const TriggerDecision d = current_->classify(m.features);
+    r.hit.cls = d.cls;
+    r.hit.distance = d.distance;
+  }
+  r.learning = learning_.load(std::memory_order_relaxed);
+  std::copy(m.features, m.features + kTriggerFeatureCount, r.features);
+
+  if (!r.learning && r.hit.cls >= 0) {
+    hits_.fetch_add(1, std::memory_order_relaxed);
+    if (sources_ && r.hit.cls < ModulationSources::kTriggerClasses) {
+      // Velocity first: a reader that sees the new count sees this hit's velocity.
+      sources_->triggerVelocity[r.hit.cls].store(r.hit.velocity / 127.f, std::memory_order_relaxed);
+      sources_->triggerCount[r.hit.cls].fetch_add(1, std::memory_order_release);
+    }
+    if (noteOutput_.load(std::memory_order_relaxed)) {
+      if (notes_.push(&r.hit, 1) == 1)
+        noteSignal_.post();
+      else
+        droppedNotes_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  if (reports_.push(&r, 1) != 1) droppedReports_.fetch_add(1, std::memory_order_relaxed);
+}
+
+std::vector<TriggerReport> analyzeTriggersOffline(const std::vector<float>& mono, double sampleRate,
+                                                  const TriggerSettings& settings,
+                                                  const TriggerClassifier* classifier) {
+  TriggerAnalyzer a(nullptr, settings);
+  a.prepare(sampleRate, 128);
+  if (classifier) a.setClassifier(std::make_unique<TriggerClassifier>(*classifier));
+  std::vector<TriggerReport> out;
+  TriggerReport r;
+  TriggerHit h;
+  // Pieces of 128 samples as the offline renderer feeds analyzers, then the listen window
+  // of silence so that a hit right at the end is still decided.
+  std::vector<float> x(mono);
+  x.resize(x.size() + static_cast<size_t>(a.listenSamples() + 4 * settings.hop), 0.f);
+  for (size_t pos = 0; pos < x.size(); pos += 128) {
+    const int n = static_cast<int>(std::min<size_t>(128, x.size() - pos));
+    a.analyze(x.data() + pos, n, pos);
+    while (a.popReport(r)) out.push_back(r);
+    while (a.popNote(h)) {
+    }
+  }
+  return out;
+}
+
+}  // namespace mm

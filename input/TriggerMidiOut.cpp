@@ -1,0 +1,113 @@
+#include "TriggerMidiOut.h"
+
+#include <rtmidi/RtMidi.h>
+
+#include <cctype>
+#include <chrono>
+
+namespace mm {
+
+TriggerMidiOut::TriggerMidiOut(TriggerAnalyzer& source) : source_(source) {
+  for (int c = 0; c < kMaxTriggerClasses; ++c) notes_[c].store(36 + c);
+}
+
+TriggerMidiOut::~TriggerMidiOut() { stop(); }
+
+void TriggerMidiOut::setNote(int cls, int note) {
+  if (cls >= 0 && cls < kMaxTriggerClasses) notes_[cls].store(std::clamp(note, 0, 127));
+}
+
+std::string TriggerMidiOut::open(int api, const std::string& clientName, const std::string& port) {
+  try {
+    out_ = std::make_unique<RtMidiOut>(static_cast<RtMidi::Api>(api), clientName);
+    if (port == "virtual") {
+      out_->openVirtualPort("triggers");
+      portName_ = clientName + ":triggers";
+      return "";
+    }
+    auto lower = [](std::string s) {
+      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return s;
+    };
+    const unsigned n = out_->getPortCount();
+    for (unsigned i = 0; i < n; ++i) {
+      const std::string name = out_->getPortName(i);
+      if (lower(name).find(lower(port)) != std::string::npos) {
+        out_->openPort(i, "triggers");
+        portName_ = name;
+        return "";
+      }
+    }
+    out_.reset();
+    return "--trigger-midi-out '" + port +
+           "': no MIDI output port has that in its name (`musicmill devices` "
+           "lists them), or use --trigger-midi-out virtual";
+  } catch (const std::exception& e) {
+    out_.reset();
+    return std::string("--trigger-midi-out: cannot open MIDI output: ") + e.what();
+  }
+}
+
+void TriggerMidiOut::start() {
+  if (!out_ || thread_.joinable()) return;
+  running_.store(true);
+  source_.setNoteOutput(true);
+  thread_ = std::thread([this] { run(); });
+}
+
+void TriggerMidiOut::stop() {
+  source_.setNoteOutput(false);
+  running_.store(false);
+  source_.noteSignal().post();  // wake the sender so it sees the stop at once
+  if (thread_.joinable()) thread_.join();
+}
+
+void TriggerMidiOut::run() {
+  using clock = std::chrono::steady_clock;
+  struct Sounding {
+    int note = -1;
+    int channel = 0;
+    clock::time_point off;
+  };
+  Sounding sounding[kMaxTriggerClasses];
+  auto send = [this](unsigned char status, int note, int velocity) {
+    const unsigned char m[3] = {status, static_cast<unsigned char>(note), static_cast<unsigned char>(velocity)};
+    out_->sendMessage(m, 3);
+  };
+  try {
+    while (running_.load()) {
+      auto wait = std::chrono::microseconds(20000);
+      const auto now = clock::now();
+      for (const auto& s : sounding)
+        if (s.note >= 0)
+          wait = std::min(
+              wait, std::chrono::duration_cast<std::chrono::microseconds>(s.off - now) + std::chrono::microseconds(1));
+      if (wait.count() > 0) source_.noteSignal().waitFor(wait);
+      TriggerHit h;
+      while (source_.popNote(h)) {
+        if (h.cls < 0 || h.cls >= kMaxTriggerClasses) continue;
+        Sounding& s = sounding[h.cls];
+        // The same sound again before its note ended: end it first, so that the receiver
+        // restarts the note instead of ignoring a second note on.
+        if (s.note >= 0) send(static_cast<unsigned char>(0x80 | s.channel), s.note, 0);
+        s.note = notes_[h.cls].load();
+        s.channel = channel_.load();
+        send(static_cast<unsigned char>(0x90 | s.channel), s.note, std::clamp(h.velocity, 1, 127));
+        sent_.fetch_add(1);
+        s.off = clock::now() + std::chrono::microseconds(static_cast<long>(noteLengthMs_.load() * 1000.f));
+      }
+      const auto later = clock::now();
+      for (auto& s : sounding)
+        if (s.note >= 0 && s.off <= later) {
+          send(static_cast<unsigned char>(0x80 | s.channel), s.note, 0);
+          s.note = -1;
+        }
+    }
+    for (auto& s : sounding)
+      if (s.note >= 0) send(static_cast<unsigned char>(0x80 | s.channel), s.note, 0);
+  } catch (const RtMidiError&) {
+    running_.store(false);  // the port went away; the performance goes on without trigger notes
+  }
+}
+
+}  // namespace mm

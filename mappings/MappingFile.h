@@ -1,0 +1,51 @@
+// MappingFile: reads, checks and writes MIDI mapping files (TOML, `format = 1`; the format
+// is documented in mappings/README.md). Every problem names the file and the line; unknown
+// keys are warned about and ignored; any error rejects the whole file, so a broken edit
+// never half-applies (the caller keeps the mapping it had).
+//
+// Threads: whichever thread loads (the main thread at startup and on reload, the CLI).
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "AtomicFile.h"
+#include <vector>
+
+#include "MidiMap.h"
+#include "Parameters.h"
+
+namespace mm {
+
+struct MappingReport {
+  std::vector<std::string> errors;    // "file:line: what is wrong; what to do"
+  std::vector<std::string> warnings;  // same form; the mapping still loads
+  bool ok() const { return errors.empty(); }
+  std::string text() const;           // every message, one per line
+};
+
+// Reads `path` and checks it against `registry` (parameter ids and ranges). Bindings to
+// latent dimensions this model lacks (dim.N beyond its size) are skipped with a warning,
+// so one mapping serves models of different latent sizes.
+std::optional<MidiMap> loadMappingFile(const std::string& path, const ParameterRegistry& registry,
+                                       MappingReport& report);
+// The same for text in memory; `fileName` is used in messages.
+std::optional<MidiMap> parseMappingText(const std::string& text, const std::string& fileName,
+                                        const ParameterRegistry& registry, MappingReport& report);
+
+// " Did you mean energy, texture?" for a mistyped parameter id ("" when nothing is close):
+// ids within a small edit distance, or containing what was typed.
+std::string suggestParams(const ParameterRegistry& registry, const std::string& id);
+
+// One `[[control]]` table for `b`, as learn writes it (non-default fields only).
+std::string bindingToToml(const MidiBinding& b);
+
+// Adds `b` to the mapping file at `path` (creating it when missing): an earlier binding of
+// the same control to the same target is replaced, everything else in the file (comments
+// included) is kept. The result is checked by loading it before it is written, and
+// written atomically. Returns "" or a message naming the file and what went wrong.
+std::string addBindingToFile(const std::string& path, const MidiBinding& b,
+                             const ParameterRegistry& registry);
+
+
+}  // namespace mm

@@ -1,0 +1,46 @@
+// MidiClockOut: sends MIDI clock (24 ticks per quarter note at the `bpm` parameter) with
+// Start when the performance starts and Stop when it ends, so drum machines and
+// sequencers follow the instrument's tempo.
+//
+// Threads: a dedicated sender thread sleeps until each tick's due time (drift-free: due
+// times advance by the tick period, not by "now + period") and reads the bpm parameter
+// atomically. open/start/stop: main thread. Nothing here touches the audio thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include "Parameters.h"
+
+class RtMidiOut;
+
+namespace mm {
+
+class MidiClockOut {
+ public:
+  MidiClockOut(const ParameterRegistry& registry, int bpmIndex);
+  ~MidiClockOut();
+
+  // `port`: "virtual" (a port named "<client>:clock" others connect to) or part of an
+  // existing output port's name. Returns "" or what went wrong.
+  std::string open(const std::string& api, const std::string& clientName, const std::string& port);
+  std::string portName() const { return portName_; }
+  void start();  // sends Start, then ticks until stop()
+  void stop();   // sends Stop and joins the sender thread
+  uint64_t ticksSent() const { return ticks_.load(); }
+
+ private:
+  void run();
+
+  const ParameterRegistry& registry_;
+  int bpmIndex_;
+  std::unique_ptr<RtMidiOut> out_;
+  std::string portName_;
+  std::thread thread_;
+  std::atomic<bool> running_{false};
+  std::atomic<uint64_t> ticks_{0};
+};
+
+}  // namespace mm

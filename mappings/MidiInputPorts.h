@@ -1,0 +1,79 @@
+// MidiInputPorts: the instrument's MIDI inputs through RtMidi — every port, or the ones
+// whose names contain what the performer asked for, or a virtual port others connect to.
+// A controller unplugged and plugged back in is picked up again: rescan() (main thread,
+// about once a second) compares the system's port names with what is open.
+//
+// Threads: the RtMidi callback (one per open port: ALSA's reader thread or JACK's process
+// thread) only timestamps the message and pushes it into that port's lock-free FIFO; it
+// never allocates, locks or applies anything (DESIGN.md). Everything else — constructing,
+// rescan(), drain(), destroying — happens on the main thread.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "MidiEvent.h"
+#include "SpscFifo.h"
+
+class RtMidiIn;
+
+namespace mm {
+
+// "jack", "alsa", "core" ... or "" for the platform default. Throws std::invalid_argument
+// naming the choices when the name is unknown or not compiled into this RtMidi.
+int midiApiFromName(const std::string& name);
+
+// Lines for `musicmill devices`: "MIDI in  N: NAME" / "MIDI out N: NAME", or one line
+// saying why MIDI is unavailable.
+std::vector<std::string> listMidiPorts(const std::string& api);
+
+// Seconds on the steady clock (the time base of live MidiEvents). Lock-free.
+double midiNow() noexcept;
+
+class MidiInputPorts {
+ public:
+  // `wanted`: name parts to open (case-insensitive); empty or "all": every port;
+  // "virtual": a port named "<clientName>:in" that other programs connect to.
+  // Throws std::runtime_error when the MIDI system cannot be opened at all.
+  MidiInputPorts(const std::string& api, std::string clientName, std::vector<std::string> wanted);
+  ~MidiInputPorts();
+  MidiInputPorts(const MidiInputPorts&) = delete;
+  MidiInputPorts& operator=(const MidiInputPorts&) = delete;
+
+  // Opens wanted ports that appeared, closes ports that vanished. Returns what changed,
+  // as messages for the performer ("connected ...", "lost ...", "waiting for ...").
+  std::vector<std::string> rescan();
+  // Appends every queued event to `out`, oldest first across all ports.
+  void drain(std::vector<MidiEvent>& out);
+
+  // Names by MidiEvent::port index (an index stays with its name for the whole session).
+  const std::vector<std::string>& portNames() const { return names_; }
+  std::vector<std::string> openPorts() const;
+  // Messages lost because the main thread fell behind (FIFO full).
+  uint64_t dropped() const;
+
+ private:
+  struct Port;
+  static void onMessage(double, std::vector<unsigned char>* message, void* port);
+  static void onScannerError(int type, const std::string& text, void* self);
+  bool wants(const std::string& name) const;
+  uint16_t idFor(const std::string& name);
+  void close(size_t i, std::vector<MidiEvent>* keep);
+
+  int api_;
+  std::string clientName_;
+  std::vector<std::string> wanted_;  // lower case, for matching
+  std::vector<std::string> asked_;   // as the performer wrote them, for messages
+  bool all_ = false, virtual_ = false;
+  std::unique_ptr<RtMidiIn> scanner_;
+  std::vector<std::unique_ptr<Port>> ports_;
+  std::vector<std::string> names_;
+  std::vector<std::string> waitingReported_;
+  std::vector<MidiEvent> pending_;  // drained from ports closed since the last drain()
+  std::string scannerError_, scannerErrorReported_;  // RtMidi's complaints while listing ports
+  uint64_t droppedClosed_ = 0;
+};
+
+}  // namespace mm

@@ -1,0 +1,272 @@
+#include "TriggerSetup.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <deque>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "MidiInputPorts.h"
+#include "TriggerAnalyzer.h"
+#include "TriggerClassifier.h"
+#include "TriggerLearner.h"
+#include "TriggerMidiOut.h"
+#include "TriggerProfile.h"
+
+#ifdef MM_UI_BUILT
+#include <imgui.h>
+#endif
+
+namespace mm {
+
+namespace {
+
+// Everything the triggers keep for the length of a performance. Main thread, except
+// `analyzer`, whose analyze() the audio thread calls.
+struct LiveTriggers {
+  Session& session;
+  std::string path;
+  std::shared_ptr<TriggerAnalyzer> analyzer;
+  TriggerLearner learner;
+  std::unique_ptr<TriggerMidiOut> midi;
+  uint64_t published = 0;
+  struct Recent {
+    int cls;
+    int velocity;
+    float distance;
+    double decisionMs;  // decided - onset
+    std::chrono::steady_clock::time_point when;
+  };
+  std::deque<Recent> recent;
+  int examplesPerTake = 8;
+  char newClass[32] = "";
+
+  LiveTriggers(Session& s, std::string p, TriggerProfile profile, double rate)
+      : session(s), path(std::move(p)), learner(std::move(profile), rate) {}
+
+  // The current profile's classifier and notes to the audio and MIDI threads.
+  void publish() {
+    const TriggerProfile& p = learner.profile();
+    analyzer->setClassifier(std::make_unique<TriggerClassifier>(p));
+    if (midi) {
+      for (size_t c = 0; c < p.classes.size(); ++c) midi->setNote(static_cast<int>(c), p.classes[c].note);
+      midi->setChannel(p.settings.midiChannel);
+      midi->setNoteLengthMs(p.settings.noteLengthMs);
+    }
+    published = learner.revision();
+  }
+
+  std::string save() {
+    const std::string err = saveTriggerProfile(path, learner.profile());
+    session.post(err.empty() ? "triggers: saved " + path : "triggers: " + err);
+    return err;
+  }
+
+  void arm(int cls) {
+    if (const std::string err = learner.arm(cls, examplesPerTake); !err.empty()) {
+      session.post("triggers: " + err);
+      return;
+    }
+    analyzer->setLearning(true);
+    session.post("triggers: " + learner.status());
+  }
+
+  // Main thread, every tick: hits from the audio thread, learning, hand-over, freeing.
+  void tick() {
+    TriggerReport r;
+    bool completed = false;
+    while (analyzer->popReport(r)) {
+      if (r.learning) {
+        const int before = learner.collected();
+        const int cls = learner.armedClass();
+        if (learner.onReport(r)) {
+          completed = true;
+          const TriggerClass& c = learner.profile().classes[cls];
+          std::string msg = "triggers: learned " + std::to_string(c.examples.size()) + " examples of " + c.name;
+          const double loo = leaveOneOutAccuracy(learner.profile());
+          if (loo >= 0) msg += " (leave-one-out accuracy " + std::to_string(static_cast<int>(loo * 100 + 0.5)) + " %)";
+          session.post(msg);
+        } else if (learner.collected() != before) {
+          session.post("triggers: " + learner.status());
+        }
+        continue;
+      }
+      if (r.hit.cls < 0) continue;
+      recent.push_front({r.hit.cls, r.hit.velocity, r.hit.distance,
+                         1000.0 * static_cast<double>(r.hit.decidedSample - r.hit.onsetSample) / analyzer->sampleRate(),
+                         std::chrono::steady_clock::now()});
+      if (recent.size() > 8) recent.pop_back();
+    }
+    analyzer->setLearning(learner.armed());
+    if (learner.revision() != published) {
+      publish();
+      if (completed) save();
+    }
+    analyzer->collectRetired();
+  }
+
+#ifdef MM_UI_BUILT
+  void drawPanel();
+#endif
+};
+
+#ifdef MM_UI_BUILT
+void LiveTriggers::drawPanel() {
+  const TriggerProfile& p = learner.profile();
+  const auto now = std::chrono::steady_clock::now();
+  // The panel sits in a narrow stage column with large type: every row stays short.
+  ImGui::TextWrapped("%s", learner.status().c_str());
+  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
+  ImGui::TextWrapped("%s | listen %.0f ms | MIDI %s", path.c_str(), p.settings.listenMs,
+                     midi ? midi->portName().c_str() : "off");
+  ImGui::PopStyleColor();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 3.f);
+  ImGui::SliderInt("per take", &examplesPerTake, 3, 16);
+  if (learner.armed()) {
+    ImGui::SameLine();
+    if (ImGui::Button("Cancel")) {
+      learner.cancel();
+      analyzer->setLearning(false);
+    }
+  }
+  int removeAt = -1;
+  for (size_t c = 0; c < p.classes.size(); ++c) {
+    ImGui::PushID(static_cast<int>(c));
+    ImGui::Separator();
+    // A class flashes with its velocity for 150 ms after each hit.
+    float flash = 0.f;
+    for (const auto& h : recent)
+      if (h.cls == static_cast<int>(c) && now - h.when < std::chrono::milliseconds(150)) flash = h.velocity / 127.f;
+    ImGui::ProgressBar(flash, ImVec2(ImGui::GetFontSize(), 0), "");
+    ImGui::SameLine();
+    ImGui::Text("%s: %zu examples", p.classes[c].name.c_str(), p.classes[c].examples.size());
+    const bool armedHere = learner.armedClass() == static_cast<int>(c);
+    if (ImGui::Button(armedHere ? "Listening" : "Learn")) arm(static_cast<int>(c));
+    ImGui::SameLine();
+    if (ImGui::Button("Clear")) learner.clearClass(static_cast<int>(c));
+    ImGui::SameLine();
+    if (ImGui::Button("Remove")) removeAt = static_cast<int>(c);
+    int note = p.classes[c].note;
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.f);
+    if (ImGui::InputInt("note", &note)) learner.setNote(static_cast<int>(c), std::clamp(note, 0, 127));
+    ImGui::PopID();
+  }
+  ImGui::Separator();
+  if (removeAt >= 0) learner.removeClass(removeAt);
+  if (p.classes.size() < static_cast<size_t>(kMaxTriggerClasses)) {
+    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.f);
+    ImGui::InputText("##newclass", newClass, sizeof newClass);
+    ImGui::SameLine();
+    if (ImGui::Button("Add class") && newClass[0]) {
+      if (const std::string err = learner.addClass(newClass); !err.empty()) session.post("triggers: " + err);
+      newClass[0] = '\0';
+    }
+  }
+  if (ImGui::Button("Save")) save();
+  ImGui::SameLine();
+  if (ImGui::Button("Reload")) {
+    TriggerProfile loaded;
+    // A broken file changes nothing: the messages say where, the music goes on.
+    if (const std::string err = loadTriggerProfile(path, loaded); !err.empty()) {
+      session.post("triggers: " + err);
+    } else {
+      const TriggerSettings& running = analyzer->settings();
+      const bool restart = loaded.settings.listenMs != running.listenMs || loaded.settings.hop != running.hop ||
+                           loaded.settings.onsetMethod != running.onsetMethod ||
+                           loaded.settings.onsetThreshold != running.onsetThreshold;
+      learner.replaceProfile(std::move(loaded));
+      session.post("triggers: reloaded " + path +
+                   (restart ? " (its onset and listen-window settings apply from the next start)" : ""));
+    }
+  }
+  for (const auto& h : recent) {
+    if (h.cls < 0 || h.cls >= static_cast<int>(p.classes.size())) continue;
+    ImGui::TextDisabled("%s v%d d%.2f +%.0f ms", p.classes[h.cls].name.c_str(), h.velocity, h.distance, h.decisionMs);
+  }
+}
+#endif
+
+}  // namespace
+
+bool attachTriggers(Session& session) {
+  const Args& args = *session.args;
+  const auto path = args.get("triggers");
+  if (!path) {
+    for (const char* o : {"trigger-midi-out", "listen-ms"})
+      if (args.get(o))
+        std::cerr << "musicmill perform: note: --" << o << " without --triggers PROFILE.toml does nothing\n";
+    return true;
+  }
+  TriggerProfile profile;
+  std::error_code ec;
+  if (std::filesystem::exists(*path, ec)) {
+    if (const std::string err = loadTriggerProfile(*path, profile); !err.empty()) {
+      std::cerr << "musicmill perform: the trigger profile cannot be used:\n" << err;
+      return false;
+    }
+  } else {
+    profile = starterTriggerProfile();
+    session.post("triggers: " + *path +
+                 " does not exist yet: learn kick, snare and hihat in the Beatbox triggers "
+                 "panel; it is saved after each take");
+  }
+  try {
+    if (args.get("listen-ms")) profile.settings.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill perform: " << e.what() << "\n";
+    return false;
+  }
+  if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) {
+    std::cerr << "musicmill perform: --listen-ms: " << bad << "\n";
+    return false;
+  }
+  const double rate = session.engine->sampleRate();
+  if (profile.sampleRate > 0 && std::abs(profile.sampleRate - rate) > 0.1 * rate)
+    session.post("triggers: the profile was learned at " + std::to_string(static_cast<int>(profile.sampleRate)) +
+                 " Hz and the stream runs at " + std::to_string(static_cast<int>(rate)) +
+                 " Hz; if hits are misread, learn the classes again");
+
+  auto live = std::make_shared<LiveTriggers>(session, *path, std::move(profile), rate);
+  live->analyzer = std::make_shared<TriggerAnalyzer>(&session.modSources, live->learner.profile().settings);
+  try {
+    session.engine->addInputAnalyzer(live->analyzer.get());  // prepares it at the stream's rate
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill perform: triggers: " << e.what() << "\n";
+    return false;
+  }
+  if (auto port = args.get("trigger-midi-out")) {
+    int api = 0;
+    try {
+      api = midiApiFromName(args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : ""));
+    } catch (const std::exception& e) {
+      std::cerr << "musicmill perform: " << e.what() << "\n";
+      return false;
+    }
+    live->midi = std::make_unique<TriggerMidiOut>(*live->analyzer);
+    if (const std::string err = live->midi->open(api, session.engine->config().clientName + "-triggers", *port);
+        !err.empty()) {
+      std::cerr << "musicmill perform: " << err << "\n";
+      return false;
+    }
+    live->midi->start();
+    session.post("triggers: MIDI notes out on " + live->midi->portName());
+  }
+  live->publish();
+  // The engine keeps a raw pointer to the analyzer until it stops: keepAlive frees both
+  // after that. The MIDI thread stops before the engine does.
+  session.keepAlive.push_back(live->analyzer);
+  session.keepAlive.push_back(live);
+  LiveTriggers* t = live.get();
+  session.onTick.push_back([t] { t->tick(); });
+  session.onStop.push_back([t] {
+    if (t->midi) t->midi->stop();
+  });
+#ifdef MM_UI_BUILT
+  session.panels.emplace_back("Beatbox triggers", [t] { t->drawPanel(); });
+#endif
+  return true;
+}
+
+}  // namespace mm

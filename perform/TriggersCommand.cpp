@@ -1,0 +1,198 @@
+// `musicmill triggers learn|classify|show`: beatbox trigger profiles from the command line.
+//
+//   triggers learn --out PROFILE.toml --class NAME[:NOTE]=TAKE.wav ... [--from PROFILE.toml]
+//                  [--listen-ms MS]
+//       Each take holds several examples of one sound (5-10, a quarter second or more
+//       apart); they are found by the trigger's own onset detector and measured exactly
+//       as live. --from starts from an existing profile (its other classes are kept; a
+//       class named again is replaced).
+//   triggers classify --profile PROFILE.toml --in VOICE.wav [--listen-ms MS]
+//       One line per hit: onset time, class, k-NN distance, velocity, peak level.
+//   triggers show --profile PROFILE.toml
+//       Classes, notes, examples, settings and the leave-one-out confusion.
+#include <cstdio>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "AudioFile.h"
+#include "Commands.h"
+#include "TriggerAnalyzer.h"
+#include "TriggerClassifier.h"
+#include "TriggerLearner.h"
+#include "TriggerProfile.h"
+
+namespace mm {
+
+namespace {
+
+int fail(const std::string& what) {
+  std::cerr << "musicmill triggers: " << what << (what.empty() || what.back() != '\n' ? "\n" : "");
+  return 2;
+}
+
+bool readTake(const std::string& path, std::vector<float>& mono, double& rate, std::string& error) {
+  try {
+    const AudioBuffer b = readAudioFile(path);
+    mono = downmix(b);
+    rate = b.sampleRate;
+    return true;
+  } catch (const std::exception& e) {
+    error = e.what();
+    return false;
+  }
+}
+
+void printConfusion(const TriggerProfile& p) {
+  std::vector<std::vector<int>> confusion;
+  const double loo = leaveOneOutAccuracy(p, &confusion);
+  if (loo < 0) {
+    std::printf("leave-one-out accuracy: needs two examples or more in every class\n");
+    return;
+  }
+  std::printf("leave-one-out accuracy %.1f %% (rows: the class learned, columns: what it was taken for)\n", 100 * loo);
+  std::printf("  %-10s", "");
+  for (const auto& c : p.classes) std::printf(" %8.8s", c.name.c_str());
+  std::printf("\n");
+  for (size_t i = 0; i < confusion.size(); ++i) {
+    std::printf("  %-10.10s", p.classes[i].name.c_str());
+    for (int n : confusion[i]) std::printf(" %8d", n);
+    std::printf("\n");
+  }
+}
+
+int learn(const Args& args) {
+  const auto out = args.get("out");
+  if (!out) return fail("learn needs --out PROFILE.toml");
+  const auto takes = args.all("class");
+  if (takes.empty()) return fail("learn needs --class NAME[:NOTE]=TAKE.wav (one per sound; repeat for more)");
+  TriggerProfile profile;
+  if (auto from = args.get("from")) {
+    if (const std::string err = loadTriggerProfile(*from, profile); !err.empty()) return fail(err);
+  }
+  if (args.get("listen-ms")) profile.settings.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
+  if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
+
+  std::vector<std::string> learnedHere;
+  for (const std::string& spec : takes) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return fail("--class '" + spec + "': write NAME=TAKE.wav or NAME:NOTE=TAKE.wav");
+    std::string name = spec.substr(0, eq);
+    const std::string file = spec.substr(eq + 1);
+    int note = -1;
+    if (const auto colon = name.find(':'); colon != std::string::npos) {
+      try {
+        note = std::stoi(name.substr(colon + 1));
+      } catch (const std::exception&) {
+        return fail("--class '" + spec + "': the note after ':' must be a MIDI note number 0..127");
+      }
+      if (note < 0 || note > 127) return fail("--class '" + spec + "': the note must lie in 0..127");
+      name = name.substr(0, colon);
+    }
+    std::vector<float> mono;
+    double rate = 0;
+    std::string error;
+    if (!readTake(file, mono, rate, error)) return fail(error);
+    if (profile.sampleRate > 0 && profile.sampleRate != rate)
+      std::printf("note: %s is at %.0f Hz, other takes at %.0f Hz; features are compared across rates\n", file.c_str(),
+                  rate, profile.sampleRate);
+    const TakeExamples take = examplesFromTake(mono, rate, profile.settings);
+    if (take.examples.empty())
+      return fail(file +
+                  ": no onsets found in this take; record the sound several times, louder, with "
+                  "silence between");
+    int cls = profile.classIndex(name);
+    bool firstTakeOfClass = true;
+    for (const auto& l : learnedHere) firstTakeOfClass &= l != name;
+    if (cls < 0) {
+      if (profile.classes.size() >= static_cast<size_t>(kMaxTriggerClasses))
+        return fail("at most " + std::to_string(kMaxTriggerClasses) + " classes");
+      profile.classes.push_back(
+          {name, note >= 0 ? note : defaultTriggerNote(name, static_cast<int>(profile.classes.size())), {}});
+      cls = static_cast<int>(profile.classes.size()) - 1;
+    } else if (firstTakeOfClass) {
+      profile.classes[cls].examples.clear();  // learning a class again replaces it
+    }
+    if (note >= 0) profile.classes[cls].note = note;
+    learnedHere.push_back(name);
+    auto& ex = profile.classes[cls].examples;
+    for (const auto& e : take.examples)
+      if (ex.size() < static_cast<size_t>(kMaxTriggerExamples)) ex.push_back(e);
+    profile.sampleRate = rate;
+    std::printf("%s: %zu examples of %s (note %d) at", file.c_str(), take.examples.size(), name.c_str(),
+                profile.classes[cls].note);
+    for (double t : take.onsetTimes) std::printf(" %.2f", t);
+    std::printf(" s");
+    if (take.masked) std::printf("; %d onsets dropped as the tails of louder sounds", take.masked);
+    std::printf("\n");
+    if (take.examples.size() < 5 || take.examples.size() > 10)
+      std::printf("note: 5 to 10 examples per sound work best (this take gave %zu)\n", take.examples.size());
+  }
+  if (const std::string err = saveTriggerProfile(*out, profile); !err.empty()) return fail(err);
+  printConfusion(profile);
+  std::printf("saved %s: %zu classes, %d examples\n", out->c_str(), profile.classes.size(), profile.exampleCount());
+  return 0;
+}
+
+int classify(const Args& args) {
+  const auto profilePath = args.get("profile");
+  const auto in = args.get("in");
+  if (!profilePath || !in) return fail("classify needs --profile PROFILE.toml --in VOICE.wav");
+  TriggerProfile profile;
+  if (const std::string err = loadTriggerProfile(*profilePath, profile); !err.empty()) return fail(err);
+  if (args.get("listen-ms")) profile.settings.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
+  if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
+  std::vector<float> mono;
+  double rate = 0;
+  std::string error;
+  if (!readTake(*in, mono, rate, error)) return fail(error);
+  const TriggerClassifier clf(profile);
+  if (!clf.ready()) std::printf("note: the profile has no examples yet; every hit is '?'\n");
+  const auto reports = analyzeTriggersOffline(mono, rate, profile.settings, &clf);
+  std::printf("# %s: %zu hits (listen %.1f ms, %s onsets, k %d)\n", in->c_str(), reports.size(),
+              profile.settings.listenMs, profile.settings.onsetMethod.c_str(), profile.settings.k);
+  std::printf("%9s  %-10s %8s %8s %8s %10s\n", "onset_s", "class", "note", "distance", "velocity", "peak_dbfs");
+  for (const auto& r : reports) {
+    const bool known = r.hit.cls >= 0 && r.hit.cls < static_cast<int>(profile.classes.size());
+    std::printf("%9.4f  %-10s %8d %8.3f %8d %10.1f\n", static_cast<double>(r.hit.onsetSample) / rate,
+                known ? profile.classes[r.hit.cls].name.c_str() : "?", known ? profile.classes[r.hit.cls].note : -1,
+                r.hit.distance, r.hit.velocity, r.hit.peakDb);
+  }
+  return 0;
+}
+
+int show(const Args& args) {
+  const auto profilePath = args.get("profile");
+  if (!profilePath) return fail("show needs --profile PROFILE.toml");
+  TriggerProfile p;
+  if (const std::string err = loadTriggerProfile(*profilePath, p); !err.empty()) return fail(err);
+  const TriggerSettings& s = p.settings;
+  std::printf("%s: %zu classes, %d examples, learned at %.0f Hz\n", profilePath->c_str(), p.classes.size(),
+              p.exampleCount(), p.sampleRate);
+  std::printf(
+      "listen %.1f ms (+%.1f ms before the onset), onsets %s hop %d threshold %.2f silence %.0f dB gap %.0f ms, "
+      "k %d, reject %.2f, velocity %.0f..%.0f dBFS, notes %.0f ms on channel %d\n",
+      s.listenMs, s.preMs, s.onsetMethod.c_str(), s.hop, s.onsetThreshold, s.silenceDb, s.minGapMs, s.k,
+      s.rejectDistance, s.velocityFloorDb, s.velocityCeilDb, s.noteLengthMs, s.midiChannel);
+  for (const auto& c : p.classes)
+    std::printf("  %-10s note %3d  %2zu examples\n", c.name.c_str(), c.note, c.examples.size());
+  printConfusion(p);
+  return 0;
+}
+
+}  // namespace
+
+int runTriggers(const Args& args) {
+  const std::string what = args.positional.empty() ? "" : args.positional[0];
+  try {
+    if (what == "learn") return learn(args);
+    if (what == "classify") return classify(args);
+    if (what == "show") return show(args);
+  } catch (const std::exception& e) {
+    return fail(e.what());
+  }
+  return fail("say what to do: triggers learn | classify | show (musicmill help)");
+}
+
+}  // namespace mm

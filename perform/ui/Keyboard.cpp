@@ -1,0 +1,157 @@
+#include "Keyboard.h"
+
+#include <imgui.h>
+
+#include "StageTheme.h"
+
+namespace mm::ui {
+
+namespace {
+
+struct KeyHelp {
+  const char* keys;
+  const char* what;
+};
+// The help overlay's rows; handleKey() below implements exactly these.
+const KeyHelp kKeyHelp[] = {
+    {"Esc", "PANIC: mute now, reload the model; sound returns by itself"},
+    {"Left / Right", "previous / next part"},
+    {"Up / Down", "previous / next song"},
+    {"1 .. 9", "preset 1 .. 9"},
+    {"F11  or  F", "fullscreen on / off"},
+    {"H  or  F1", "show / hide this help"},
+    {"Ctrl+Q", "quit"},
+    {"Q  Q", "quit (press twice within 2 s)"},
+    {"mouse", "drag a control; double-click resets it; wheel nudges it"},
+};
+
+const char* navName(StageAction a) {
+  switch (a) {
+    case StageAction::PrevPart: return "nav prev-part";
+    case StageAction::NextPart: return "nav next-part";
+    case StageAction::PrevSong: return "nav prev-song";
+    case StageAction::NextSong: return "nav next-song";
+    default: return "nav";
+  }
+}
+
+}  // namespace
+
+void perform(UiState& ui, StageAction action, int value) {
+  switch (action) {
+    case StageAction::Panic:
+      ui.engine->panic();
+      ui.panicFlashUntil = ui.now + 1.5;
+      ui.actions.push_back("panic");
+      ui.session->post("Panic: output muted while the model reloads; the sound comes back by itself.");
+      return;
+    case StageAction::PrevPart: ui.session->navigate(NavCommand::PrevPart); break;
+    case StageAction::NextPart: ui.session->navigate(NavCommand::NextPart); break;
+    case StageAction::PrevSong: ui.session->navigate(NavCommand::PrevSong); break;
+    case StageAction::NextSong: ui.session->navigate(NavCommand::NextSong); break;
+    case StageAction::SelectPreset:
+      ui.session->navigate(NavCommand::SelectPreset, value);
+      ui.actions.push_back("nav preset " + std::to_string(value));
+      return;
+    case StageAction::ToggleFullscreen:
+      ui.fullscreen = !ui.fullscreen;
+      ui.actions.push_back(ui.fullscreen ? "fullscreen on" : "fullscreen off");
+      return;
+    case StageAction::ToggleHelp:
+      ui.showHelp = !ui.showHelp;
+      ui.actions.push_back(ui.showHelp ? "help on" : "help off");
+      return;
+    case StageAction::Quit:
+      ui.quit = true;
+      ui.actions.push_back("quit");
+      return;
+    case StageAction::QuitIfConfirmed:
+      if (ui.now < ui.quitArmedUntil) {
+        perform(ui, StageAction::Quit);
+      } else {
+        ui.quitArmedUntil = ui.now + 2.0;
+        ui.actions.push_back("quit armed");
+      }
+      return;
+  }
+  ui.actions.push_back(navName(action));
+}
+
+bool handleKey(UiState& ui, const SDL_KeyboardEvent& key) {
+  if (key.type != SDL_KEYDOWN || key.repeat) return false;
+  const SDL_Keycode k = key.keysym.sym;
+  const bool ctrl = (key.keysym.mod & KMOD_CTRL) != 0;
+  // While a text field has the keyboard, letters, digits and arrows are typing, not
+  // commands; panic, fullscreen, help and Ctrl-Q always work.
+  const bool typing = ImGui::GetIO().WantTextInput;
+  StageAction action;
+  int value = 0;
+  if (k == SDLK_ESCAPE) action = StageAction::Panic;
+  else if (k == SDLK_F11) action = StageAction::ToggleFullscreen;
+  else if (k == SDLK_F1) action = StageAction::ToggleHelp;
+  else if (ctrl && k == SDLK_q) action = StageAction::Quit;
+  else if (typing) return false;
+  else if (k == SDLK_LEFT) action = StageAction::PrevPart;
+  else if (k == SDLK_RIGHT) action = StageAction::NextPart;
+  else if (k == SDLK_UP) action = StageAction::PrevSong;
+  else if (k == SDLK_DOWN) action = StageAction::NextSong;
+  else if (k == SDLK_f) action = StageAction::ToggleFullscreen;
+  else if (k == SDLK_h) action = StageAction::ToggleHelp;
+  else if (k == SDLK_q) action = StageAction::QuitIfConfirmed;
+  else if (k >= SDLK_1 && k <= SDLK_9) {
+    action = StageAction::SelectPreset;
+    value = static_cast<int>(k - SDLK_1);
+  } else if (k >= SDLK_KP_1 && k <= SDLK_KP_9) {
+    action = StageAction::SelectPreset;
+    value = static_cast<int>(k - SDLK_KP_1);
+  } else {
+    return false;
+  }
+  perform(ui, action, value);
+  return true;
+}
+
+void drawHelpOverlay(UiState& ui) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
+                          ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowBgAlpha(1.f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowPadding, ImVec2(ui.fonts.body->FontSize * 1.5f, ui.fonts.body->FontSize));
+  ImGui::Begin("Keys", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoMove);
+  ui.panelsDrawn.push_back("Keys");
+  {
+    // Dim the stage behind the overlay so the keys stand out (drawn first in this window,
+    // so the window's own contents come on top).
+    ImDrawList* dl = ImGui::GetWindowDrawList();
+    dl->PushClipRectFullScreen();
+    dl->AddRectFilled(vp->Pos, ImVec2(vp->Pos.x + vp->Size.x, vp->Pos.y + vp->Size.y), colour::rgb(0, 0, 0, 170));
+    const ImVec2 a = ImGui::GetWindowPos(), b(a.x + ImGui::GetWindowSize().x, a.y + ImGui::GetWindowSize().y);
+    dl->AddRectFilled(a, b, colour::kPanel, 8.f);
+    dl->AddRect(a, b, colour::kLfo, 8.f, 0, 2.f);
+    dl->PopClipRect();
+  }
+  ImGui::PushFont(ui.fonts.big);
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kTempo), "KEYS");
+  ImGui::PopFont();
+  ImGui::Spacing();
+  if (ImGui::BeginTable("keys", 2, ImGuiTableFlags_SizingFixedFit | ImGuiTableFlags_RowBg)) {
+    for (const KeyHelp& k : kKeyHelp) {
+      ImGui::TableNextRow();
+      ImGui::TableNextColumn();
+      ImGui::PushFont(ui.fonts.heading);
+      ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kLfo), "%s", k.keys);
+      ImGui::PopFont();
+      ImGui::TableNextColumn();
+      ImGui::TextUnformatted(k.what);
+    }
+    ImGui::EndTable();
+  }
+  ImGui::Spacing();
+  ImGui::TextDisabled("H closes this help");
+  ImGui::End();
+  ImGui::PopStyleVar();
+}
+
+}  // namespace mm::ui

@@ -1,0 +1,77 @@
+#include <cstdio>
+#include <string>
+
+#include "LfoBank.h"
+#include "ParamWidgets.h"
+#include "Sections.h"
+#include "StageTheme.h"
+
+namespace mm::ui {
+
+namespace {
+
+const char* const kShapeNames[] = {"sin", "tri", "sqr", "rnd"};  // sine, triangle, square, random
+
+// The target list: "none" then every registry parameter by id (the LFO's own controls
+// included: modulating an LFO's rate with another LFO is a legitimate patch).
+void targetCombo(UiState& ui, int targetParam, float width) {
+  ParameterRegistry& reg = *ui.registry;
+  const int current = static_cast<int>(reg.get(targetParam));
+  const std::string shown = current >= 0 && current < reg.size() ? reg.spec(current).id : std::string("none");
+  ImGui::SetNextItemWidth(width);
+  ImGui::PushID(targetParam);
+  if (ImGui::BeginCombo("##target", shown.c_str(), ImGuiComboFlags_HeightLarge)) {
+    if (ImGui::Selectable("none", current < 0)) reg.set(targetParam, -1.f);
+    for (int i = 0; i < reg.size(); ++i) {
+      if (ImGui::Selectable(reg.spec(i).id.c_str(), i == current)) reg.set(targetParam, static_cast<float>(i));
+      if (i == current) ImGui::SetItemDefaultFocus();
+    }
+    ImGui::EndCombo();
+  }
+  ImGui::PopID();
+  ControlPlace place;
+  place.min = ImGui::GetItemRectMin();
+  place.max = ImGui::GetItemRectMax();
+  place.param = targetParam;
+  ui.controls[reg.spec(targetParam).id] = place;
+}
+
+}  // namespace
+
+void drawLfos(UiState& ui) {
+  ParameterRegistry& reg = *ui.registry;
+  sectionTitle(ui, "LFOs", colour::kLfo);
+  if (ui.sp.lfo.empty()) ImGui::TextDisabled("no LFOs in this build");
+  for (size_t i = 0; i < ui.sp.lfo.size(); ++i) {
+    const StandardParams::Lfo& l = ui.sp.lfo[i];
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::PushFont(ui.fonts.heading);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kLfo), "%zu", i + 1);
+    ImGui::PopFont();
+    // Shape: four buttons, the chosen one lit.
+    const int shape = static_cast<int>(reg.get(l.shape));
+    for (int s = 0; s < 4; ++s) {
+      ImGui::SameLine();
+      const std::string id = reg.spec(l.shape).id + "=" + std::to_string(s);
+      if (stageButton(ui, id.c_str(), kShapeNames[s], ImVec2(0, 0),
+                      s == shape ? colour::rgb(40, 110, 190) : colour::rgb(36, 43, 54)))
+        reg.set(l.shape, static_cast<float>(s));
+    }
+    ImGui::SameLine();
+    bool sync = reg.get(l.sync) >= 0.5f;
+    if (ImGui::Checkbox("BPM", &sync)) reg.set(l.sync, sync ? 1.f : 0.f);
+    const float half = (ImGui::GetContentRegionAvail().x - ImGui::GetStyle().ItemSpacing.x) * 0.5f;
+    paramBar(ui, l.rate, "rate", colour::kLfo, half);
+    ImGui::SameLine();
+    paramBar(ui, l.depth, "depth", colour::kLfo, half);
+    const double hz = LfoBank::effectiveRate(reg.get(l.rate), sync, reg.get(ui.sp.bpm));
+    ImGui::AlignTextToFramePadding();
+    ImGui::TextDisabled("%.2f Hz to", hz);
+    ImGui::SameLine();
+    targetCombo(ui, l.target, ImGui::GetContentRegionAvail().x);
+    ImGui::PopID();
+    if (i + 1 < ui.sp.lfo.size()) ImGui::Separator();
+  }
+}
+
+}  // namespace mm::ui

@@ -1,0 +1,327 @@
+// runUi / uiAvailable: the performance UI's window, renderer and frame loop.
+//
+// Threads: everything here runs on the main thread. Each frame takes one engine snapshot
+// (LiveEngine::status(), registry values, the worker's latest latents: atomics and
+// lock-free copies), draws, and writes edits back through the lock-free registry. Nothing
+// here waits on the audio or worker threads, and nothing slow runs in this loop.
+#include <imgui.h>
+#include <imgui_impl_sdl.h>
+#include <imgui_impl_sdlrenderer.h>
+#include <SDL.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <optional>
+
+#include "Commands.h"
+#include "Json.h"
+#include "Keyboard.h"
+#include "Sections.h"
+#include "Screenshot.h"
+#include "StageLayout.h"
+#include "StageTheme.h"
+#include "Ui.h"
+#include "UiScript.h"
+#include "UiState.h"
+
+namespace mm {
+
+namespace {
+
+// Ctrl-C / SIGTERM must end the UI loop as they end the headless loop. runPerform has
+// installed its own handler already (and SDL keeps its hands off when told to), so we
+// chain: note the signal for the frame loop, then call the previous handler.
+std::atomic<bool> gUiSignal{false};
+struct sigaction gPrevInt {}, gPrevTerm {};
+
+void onUiSignal(int sig) {
+  gUiSignal.store(true);
+  const struct sigaction& prev = sig == SIGINT ? gPrevInt : gPrevTerm;
+  if (!(prev.sa_flags & SA_SIGINFO) && prev.sa_handler != SIG_DFL && prev.sa_handler != SIG_IGN) prev.sa_handler(sig);
+}
+
+class SignalChain {
+ public:
+  SignalChain() {
+    struct sigaction sa {};
+    sa.sa_handler = onUiSignal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &gPrevInt);
+    sigaction(SIGTERM, &sa, &gPrevTerm);
+  }
+  ~SignalChain() {
+    sigaction(SIGINT, &gPrevInt, nullptr);
+    sigaction(SIGTERM, &gPrevTerm, nullptr);
+  }
+};
+
+// The UI thread yields the CPU to the audio and model threads when they compete, as on a
+// machine without a GPU where Mesa draws the UI in software. Linux gives each thread its
+// own nice value; threads the renderer starts later (llvmpipe's) inherit it.
+void lowerThisThreadsPriority() {
+#ifdef __linux__
+  const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(current + 5, 19));
+#endif
+}
+
+struct UiOptions {
+  bool windowed = false;
+  std::optional<std::string> screenshot, script, log;
+  long frames = 0;  // 0 = run until quit / duration
+};
+
+UiOptions readOptions(const Args& args) {
+  UiOptions o;
+  o.windowed = args.has("windowed");
+  o.screenshot = args.get("screenshot");
+  o.script = args.get("ui-script");
+  o.log = args.get("ui-log");
+  o.frames = args.getInt("frames", o.screenshot ? 30 : 0);
+  return o;
+}
+
+// TEST HOOK (--ui-log FILE): what the UI drew and did, written at exit, so tests can
+// check that the expected panels were drawn and that keys reached the engine.
+std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h, bool fullscreen, double seconds,
+                      const std::vector<std::string>& problems) {
+  JsonWriter j;
+  j.beginObject()
+      .key("frames").value(static_cast<unsigned long long>(ui.frame))
+      .key("seconds").value(seconds)
+      .key("renderer").value(renderer)
+      .key("width").value(w)
+      .key("height").value(h)
+      .key("fullscreen").value(fullscreen)  // the window's real state, not the request
+      .key("help_shown").value(ui.showHelp)
+      .key("latent_samples").value(static_cast<unsigned long long>(ui.latents.size()))
+      .key("onsets").value(static_cast<unsigned long long>(ui.onsets))
+      .key("muted_frames").value(static_cast<unsigned long long>(ui.mutedFrames))
+      .key("worker_reloads")
+      .value(static_cast<unsigned long long>(ui.engine->worker() ? ui.engine->worker()->reloads() : 0));
+  auto list = [&](const char* name, const std::vector<std::string>& items) {
+    j.key(name).beginArray();
+    for (const auto& s : items) j.value(s);
+    j.endArray();
+  };
+  list("panels", ui.panelsDrawn);
+  std::vector<std::string> controls;
+  for (const auto& c : ui.controls) controls.push_back(c.first);
+  list("controls", controls);
+  list("actions", ui.actions);
+  list("script_problems", problems);
+  j.endObject();
+  return j.str() + "\n";
+}
+
+// Starts SDL's video subsystem on a real display. SDL falls back to its headless drivers
+// (offscreen, dummy) when no display answers: that is "no display" for a stage UI, unless
+// the user asked for such a driver through SDL_VIDEODRIVER. Opening an X display can fail
+// for a moment on a busy server, so it is tried a few times. Returns "" or the reason.
+std::string startVideo() {
+  SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
+  const bool driverChosen = std::getenv("SDL_VIDEODRIVER") != nullptr;
+  std::string why;
+  for (int attempt = 0; attempt < 4; ++attempt) {
+    if (attempt) SDL_Delay(250);
+    if (SDL_InitSubSystem(SDL_INIT_VIDEO) != 0) {
+      why = SDL_GetError();
+      continue;
+    }
+    const std::string driver = SDL_GetCurrentVideoDriver() ? SDL_GetCurrentVideoDriver() : "";
+    if (driverChosen || (driver != "offscreen" && driver != "dummy" && driver != "evdev")) return {};
+    why = "only SDL's headless '" + driver + "' video driver started";
+    SDL_QuitSubSystem(SDL_INIT_VIDEO);
+  }
+  return why.empty() ? "unknown reason" : why;
+}
+
+}  // namespace
+
+bool uiAvailable() {
+  const std::string why = startVideo();
+  if (!why.empty()) {
+    std::fprintf(stderr, "musicmill: no display for the UI (%s); running headless.\n", why.c_str());
+    return false;
+  }
+  SDL_QuitSubSystem(SDL_INIT_VIDEO);
+  return true;
+}
+
+int runUi(Session& session, double durationSeconds) {
+  UiOptions opt;
+  try {
+    opt = readOptions(*session.args);
+  } catch (const std::exception& e) {
+    std::cerr << "musicmill perform: " << e.what() << "\n";
+    return 2;
+  }
+  std::optional<ui::UiScript> script;
+  if (opt.script) {
+    std::string error;
+    script = ui::UiScript::load(*opt.script, error);
+    if (!script) {
+      std::cerr << "musicmill perform: " << error << "\n";
+      return 2;
+    }
+  }
+  SignalChain signals;
+  lowerThisThreadsPriority();
+  // On stage the window must stay up when focus moves to another screen or window.
+  SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
+  if (const std::string why = startVideo(); !why.empty() || SDL_InitSubSystem(SDL_INIT_TIMER) != 0) {
+    std::cerr << "musicmill perform: cannot start the UI: " << (why.empty() ? SDL_GetError() : why) << "\n";
+    SDL_Quit();
+    return 3;
+  }
+  SDL_DisplayMode desktop{};
+  if (SDL_GetDesktopDisplayMode(0, &desktop) != 0) {
+    desktop.w = 1280;
+    desktop.h = 800;
+    desktop.refresh_rate = 60;
+  }
+  const int winW = opt.windowed ? std::min(1600, desktop.w * 9 / 10) : desktop.w;
+  const int winH = opt.windowed ? std::min(1000, desktop.h * 9 / 10) : desktop.h;
+  const Uint32 flags = SDL_WINDOW_RESIZABLE | SDL_WINDOW_ALLOW_HIGHDPI |
+                       (opt.windowed ? 0u : static_cast<Uint32>(SDL_WINDOW_FULLSCREEN_DESKTOP));
+  SDL_Window* window = SDL_CreateWindow("MusicMill Live", SDL_WINDOWPOS_CENTERED, SDL_WINDOWPOS_CENTERED, winW,
+                                        winH, flags);
+  if (!window) {
+    std::cerr << "musicmill perform: cannot open the UI window: " << SDL_GetError() << "\n";
+    SDL_Quit();
+    return 3;
+  }
+  SDL_Renderer* renderer = SDL_CreateRenderer(window, -1, SDL_RENDERER_ACCELERATED | SDL_RENDERER_PRESENTVSYNC);
+  if (!renderer) renderer = SDL_CreateRenderer(window, -1, SDL_RENDERER_SOFTWARE);
+  if (!renderer) {
+    std::cerr << "musicmill perform: cannot create a renderer for the UI: " << SDL_GetError() << "\n";
+    SDL_DestroyWindow(window);
+    SDL_Quit();
+    return 3;
+  }
+  SDL_RendererInfo info{};
+  SDL_GetRendererInfo(renderer, &info);
+  {
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(renderer, &w, &h);
+    std::printf("musicmill: UI %dx%d on a %dx%d display (%s, %s renderer%s). H shows the keys.\n", w, h, desktop.w,
+                desktop.h, SDL_GetCurrentVideoDriver(), info.name ? info.name : "?",
+                info.flags & SDL_RENDERER_PRESENTVSYNC ? ", vsync" : "");
+    std::fflush(stdout);
+  }
+
+  IMGUI_CHECKVERSION();
+  ImGui::CreateContext();
+  ImGuiIO& io = ImGui::GetIO();
+  io.IniFilename = nullptr;  // the layout is fixed; write nothing into the working folder
+  ui::UiState ui;
+  ui.session = &session;
+  ui.registry = session.registry;
+  ui.engine = session.engine;
+  ui.sp = StandardParams::resolve(*session.registry);
+  ui.fullscreen = !opt.windowed;
+  ui.fonts = ui::loadStageFonts(desktop.h);
+  ui::applyStageStyle(ui.fonts.body->FontSize);
+  ImGui_ImplSDL2_InitForSDLRenderer(window);
+  ImGui_ImplSDLRenderer_Init(renderer);
+
+  const Uint32 windowId = SDL_GetWindowID(window);
+  const double tickHz = static_cast<double>(SDL_GetPerformanceFrequency());
+  const Uint64 t0 = SDL_GetPerformanceCounter();
+  // vsync paces the loop on a real display; under Xvfb or the software renderer it may
+  // not, so the loop also sleeps off the rest of each display period itself.
+  const double period = 1.0 / (desktop.refresh_rate > 0 ? desktop.refresh_rate : 60);
+  int status = 0;
+  bool shotTaken = false;
+  double frameCost = 0;  // seconds per frame, smoothed
+  while (!ui.quit && !gUiSignal.load() && !session.stopRequested.load()) {
+    const Uint64 frameStart = SDL_GetPerformanceCounter();
+    ui.now = static_cast<double>(frameStart - t0) / tickHz;
+    if (durationSeconds > 0 && ui.now >= durationSeconds) break;
+    if (script) script->queueKeyEvents(ui.frame, windowId);
+    SDL_Event e;
+    while (SDL_PollEvent(&e)) {
+      ImGui_ImplSDL2_ProcessEvent(&e);
+      if (e.type == SDL_QUIT) ui.quit = true;
+      if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE && e.window.windowID == windowId)
+        ui.quit = true;
+      if (e.type == SDL_KEYDOWN) ui::handleKey(ui, e.key);
+    }
+    session.tick();  // MIDI, OSC, set-list navigation: once per frame, also when minimized
+    if (SDL_GetWindowFlags(window) & SDL_WINDOW_MINIMIZED) {
+      SDL_WaitEventTimeout(nullptr, 10);  // idle: nothing to draw, keep ticking ~100 Hz
+      continue;
+    }
+    const bool isFullscreen = (SDL_GetWindowFlags(window) & SDL_WINDOW_FULLSCREEN_DESKTOP) == SDL_WINDOW_FULLSCREEN_DESKTOP;
+    if (ui.fullscreen != isFullscreen) SDL_SetWindowFullscreen(window, ui.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+
+    ui.status = session.engine->status();
+    ui::updateMeters(ui);
+    ui::sampleLatents(ui);
+
+    ImGui_ImplSDLRenderer_NewFrame();
+    ImGui_ImplSDL2_NewFrame();
+    if (script) script->driveMouse(ui, ui.frame);  // uses last frame's control places
+    ui.controls.clear();
+    ui.panelsDrawn.clear();
+    ImGui::NewFrame();
+    ui::drawStage(ui);
+    ImGui::Render();
+    SDL_RenderSetScale(renderer, io.DisplayFramebufferScale.x, io.DisplayFramebufferScale.y);
+    SDL_SetRenderDrawColor(renderer, 9, 11, 14, 255);
+    SDL_RenderClear(renderer);
+    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+    ++ui.frame;
+    if (opt.screenshot && !shotTaken && static_cast<long>(ui.frame) >= opt.frames) {
+      shotTaken = true;
+      const std::string error = ui::writeScreenshot(renderer, *opt.screenshot);
+      if (!error.empty()) {
+        std::cerr << "musicmill perform: " << error << "\n";
+        status = 2;
+      }
+    }
+    SDL_RenderPresent(renderer);
+    if (opt.frames > 0 && static_cast<long>(ui.frame) >= opt.frames && (!script || script->finished(ui.frame))) break;
+
+    // Pacing. A frame that takes about one display period is vsync-bound: fine. One that
+    // takes much longer means drawing itself is the cost (a software GL such as llvmpipe):
+    // then rest as long as the frame took, so the UI never holds more than half a core
+    // against the audio and model threads.
+    const double spent = static_cast<double>(SDL_GetPerformanceCounter() - frameStart) / tickHz;
+    frameCost = frameCost <= 0 ? spent : 0.9 * frameCost + 0.1 * spent;
+    double rest = period - spent;
+    if (frameCost > 1.5 * period) rest = std::max(rest, frameCost);
+    if (rest > 0) SDL_Delay(static_cast<Uint32>(rest * 1000.0));
+  }
+
+  if (script)
+    for (const std::string& p : script->problems()) std::cerr << "musicmill perform: --ui-script: " << p << "\n";
+  if (opt.log) {
+    int w = 0, h = 0;
+    SDL_GetRendererOutputSize(renderer, &w, &h);
+    const std::vector<std::string> none;
+    const bool fullscreen = (SDL_GetWindowFlags(window) & SDL_WINDOW_FULLSCREEN_DESKTOP) == SDL_WINDOW_FULLSCREEN_DESKTOP;
+    if (!writeFileAtomically(*opt.log, uiLogJson(ui, info.name ? info.name : "?", w, h, fullscreen, ui.now,
+                                                 script ? script->problems() : none)))
+      std::cerr << "musicmill perform: cannot write the UI log '" << *opt.log << "'\n";
+  }
+  ImGui_ImplSDLRenderer_Shutdown();
+  ImGui_ImplSDL2_Shutdown();
+  ImGui::DestroyContext();
+  SDL_DestroyRenderer(renderer);
+  SDL_DestroyWindow(window);
+  SDL_Quit();
+  return status;
+}
+
+}  // namespace mm

@@ -1,0 +1,33 @@
+// The parts of the stage screen, each drawn by its own file into the current ImGui
+// window/child. StageLayout decides where they go.
+// Threads: main (UI) thread only, between ImGui::NewFrame() and ImGui::Render().
+#pragma once
+
+#include <imgui.h>
+
+#include "UiState.h"
+
+namespace mm::ui {
+
+// A section heading in the section's colour; records the title for --ui-log.
+void sectionTitle(UiState& ui, const char* title, ImU32 colour);
+
+// TopBar.cpp: name, model, engine state, set list (now large, next visible), BPM, panic.
+void drawTopBar(UiState& ui, ImVec2 size);
+// MacroSection.cpp: energy / texture / chaos as tall faders filling `height`, and tempo;
+// the latent source mix, dry/wet, gains and gate.
+void drawMacros(UiState& ui, float height);
+void drawMix(UiState& ui);
+// LatentSection.cpp: samples the worker's latest latents (call once per frame), the
+// trajectory plot, and the per-dimension offset/weight sliders with reset and randomize.
+void sampleLatents(UiState& ui);
+void drawLatentPlot(UiState& ui, ImVec2 size);
+void drawLatentDims(UiState& ui);
+// LfoSection.cpp: rate, depth, shape, sync and target of every LFO.
+void drawLfos(UiState& ui);
+// MeterSection.cpp: input/output levels with onset flash, latency, loads, xruns, late
+// frames. updateMeters() runs once per frame, before drawing.
+void updateMeters(UiState& ui);
+void drawMeters(UiState& ui);
+
+}  // namespace mm::ui

@@ -1,0 +1,110 @@
+#include "StageLayout.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "Keyboard.h"
+#include "Sections.h"
+#include "StageTheme.h"
+
+namespace mm::ui {
+
+void sectionTitle(UiState& ui, const char* title, ImU32 c) {
+  ImGui::PushFont(ui.fonts.heading);
+  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c), "%s", title);
+  ImGui::PopFont();
+  ui.panelsDrawn.push_back(title);
+}
+
+namespace {
+
+constexpr ImGuiWindowFlags kColumnFlags = ImGuiWindowFlags_NoSavedSettings;
+
+void drawMessages(UiState& ui) {
+  sectionTitle(ui, "Messages", colour::kDim);
+  // Session::recentMessages takes a short lock that only other non-audio threads hold
+  // while appending one string: never a wait on the engine.
+  const std::vector<std::string> messages = ui.session->recentMessages(6);
+  if (messages.empty()) ImGui::TextDisabled("no messages");
+  for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
+    ImGui::PushTextWrapPos(0.f);
+    ImGui::TextUnformatted(it->c_str());
+    ImGui::PopTextWrapPos();
+  }
+}
+
+// Panels other subsystems (MIDI learn, presets, beatbox triggers...) add to the session.
+void drawAddOnPanels(UiState& ui) {
+  for (size_t i = 0; i < ui.session->panels.size(); ++i) {
+    auto& [title, draw] = ui.session->panels[i];
+    ImGui::PushID(static_cast<int>(i));
+    ImGui::PushFont(ui.fonts.heading);
+    const bool open = ImGui::CollapsingHeader(title.c_str(), ImGuiTreeNodeFlags_DefaultOpen);
+    ImGui::PopFont();
+    ui.panelsDrawn.push_back(title);
+    if (open && draw) draw();
+    ImGui::PopID();
+  }
+}
+
+}  // namespace
+
+void drawStage(UiState& ui) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(vp->Pos);
+  ImGui::SetNextWindowSize(vp->Size);
+  ImGui::Begin("MusicMill Live", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoMove | ImGuiWindowFlags_NoSavedSettings |
+                   ImGuiWindowFlags_NoBringToFrontOnFocus | ImGuiWindowFlags_NoScrollWithMouse);
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float W = ImGui::GetContentRegionAvail().x, H = ImGui::GetContentRegionAvail().y;
+  const float topH = std::max(H * 0.15f, ui.fonts.huge->FontSize + ui.fonts.body->FontSize * 2.6f);
+  drawTopBar(ui, ImVec2(W, topH));
+
+  const float colH = ImGui::GetContentRegionAvail().y;
+  const float gap = style.ItemSpacing.x;
+  const float wA = std::floor((W - 2 * gap) * 0.27f), wB = std::floor((W - 2 * gap) * 0.42f);
+  const float wC = W - 2 * gap - wA - wB;
+
+  ImGui::BeginChild("sound", ImVec2(wA, colH), false, kColumnFlags);
+  drawMacros(ui, colH * 0.40f);
+  ImGui::Spacing();
+  drawMix(ui);
+  ImGui::EndChild();
+
+  ImGui::SameLine();
+  ImGui::BeginChild("latent", ImVec2(wB, colH), false, kColumnFlags);
+  sectionTitle(ui, "Latent trajectory", colour::kLatent);
+  drawLatentPlot(ui, ImVec2(ImGui::GetContentRegionAvail().x, colH * 0.36f));
+  ImGui::Spacing();
+  ImGui::BeginChild("dims", ImVec2(0, 0), false, kColumnFlags);
+  drawLatentDims(ui);
+  ImGui::EndChild();
+  ImGui::EndChild();
+
+  ImGui::SameLine();
+  ImGui::BeginChild("meters", ImVec2(wC, colH), false, kColumnFlags);
+  drawMeters(ui);
+  ImGui::Spacing();
+  drawLfos(ui);
+  ImGui::Spacing();
+  drawMessages(ui);
+  ImGui::Spacing();
+  drawAddOnPanels(ui);
+  ImGui::EndChild();
+  ImGui::End();
+
+  if (ui.showHelp) drawHelpOverlay(ui);
+  if (ui.now < ui.quitArmedUntil) {
+    ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
+                            ImVec2(0.5f, 0.5f));
+    ImGui::Begin("Quit?", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_AlwaysAutoResize |
+                                       ImGuiWindowFlags_NoSavedSettings);
+    ImGui::PushFont(ui.fonts.big);
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(colour::kWarn), "Press Q again to quit");
+    ImGui::PopFont();
+    ImGui::End();
+  }
+}
+
+}  // namespace mm::ui

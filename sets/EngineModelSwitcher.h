@@ -1,0 +1,34 @@
+// EngineModelSwitcher: the ModelSwitcher of a real performance, backed by the LiveEngine's
+// preloaded model slots (slot 0: the model the engine was opened with).
+//
+// Threads: control (main) thread only, like the engine methods it calls.
+#pragma once
+
+#include <string>
+
+#include "LiveEngine.h"
+#include "ModelRuntime.h"
+#include "ModelSwitcher.h"
+
+namespace mm {
+
+class EngineModelSwitcher : public ModelSwitcher {
+ public:
+  EngineModelSwitcher(LiveEngine& engine, ModelRuntime::Options options)
+      : engine_(engine), options_(std::move(options)) {}
+
+  // Loads and probes the file (ModelError on a bad file), then the engine gives it its
+  // own worker, warms it up and measures its pre-roll, so selecting it later has no gap.
+  int addModel(const std::string& path) override {
+    return engine_.addModel(ModelRuntime::load(path, options_));
+  }
+  // The old model's tail crossfades into the new one on the audio thread.
+  void selectModel(int slot, double crossfadeMs) override { engine_.selectModel(slot, crossfadeMs); }
+  int currentModel() const override { return engine_.currentModel(); }
+
+ private:
+  LiveEngine& engine_;
+  ModelRuntime::Options options_;
+};
+
+}  // namespace mm

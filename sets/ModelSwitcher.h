@@ -1,0 +1,25 @@
+// ModelSwitcher: the one door through which sets/ changes the playing model, so that the
+// set-list player can be tested with a fake and wired to the engine in one place
+// (EngineModelSwitcher). It mirrors LiveEngine's multi-model API.
+//
+// Threads: control (main) thread only, never the audio thread.
+#pragma once
+
+#include <string>
+
+namespace mm {
+
+class ModelSwitcher {
+ public:
+  virtual ~ModelSwitcher() = default;
+  // Loads `path`, prepares a worker for it and warms it up, ready to be selected without
+  // a gap. Returns its slot. Throws ModelError (a user-facing paragraph) when it cannot.
+  virtual int addModel(const std::string& path) = 0;
+  // The old model's tail crossfades into `slot` over `crossfadeMs` on the audio thread.
+  // Throws std::runtime_error (user-facing) when the switch cannot be made; the old
+  // model keeps playing.
+  virtual void selectModel(int slot, double crossfadeMs) = 0;
+  virtual int currentModel() const = 0;
+};
+
+}  // namespace mm

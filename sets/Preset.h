@@ -1,0 +1,86 @@
+// Preset: one complete sound of the instrument as plain data (format in sets/README.md).
+// Parameter values are interpreted here (applied through the registry); the sections that
+// belong to other subsystems (style anchors, pattern memory, modulation routes, mapping
+// overrides) are validated and carried, and handed to those subsystems through
+// PresetHooks, never interpreted by sets/.
+//
+// Threads: a plain value; built by the loader, applied on the main thread.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace mm {
+
+// Reference audio the style control blends toward (DESIGN.md "style"). Absolute paths;
+// empty = no anchor.
+struct StyleAnchors {
+  std::string a, b;
+  bool empty() const { return a.empty() && b.empty(); }
+  bool operator==(const StyleAnchors& o) const { return a == o.a && b == o.b; }
+};
+
+// One pattern-memory slot: `frames` latent frames of `dims` values each, stored
+// frame-major (frames[f][d]) because that is how a performer reads and edits them.
+struct PatternSlot {
+  int slot = 0;  // 0 .. kPatternSlots-1, the value of the pattern.slot parameter
+  int dims = 0;
+  std::vector<std::vector<float>> frames;
+  bool operator==(const PatternSlot& o) const {
+    return slot == o.slot && dims == o.dims && frames == o.frames;
+  }
+};
+constexpr int kPatternSlots = 8;
+constexpr int kMaxPatternFrames = 4096;
+constexpr int kMaxPatternDims = 256;
+
+enum class Polarity { Unipolar, Bipolar };
+enum class RouteCurve { Linear, Exponential, Logarithmic, SCurve };
+const char* toString(Polarity p);
+const char* toString(RouteCurve c);
+std::optional<Polarity> polarityFromString(const std::string& s);
+std::optional<RouteCurve> routeCurveFromString(const std::string& s);
+
+// A modulation-matrix route, carried for the modulation subsystem. `source` is that
+// subsystem's name for a signal ("lfo.1", "voice.energy", "midi.cc.74", ...); `target`
+// a parameter id.
+struct ModulationRoute {
+  std::string source, target;
+  float depth = 0.f;  // -1 .. 1
+  Polarity polarity = Polarity::Unipolar;
+  RouteCurve curve = RouteCurve::Linear;
+  float smoothingMs = 0.f;  // 0 .. 10000
+  bool operator==(const ModulationRoute& o) const {
+    return source == o.source && target == o.target && depth == o.depth &&
+           polarity == o.polarity && curve == o.curve && smoothingMs == o.smoothingMs;
+  }
+};
+
+struct Preset {
+  std::string name;
+  std::string notes;
+  // Absolute path of the model file; empty = this preset keeps whatever model plays.
+  std::string model;
+  // Parameter id -> value. Parameters the preset does not list take their defaults when
+  // it is applied, so switching to a preset always gives the same sound.
+  std::map<std::string, float> params;
+  StyleAnchors style;
+  std::vector<PatternSlot> patterns;  // sorted by slot, unique slots
+  std::vector<ModulationRoute> modulation;
+  std::string mapping;  // absolute path of a mapping-override file; empty = none
+  std::optional<double> rampMs;  // parameter ramp when switching to this preset
+
+  bool operator==(const Preset& o) const {
+    return name == o.name && notes == o.notes && model == o.model && params == o.params &&
+           style == o.style && patterns == o.patterns && modulation == o.modulation &&
+           mapping == o.mapping && rampMs == o.rampMs;
+  }
+  bool operator!=(const Preset& o) const { return !(*this == o); }
+};
+
+constexpr int kPresetFormat = 1;
+constexpr double kMaxRampMs = 10000.0;
+
+}  // namespace mm

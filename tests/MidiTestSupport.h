@@ -1,0 +1,247 @@
+// Test-only helpers for the MIDI and OSC tests (header-only, so the tests' CMake list stays
+// as it is): an OSC client that talks to the instrument and collects its replies, a
+// Standard MIDI File writer, a JACK MIDI sender, and small waits.
+#pragma once
+
+#include <arpa/inet.h>
+#include <jack/jack.h>
+#include <lo/lo.h>
+#include <netinet/in.h>
+#include <rtmidi/RtMidi.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace mmtest {
+
+// A free UDP port on 127.0.0.1 (bound, read back, released).
+inline int freeUdpPort() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+// Polls `done` every 10 ms until it holds or `seconds` pass.
+inline bool waitUntil(const std::function<bool()>& done, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return done();
+}
+
+struct OscReply {
+  std::string path, types;
+  std::vector<std::string> strings;
+  std::vector<double> numbers;
+};
+
+// Sends OSC to 127.0.0.1:port from its own socket and collects what comes back.
+class OscProbe {
+ public:
+  explicit OscProbe(int port) {
+    server_ = lo_server_new(nullptr, nullptr);
+    lo_server_add_method(server_, nullptr, nullptr, &OscProbe::collect, this);
+    target_ = lo_address_new("127.0.0.1", std::to_string(port).c_str());
+  }
+  ~OscProbe() {
+    lo_address_free(target_);
+    lo_server_free(server_);
+  }
+  OscProbe(const OscProbe&) = delete;
+  OscProbe& operator=(const OscProbe&) = delete;
+
+  // `m` is consumed.
+  void send(const std::string& path, lo_message m) {
+    lo_send_message_from(target_, server_, path.c_str(), m);
+    lo_message_free(m);
+  }
+  void sendFloat(const std::string& path, float v) {
+    lo_message m = lo_message_new();
+    lo_message_add_float(m, v);
+    send(path, m);
+  }
+  void sendRaw(const void* data, size_t size) {
+    const int fd = lo_server_get_socket_fd(server_);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_port = htons(static_cast<uint16_t>(std::stoi(lo_address_get_port(target_))));
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::sendto(fd, data, size, 0, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  }
+  // Waits for the next reply on `path` (others are kept for later calls).
+  std::optional<OscReply> waitFor(const std::string& path, double seconds = 3.0) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+    while (true) {
+      for (size_t i = 0; i < replies_.size(); ++i)
+        if (replies_[i].path == path) {
+          OscReply r = replies_[i];
+          replies_.erase(replies_.begin() + static_cast<long>(i));
+          return r;
+        }
+      if (std::chrono::steady_clock::now() >= until) return std::nullopt;
+      lo_server_recv_noblock(server_, 20);
+    }
+  }
+  // The instrument's value of parameter `id` (nothing when it did not answer).
+  std::optional<double> get(const std::string& id, double seconds = 3.0) {
+    lo_message m = lo_message_new();
+    lo_message_add_string(m, id.c_str());
+    send("/musicmill/get", m);
+    auto r = waitFor("/musicmill/value", seconds);
+    if (!r || r->strings.empty() || r->strings[0] != id || r->numbers.empty()) return std::nullopt;
+    return r->numbers[0];
+  }
+  // Polls until parameter `id` is within `tol` of `want`; returns the last value seen.
+  double waitValue(const std::string& id, double want, double tol = 1e-6, double seconds = 5.0) {
+    double last = std::nan("");
+    waitUntil([&] {
+      if (auto v = get(id, 1.0)) last = *v;
+      return std::fabs(last - want) <= tol;
+    }, seconds);
+    return last;
+  }
+  void clear() {
+    while (lo_server_recv_noblock(server_, 0) > 0) {
+    }
+    replies_.clear();
+  }
+  const std::vector<OscReply>& pending() const { return replies_; }
+
+ private:
+  static int collect(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* self) {
+    OscReply r;
+    r.path = path;
+    r.types = types;
+    for (int i = 0; i < argc; ++i) {
+      switch (types[i]) {
+        case 's': r.strings.push_back(&argv[i]->s); break;
+        case 'f': r.numbers.push_back(argv[i]->f); break;
+        case 'i': r.numbers.push_back(argv[i]->i); break;
+        case 'd': r.numbers.push_back(argv[i]->d); break;
+        default: break;
+      }
+    }
+    static_cast<OscProbe*>(self)->replies_.push_back(r);
+    return 0;
+  }
+  lo_server server_ = nullptr;
+  lo_address target_ = nullptr;
+  std::vector<OscReply> replies_;
+};
+
+// Standard MIDI File writer for the tests (format 0 or 1, PPQ timing).
+struct SmfTrackEvent {
+  uint32_t tick;
+  std::vector<uint8_t> bytes;  // a MIDI message, or FF type len data for meta events
+};
+
+inline void putVarLen(std::vector<uint8_t>& out, uint32_t v) {
+  uint8_t buf[5];
+  int n = 0;
+  buf[n++] = v & 0x7F;
+  while (v >>= 7) buf[n++] = static_cast<uint8_t>((v & 0x7F) | 0x80);
+  while (n) out.push_back(buf[--n]);
+}
+
+// `runningStatus`: omit repeated status bytes (as most writers do).
+inline std::vector<uint8_t> makeSmf(int format, int ppq, const std::vector<std::vector<SmfTrackEvent>>& tracks,
+                                    bool runningStatus = true) {
+  std::vector<uint8_t> f = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, static_cast<uint8_t>(format), 0,
+                            static_cast<uint8_t>(tracks.size()), static_cast<uint8_t>(ppq >> 8),
+                            static_cast<uint8_t>(ppq & 0xFF)};
+  for (const auto& t : tracks) {
+    std::vector<uint8_t> body;
+    uint32_t last = 0;
+    uint8_t running = 0;
+    for (const auto& e : t) {
+      putVarLen(body, e.tick - last);
+      last = e.tick;
+      size_t from = 0;
+      if (runningStatus && e.bytes[0] < 0xF0 && e.bytes[0] == running) from = 1;
+      running = e.bytes[0] < 0xF0 ? e.bytes[0] : 0;
+      body.insert(body.end(), e.bytes.begin() + static_cast<long>(from), e.bytes.end());
+    }
+    putVarLen(body, 0);
+    body.insert(body.end(), {0xFF, 0x2F, 0x00});
+    f.insert(f.end(), {'M', 'T', 'r', 'k'});
+    const uint32_t n = static_cast<uint32_t>(body.size());
+    f.insert(f.end(), {static_cast<uint8_t>(n >> 24), static_cast<uint8_t>(n >> 16), static_cast<uint8_t>(n >> 8),
+                       static_cast<uint8_t>(n)});
+    f.insert(f.end(), body.begin(), body.end());
+  }
+  return f;
+}
+
+inline SmfTrackEvent tempoEvent(uint32_t tick, double bpm) {
+  const uint32_t us = static_cast<uint32_t>(60e6 / bpm + 0.5);
+  return {tick, {0xFF, 0x51, 0x03, static_cast<uint8_t>(us >> 16), static_cast<uint8_t>(us >> 8),
+                 static_cast<uint8_t>(us)}};
+}
+
+inline void writeBytes(const std::string& path, const std::vector<uint8_t>& bytes) {
+  std::ofstream f(path, std::ios::binary);
+  f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+}
+
+inline void writeText(const std::string& path, const std::string& text) {
+  std::ofstream f(path, std::ios::binary);
+  f << text;
+}
+
+// A controller on the test's JACK server: a JACK MIDI output port "<client>:out".
+class JackMidiSender {
+ public:
+  explicit JackMidiSender(const std::string& client = "mmtester") : out_(RtMidi::UNIX_JACK, client) {
+    out_.openVirtualPort("out");
+  }
+  void send(std::vector<unsigned char> bytes) { out_.sendMessage(&bytes); }
+  void cc(int channel, int number, int value) {
+    send({static_cast<unsigned char>(0xB0 | (channel - 1)), static_cast<unsigned char>(number),
+          static_cast<unsigned char>(value)});
+  }
+  void noteOn(int channel, int note, int velocity) {
+    send({static_cast<unsigned char>(0x90 | (channel - 1)), static_cast<unsigned char>(note),
+          static_cast<unsigned char>(velocity)});
+  }
+  void noteOff(int channel, int note) {
+    send({static_cast<unsigned char>(0x80 | (channel - 1)), static_cast<unsigned char>(note), 0});
+  }
+
+ private:
+  RtMidiOut out_;
+};
+
+// Whether JACK port `name` has at least one connection (the instrument found it).
+inline bool jackPortConnected(const std::string& name) {
+  jack_status_t st;
+  jack_client_t* c = jack_client_open("mm-conn-probe", JackNoStartServer, &st);
+  if (!c) return false;
+  bool connected = false;
+  if (jack_port_t* p = jack_port_by_name(c, name.c_str())) {
+    const char** conns = jack_port_get_all_connections(c, p);
+    connected = conns && conns[0];
+    if (conns) jack_free(conns);
+  }
+  jack_client_close(c);
+  return connected;
+}
+
+}  // namespace mmtest

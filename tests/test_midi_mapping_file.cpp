@@ -1,0 +1,204 @@
+// Mapping files: every shipped mapping loads for real; broken files are refused with the
+// file and line of the problem and change nothing; learn's writes keep the rest of the
+// file and are atomic.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "JackHarness.h"
+#include "MappingFile.h"
+#include "MidiLearn.h"
+#include "MidiMapper.h"
+#include "MidiTestSupport.h"
+#include "TestSupport.h"
+
+using namespace mm;
+using namespace mmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+bool anyContains(const std::vector<std::string>& lines, const std::string& part) {
+  for (const auto& l : lines)
+    if (l.find(part) != std::string::npos) return true;
+  return false;
+}
+
+std::vector<std::string> shippedMaps() {
+  std::vector<std::string> files;
+  for (const auto& e : fs::directory_iterator(sourcePath("mappings/maps")))
+    if (e.path().extension() == ".toml") files.push_back(e.path().string());
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+TEST_CASE("every shipped mapping loads for real", "[midi]") {
+  const auto files = shippedMaps();
+  REQUIRE(files.size() >= 3);  // generic 8x8 and at least two real controllers
+  for (const auto& file : files) {
+    DYNAMIC_SECTION(fs::path(file).filename().string()) {
+      // With a 16-dimension model every binding resolves: no error, no warning.
+      auto reg = makeStandardRegistry(16);
+      MappingReport report;
+      auto map = loadMappingFile(file, *reg, report);
+      INFO(report.text());
+      REQUIRE(map);
+      CHECK(report.warnings.empty());
+      CHECK_FALSE(map->name.empty());
+      CHECK(map->bindings.size() >= 8);
+      // Every binding drives a real parameter or a real action, and the mapper takes it.
+      for (const auto& b : map->bindings) {
+        if (b.action == MidiAction::None) {
+          CHECK(b.paramIndex == reg->indexOf(b.param));
+          CHECK(b.paramIndex >= 0);
+        }
+      }
+      MidiMapper mapper(*reg);
+      mapper.setMaps({*map});
+      CHECK(mapper.maps().size() == 1);
+
+      // With the bundled 4-dimension percussion model, dims beyond 3 are skipped with a
+      // warning naming the line, never an error.
+      auto small = makeStandardRegistry(4);
+      MappingReport smallReport;
+      REQUIRE(loadMappingFile(file, *small, smallReport));
+      for (const auto& w : smallReport.warnings) {
+        CHECK(w.find(file + ":") == 0);
+        CHECK(w.find("latent dimensions") != std::string::npos);
+      }
+    }
+  }
+}
+
+TEST_CASE("broken mapping files are refused with file:line and what to do", "[midi]") {
+  auto reg = makeStandardRegistry(8);
+  struct Case {
+    const char* what;
+    std::string text;
+    std::string expect;  // "<line>: <part of the message>"
+  };
+  const std::vector<Case> cases = {
+      {"no format", "[[control]]\ncc = 1\nparam = \"energy\"\n", ":1: missing `format = 1`"},
+      {"future format", "format = 2\n", ":1: format = 2 is not a format"},
+      {"bad TOML", "format = 1\n[[control]]\ncc = = 7\n", ":3: not valid TOML"},
+      {"unknown parameter", "format = 1\n\n[[control]]\ncc = 7\nparam = \"enrgy\"\n",
+       ":5: there is no parameter \"enrgy\". Did you mean energy"},
+      {"cc out of range", "format = 1\n[[control]]\ncc = 130\nparam = \"energy\"\n", ":3: cc = 130 is outside 0..127"},
+      {"cc as text", "format = 1\n[[control]]\ncc = \"7\"\nparam = \"energy\"\n", ":3: cc must be a whole number"},
+      {"two sources", "format = 1\n[[control]]\ncc = 7\nnote = 36\nparam = \"energy\"\n", ":2: [[control]] at line 2 names 2 controls"},
+      {"no source", "format = 1\n[[control]]\nparam = \"energy\"\n", ":2: [[control]] at line 2 names no control"},
+      {"no target", "format = 1\n[[control]]\ncc = 7\n", ":2: [[control]] at line 2 has no target"},
+      {"range outside the parameter", "format = 1\n[[control]]\ncc = 7\nparam = \"energy\"\nrange = [0.0, 2.0]\n",
+       ":5: range 2 is outside energy's range 0 .. 1"},
+      {"range not a pair", "format = 1\n[[control]]\ncc = 7\nparam = \"energy\"\nrange = 0.5\n",
+       ":5: range must be a list of two numbers"},
+      {"NaN in a range", "format = 1\n[[control]]\ncc = 7\nparam = \"energy\"\nrange = [nan, 1.0]\n",
+       ":5: range's first value must be a finite number"},
+      {"bad relative mode", "format = 1\n[[control]]\ncc = 7\nrelative = \"twos\"\nparam = \"energy\"\n",
+       ":4: relative = \"twos\": use \"twos_complement\""},
+      {"relative on a note", "format = 1\n[[control]]\nnote = 7\nrelative = \"binary_offset\"\nparam = \"energy\"\n",
+       ":4: relative applies to cc controls only"},
+      {"channel 17", "format = 1\n[[control]]\ncc = 7\nchannel = 17\nparam = \"energy\"\n", ":4: channel = 17 is outside 1..16"},
+      {"unknown action", "format = 1\n[[control]]\nnote = 40\naction = \"next\"\n", ":4: action = \"next\": use next_part"},
+      {"goto_song without a number", "format = 1\n[[control]]\nnote = 40\naction = \"goto_song\"\n",
+       ":2: [[control]] at line 2: action \"goto_song\" needs value = NUMBER"},
+      {"[control] instead of [[control]]", "format = 1\n[control]\ncc = 7\nparam = \"energy\"\n",
+       ":2: write each control as [[control]]"},
+      {"empty file", "\n\n", ":1: the file is empty"},
+      {"binary data", std::string("MThd\0\0\0\x06", 8), ":1: this is binary data"},
+  };
+  const std::string dir = tempDir();
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.what) {
+      const std::string path = dir + "/broken.toml";
+      writeText(path, c.text);
+      MappingReport report;
+      auto map = loadMappingFile(path, *reg, report);
+      INFO(report.text());
+      CHECK_FALSE(map);
+      CHECK(anyContains(report.errors, path + c.expect));
+    }
+  }
+  SECTION("a missing file says how to make one") {
+    MappingReport report;
+    CHECK_FALSE(loadMappingFile(dir + "/nope.toml", *reg, report));
+    CHECK(anyContains(report.errors, "no such mapping file"));
+    CHECK(anyContains(report.errors, "musicmill learn"));
+  }
+}
+
+TEST_CASE("unknown keys and missing latent dimensions warn with their line, the rest loads", "[midi]") {
+  auto reg = makeStandardRegistry(4);
+  MappingReport report;
+  auto map = parseMappingText(R"(format = 1
+colour = "red"
+
+[[control]]
+cc = 7
+param = "energy"
+sensitivity = 3
+
+[[control]]
+cc = 8
+param = "dim.6"
+)",
+                              "w.toml", *reg, report);
+  INFO(report.text());
+  REQUIRE(map);
+  CHECK(report.errors.empty());
+  CHECK(map->bindings.size() == 1);
+  CHECK(anyContains(report.warnings, "w.toml:2: unknown key 'colour'"));
+  CHECK(anyContains(report.warnings, "w.toml:7: unknown key 'sensitivity'"));
+  CHECK(anyContains(report.warnings, "w.toml:11: param \"dim.6\" is skipped: this model has 4 latent dimensions"));
+}
+
+TEST_CASE("learn writes atomically, replaces the same control, keeps comments", "[midi]") {
+  auto reg = makeStandardRegistry(8);
+  const std::string dir = tempDir();
+  const std::string path = dir + "/learned.toml";
+  MidiBinding knob;
+  knob.source = ControlSource::Cc;
+  knob.channel = 0;
+  knob.number = 21;
+  const MidiBinding energy = learnedBinding(knob, *reg, reg->indexOf("energy"));
+  REQUIRE(addBindingToFile(path, energy, *reg).empty());
+  MappingReport r1;
+  auto m1 = loadMappingFile(path, *reg, r1);
+  REQUIRE(m1);
+  REQUIRE(m1->bindings.size() == 1);
+  CHECK(m1->bindings[0].number == 21);
+  CHECK(m1->bindings[0].param == "energy");
+  CHECK(m1->bindings[0].takeover == Takeover::Pickup);
+
+  // The performer adds a comment and another control by hand.
+  std::string text = readFile(path);
+  text += "\n# my fader\n[[control]]\ncc = 22\nparam = \"chaos\"\n";
+  writeText(path, text);
+  // Learning the same knob for the same parameter again replaces it; a second target adds.
+  MidiBinding relative = knob;
+  relative.relative = RelativeMode::TwosComplement;
+  REQUIRE(addBindingToFile(path, learnedBinding(relative, *reg, reg->indexOf("energy")), *reg).empty());
+  REQUIRE(addBindingToFile(path, learnedBinding(knob, *reg, reg->indexOf("texture")), *reg).empty());
+  MappingReport r2;
+  auto m2 = loadMappingFile(path, *reg, r2);
+  INFO(readFile(path));
+  REQUIRE(m2);
+  REQUIRE(m2->bindings.size() == 3);
+  CHECK(m2->bindings[0].param == "chaos");
+  CHECK(m2->bindings[1].param == "energy");
+  CHECK(m2->bindings[1].relative == RelativeMode::TwosComplement);
+  CHECK(m2->bindings[2].param == "texture");
+  CHECK(readFile(path).find("# my fader") != std::string::npos);
+  // No temporary file is left beside it.
+  int files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
+  CHECK(files == 1);
+
+  // A file the performer broke is not touched.
+  writeText(path, "format = 1\n[[control]\n");
+  const std::string err = addBindingToFile(path, energy, *reg);
+  CHECK(err.find(path + ":2:") != std::string::npos);
+  CHECK(readFile(path) == "format = 1\n[[control]\n");
+}

@@ -1,0 +1,355 @@
+// The set-list player as the performer uses it: footswitch and program-change navigation,
+// parameter ramps on every switch, model switches through the (fake) engine, the other
+// subsystems' sections handed over, and saving edits back to the files.
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+
+#include "Parameters.h"
+#include "PresetFile.h"
+#include "SetListPlayer.h"
+#include "SetsTestSupport.h"
+#include "TestSupport.h"
+
+using namespace mm;
+using namespace mmtest;
+using namespace setstest;
+namespace fs = std::filesystem;
+using Clock = SetListPlayer::Clock;
+
+namespace {
+
+Part part(const std::string& name, float energy, const std::string& model = "") {
+  Part p;
+  p.name = name;
+  p.preset.name = name;
+  p.preset.model = model;
+  p.preset.params = {{"energy", energy}};
+  return p;
+}
+
+Song song(int number, const std::string& name, std::vector<Part> parts) {
+  Song s;
+  s.number = number;
+  s.name = name;
+  s.parts = std::move(parts);
+  return s;
+}
+
+// Song 1: A B | song 2: C | song 5: D E. Each part's energy tells where we are.
+SetList threeSongs() {
+  SetList set;
+  set.name = "test";
+  set.rampMs = 0;
+  set.songs = {song(1, "One", {part("A", 0.1f), part("B", 0.2f)}), song(2, "Two", {part("C", 0.3f)}),
+               song(5, "Five", {part("D", 0.4f), part("E", 0.5f)})};
+  return set;
+}
+
+struct Rig {
+  std::unique_ptr<ParameterRegistry> reg = makeStandardRegistry(4);
+  FakeSwitcher models;
+  PresetHooks hooks;
+  SetListPlayer player{*reg, models, hooks};
+  std::vector<std::string> messages;
+  Rig() {
+    player.onMessage = [this](const std::string& m) { messages.push_back(m); };
+  }
+  float get(const std::string& id) const { return reg->getById(id); }
+  std::string where() const { return player.currentPart() ? player.currentPart()->name : "-"; }
+};
+
+}  // namespace
+
+TEST_CASE("footswitch navigation walks every part of the set in order and back", "[sets]") {
+  Rig r;
+  REQUIRE(r.player.adopt(threeSongs()));
+  std::vector<std::string> seen;
+  while (r.player.nextPart()) seen.push_back(r.where());
+  CHECK(seen == std::vector<std::string>{"A", "B", "C", "D", "E"});
+  CHECK(r.get("energy") == Approx(0.5f));
+  REQUIRE_FALSE(r.messages.empty());
+  CHECK(r.messages.back().find("end of the set") != std::string::npos);
+  CHECK(r.player.nextText() == "end of set");
+
+  seen.clear();
+  while (r.player.prevPart()) seen.push_back(r.where());
+  CHECK(seen == std::vector<std::string>{"D", "C", "B", "A"});
+  CHECK(r.messages.back().find("first part") != std::string::npos);
+  CHECK(r.get("energy") == Approx(0.1f));
+}
+
+TEST_CASE("song navigation, jump to song N and part selection", "[sets]") {
+  Rig r;
+  REQUIRE(r.player.adopt(threeSongs()));
+  REQUIRE(r.player.gotoPart(0, 1));  // One / B
+  REQUIRE(r.player.nextSong());
+  CHECK(r.where() == "C");
+  REQUIRE(r.player.prevSong());
+  CHECK(r.where() == "A");  // a song always starts at its first part
+  CHECK_FALSE(r.player.prevSong());
+  REQUIRE(r.player.gotoSong(5));  // by the number announced, not the position
+  CHECK(r.where() == "D");
+  CHECK(r.player.nowText() == "Song 5 'Five' (3/3) | part 1/2 'D'");
+  CHECK(r.player.nextText() == "Song 5 'Five' | part 2 'E'");
+  CHECK_FALSE(r.player.gotoSong(3));
+  CHECK(r.messages.back() == "there is no song 3 in this set (songs: 1 2 5)");
+  CHECK(r.where() == "D");  // a wrong request changes nothing
+  REQUIRE(r.player.selectPart(1));
+  CHECK(r.where() == "E");
+  CHECK(r.get("energy") == Approx(0.5f));
+  CHECK_FALSE(r.player.selectPart(2));
+  CHECK(r.where() == "E");
+}
+
+TEST_CASE("program change: explicit part and song programs, else program P is song P+1; bank select", "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  set.songs[2].parts[1].program = 20;      // E
+  set.songs[1].program = 7;                // song 2 (C)
+  set.songs[0].parts[1].program = 128 + 2;  // B: bank 1, program 2
+  REQUIRE(r.player.adopt(set));
+  REQUIRE(r.player.programChange(20));
+  CHECK(r.where() == "E");
+  REQUIRE(r.player.programChange(7));
+  CHECK(r.where() == "C");
+  REQUIRE(r.player.programChange(0));  // "program 1" on the controller: song 1
+  CHECK(r.where() == "A");
+  REQUIRE(r.player.programChange(4));  // song number 5
+  CHECK(r.where() == "D");
+  r.player.bankSelect(1);
+  REQUIRE(r.player.programChange(2));
+  CHECK(r.where() == "B");
+  CHECK_FALSE(r.player.programChange(99));
+  CHECK(r.messages.back().find("not mapped") != std::string::npos);
+  CHECK(r.where() == "B");
+}
+
+TEST_CASE("switching ramps the parameters over the ramp time; a knob moved meanwhile wins", "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  set.rampMs = 100;
+  set.songs[0].parts[0].preset.params = {{"energy", 0.f}, {"chaos", 0.f}, {"pattern.slot", 0.f}};
+  set.songs[0].parts[1].preset.params = {{"energy", 1.f}, {"chaos", 1.f}, {"pattern.slot", 5.f}};
+  REQUIRE(r.player.adopt(set));
+  REQUIRE(r.player.start());
+  r.player.tick(Clock::now() + std::chrono::seconds(1));
+  REQUIRE(r.get("energy") == 0.f);
+
+  const auto t0 = Clock::now();
+  REQUIRE(r.player.nextPart());
+  // Stepped parameters switch at once; continuous ones have barely moved.
+  CHECK(r.get("pattern.slot") == 5.f);
+  CHECK(r.get("energy") < 0.3f);
+  r.player.tick(t0 + std::chrono::milliseconds(50));
+  CHECK(r.get("energy") == Approx(0.5f).margin(0.15));
+  r.reg->setById("chaos", 0.2f);  // the performer grabs the chaos knob mid-ramp
+  r.player.tick(t0 + std::chrono::milliseconds(75));
+  CHECK(r.get("chaos") == 0.2f);
+  r.player.tick(t0 + std::chrono::milliseconds(250));
+  CHECK(r.get("energy") == 1.f);  // ends exactly on the preset's value
+  CHECK(r.get("chaos") == 0.2f);
+
+  // A part's own ramp_ms wins over the set's; 0 jumps.
+  r.player.gotoPart(0, 0);
+  r.player.tick(Clock::now() + std::chrono::seconds(1));
+  set.songs[0].parts[1].rampMs = 0.0;
+  REQUIRE(r.player.adopt(set));
+  REQUIRE(r.player.gotoPart(0, 1));
+  CHECK(r.get("energy") == 1.f);
+}
+
+TEST_CASE("a preset sets what it lists, defaults the rest, leaves venue levels, song tempo wins", "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  set.songs[0].tempo = 96.f;
+  set.songs[0].parts[0].preset.params["bpm"] = 140.f;
+  REQUIRE(r.player.adopt(set));
+  r.reg->setById("chaos", 0.9f);         // left over from before: not in the preset
+  r.reg->setById("input.gain", 6.f);     // soundcheck
+  r.reg->setById("gate.threshold", -40.f);
+  REQUIRE(r.player.start());
+  CHECK(r.get("energy") == Approx(0.1f));
+  CHECK(r.get("chaos") == 0.f);  // default
+  CHECK(r.get("input.gain") == 6.f);
+  CHECK(r.get("gate.threshold") == -40.f);
+  CHECK(r.get("bpm") == 96.f);  // the song's tempo overrides the preset's bpm
+  REQUIRE(r.player.gotoSong(2));
+  CHECK(r.get("bpm") == 120.f);  // song 2 has no tempo: bpm back to default
+  // A preset that lists a venue parameter does set it.
+  Preset loud;
+  loud.params = {{"output.gain", -6.f}};
+  r.player.applyPreset(loud, 0.0);
+  CHECK(r.get("output.gain") == -6.f);
+  CHECK(r.get("input.gain") == 6.f);
+}
+
+TEST_CASE("models: preloaded once, switched with the set's crossfade only when they change", "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  set.crossfadeMs = 180;
+  set.songs[0].parts[0].preset.model = "/models/a.ts";
+  set.songs[0].parts[1].preset.model = "/models/a.ts";
+  set.songs[1].parts[0].preset.model = "/models/b.ts";
+  set.songs[2].parts[0].preset.model = "/models/broken.ts";
+  set.songs[2].parts[1].preset.model = "/models/c.ts";
+  set.songs[2].parts[1].line = 42;
+  REQUIRE(r.player.adopt(set));
+  r.player.registerPlayingModel("/models/a.ts");
+  std::vector<std::string> progress;
+  LoadReport report;
+  r.player.prepareModels(
+      [&](int i, int n, const std::string& path) {
+        progress.push_back(std::to_string(i) + "/" + std::to_string(n) + " " + path);
+      },
+      report);
+  CHECK(progress == std::vector<std::string>{"1/3 /models/b.ts", "2/3 /models/broken.ts", "3/3 /models/c.ts"});
+  CHECK(r.models.added == std::vector<std::string>{"/models/b.ts", "/models/c.ts"});
+  CHECK(hasProblem(report, Severity::Error, "/models/broken.ts", 0, "not a TorchScript model"));
+  CHECK(hasProblem(report, Severity::Error, "", 0, "song 5 part 'D' uses this model"));
+
+  REQUIRE(r.player.start());
+  REQUIRE(r.player.nextPart());  // same model: no switch
+  CHECK(r.models.selects.empty());
+  REQUIRE(r.player.nextPart());  // C on b
+  REQUIRE(r.models.selects.size() == 1);
+  CHECK(r.models.selects[0].slot == 1);
+  CHECK(r.models.selects[0].crossfadeMs == 180.0);
+  REQUIRE(r.player.nextPart());  // D on the broken model: parameters apply, model stays
+  CHECK(r.models.selects.size() == 1);
+  CHECK(r.get("energy") == Approx(0.4f));
+  CHECK(r.messages.back().find("did not load before the show") != std::string::npos);
+  REQUIRE(r.player.nextPart());  // E on c
+  REQUIRE(r.models.selects.size() == 2);
+  CHECK(r.models.selects[1].slot == 2);
+  REQUIRE(r.player.gotoSong(1));  // back to the model that played first
+  REQUIRE(r.models.selects.size() == 3);
+  CHECK(r.models.selects[2].slot == 0);
+
+  // When the engine refuses a switch the show goes on: parameters apply, the reason shows.
+  r.models.refuseSelect = true;
+  REQUIRE(r.player.gotoSong(2));
+  CHECK(r.get("energy") == Approx(0.3f));
+  CHECK(r.messages.back() == "cannot switch now");
+  CHECK(r.player.modelPlaying() == "/models/a.ts");
+}
+
+TEST_CASE("a part's style, patterns, modulation and mapping reach their subsystems", "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  Preset& p = set.songs[0].parts[1].preset;
+  p.style = {"/audio/a.wav", "/audio/b.wav"};
+  p.patterns = {{3, 2, {{0.5f, -0.5f}}}};
+  p.modulation = {{"lfo.1", "energy", 0.5f, Polarity::Bipolar, RouteCurve::Linear, 0.f}};
+  p.mapping = "/maps/foot.toml";
+  REQUIRE(r.player.adopt(set));
+  StyleAnchors style;
+  std::vector<PatternSlot> patterns;
+  std::vector<ModulationRoute> routes;
+  std::string mapping = "unset";
+  r.hooks.applyStyle = [&](const StyleAnchors& s) { style = s; };
+  r.hooks.applyPatterns = [&](const std::vector<PatternSlot>& s) { patterns = s; };
+  r.hooks.applyModulation = [&](const std::vector<ModulationRoute>& m) { routes = m; };
+  r.hooks.applyMapping = [&](const std::string& m) { mapping = m; };
+  REQUIRE(r.player.gotoPart(0, 1));
+  CHECK(style == p.style);
+  CHECK(patterns == p.patterns);
+  CHECK(routes == p.modulation);
+  CHECK(mapping == "/maps/foot.toml");
+  // Saving the live state records those sections: from the capture hooks when set, else
+  // as last applied.
+  CHECK(r.player.captureLive(false).patterns == p.patterns);
+  r.hooks.capturePatterns = [] { return std::vector<PatternSlot>{{1, 1, {{0.25f}}}}; };
+  CHECK(r.player.captureLive(false).patterns[0].slot == 1);
+  // A subsystem that sets its hook after the part was applied gets it on resend.
+  std::vector<ModulationRoute> late;
+  r.hooks.applyModulation = [&](const std::vector<ModulationRoute>& m) { late = m; };
+  r.player.resendSections();
+  CHECK(late == p.modulation);
+  REQUIRE(r.player.gotoPart(0, 0));  // a part without them clears them
+  CHECK(style.empty());
+  CHECK(patterns.empty());
+  CHECK(mapping.empty());
+}
+
+TEST_CASE("saving the live state: as a preset, into the current part, as a new part; edits reload equal",
+          "[sets]") {
+  const std::string dir = tempDir();
+  writeText(dir + "/m.ts", "model");
+  writeText(dir + "/verse.toml", "format = 1\nname = \"Verse\"\nmodel = \"m.ts\"\n[params]\nenergy = 0.3\n");
+  writeText(dir + "/gig.toml",
+            "format = 1\n[[song]]\nname = \"S\"\n[[song.part]]\nname = \"Verse\"\npreset = \"verse.toml\"\n"
+            "[[song.part]]\nname = \"Drop\"\n[song.part.preset]\nmodel = \"m.ts\"\n[song.part.preset.params]\n"
+            "energy = 0.9\n");
+  Rig r;
+  LoadReport report;
+  REQUIRE(r.player.load(dir + "/gig.toml", report));
+  INFO(report.text());
+  r.player.registerPlayingModel(dir + "/m.ts");
+  REQUIRE(r.player.start());
+  r.player.tick(Clock::now() + std::chrono::seconds(1));
+
+  // The performer tweaks the verse and stores it: the preset file changes on disk.
+  r.reg->setById("chaos", 0.6f);
+  r.reg->setById("input.gain", 9.f);  // venue: not part of a preset
+  REQUIRE(r.player.updateCurrentPart() == "");
+  LoadReport r1;
+  const auto verse = loadPreset(dir + "/verse.toml", r1, PresetChecks{r.reg.get()});
+  INFO(r1.text());
+  REQUIRE(verse);
+  CHECK(verse->name == "Verse");
+  CHECK(verse->params.at("chaos") == 0.6f);
+  CHECK(verse->params.at("energy") == Approx(0.3f));
+  CHECK(verse->params.count("input.gain") == 0);
+  CHECK(verse->model == dir + "/m.ts");
+
+  // Save as a new preset file.
+  REQUIRE(r.player.savePresetAs(dir + "/mine.toml", "Mine") == "");
+  LoadReport r2;
+  const auto mine = loadPreset(dir + "/mine.toml", r2, PresetChecks{r.reg.get()});
+  REQUIRE(mine);
+  CHECK(mine->name == "Mine");
+  CHECK(mine->params.at("chaos") == 0.6f);
+
+  // The inline Drop: updating it rewrites the set list.
+  REQUIRE(r.player.nextPart());
+  r.player.tick(Clock::now() + std::chrono::seconds(1));
+  r.reg->setById("texture", 0.7f);
+  REQUIRE(r.player.updateCurrentPart() == "");
+  // A new part from the live state, then the set list saved: it all reloads equal.
+  r.reg->setById("energy", 0.15f);
+  REQUIRE(r.player.addPartFromLive("Breakdown") == "");
+  CHECK(r.player.currentPart()->name == "Breakdown");
+  REQUIRE(r.player.saveSet() == "");
+  LoadReport r3;
+  const auto again = loadSetList(dir + "/gig.toml", r3, r.reg.get());
+  INFO(r3.text() << readFile(dir + "/gig.toml"));
+  REQUIRE(again);
+  CHECK(r3.empty());
+  CHECK(*again == *r.player.set());
+  REQUIRE(again->songs[0].parts.size() == 3);
+  CHECK(again->songs[0].parts[1].preset.params.at("texture") == 0.7f);
+  CHECK(again->songs[0].parts[2].name == "Breakdown");
+  CHECK(again->songs[0].parts[2].preset.params.at("energy") == 0.15f);
+  CHECK(again->songs[0].parts[0].presetFile == dir + "/verse.toml");  // still a reference
+}
+
+TEST_CASE("the preset shelf: SelectPreset N applies preset N without touching the set position", "[sets]") {
+  Rig r;
+  Preset calm, wild;
+  calm.name = "Calm";
+  calm.params = {{"energy", 0.2f}};
+  wild.name = "Wild";
+  wild.params = {{"energy", 0.9f}, {"chaos", 1.f}};
+  wild.rampMs = 0.0;
+  calm.rampMs = 0.0;
+  r.player.setShelf({calm, wild});
+  REQUIRE(r.player.selectPreset(1));
+  CHECK(r.get("chaos") == 1.f);
+  CHECK(r.player.nowText() == "preset 'Wild'");
+  REQUIRE(r.player.selectPreset(0));
+  CHECK(r.get("energy") == Approx(0.2f));
+  CHECK(r.get("chaos") == 0.f);
+  CHECK_FALSE(r.player.selectPreset(2));
+  CHECK(r.messages.back().find("there is no preset 2") != std::string::npos);
+}

@@ -1,0 +1,257 @@
+// The performance UI, as a performer would meet it: it opens on a display (a private
+// Xvfb) against a live engine (a private JACK dummy server), draws the stage, writes a
+// screenshot that shows it, and scripted mouse drags and key presses reach the engine.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "JackHarness.h"
+#include "TestSupport.h"
+
+#ifdef MM_UI_BUILT
+// Header-only PNG decoding, private to this file (stb's implementation compiled static).
+#define STB_IMAGE_STATIC
+#define STB_IMAGE_IMPLEMENTATION
+#include <stb/stb_image.h>
+#endif
+
+using namespace mmtest;
+
+#ifdef MM_UI_BUILT
+namespace {
+
+// A private X server. Xvfb picks a free display number itself (-displayfd) so tests and
+// other users of this machine never collide; DISPLAY is set for the children we start.
+class Xvfb {
+ public:
+  Xvfb(int width, int height) {
+    int fds[2];
+    if (::pipe(fds) != 0) return;
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::close(fds[0]);
+      const std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
+      const std::string fd = std::to_string(fds[1]);
+      const int devnull = ::open("/dev/null", O_WRONLY);
+      ::dup2(devnull, 1);
+      ::dup2(devnull, 2);
+      ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", screen.c_str(), "-nolisten", "tcp",
+               static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    ::close(fds[1]);
+    std::string number;
+    char c;
+    while (::read(fds[0], &c, 1) == 1 && c != '\n') number += c;  // written once it listens
+    ::close(fds[0]);
+    if (number.empty()) return;
+    const char* old = std::getenv("DISPLAY");
+    if (old) oldDisplay_ = old;
+    ::setenv("DISPLAY", (":" + number).c_str(), 1);
+    ok_ = true;
+  }
+  ~Xvfb() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+    }
+    if (oldDisplay_.empty()) ::unsetenv("DISPLAY");
+    else ::setenv("DISPLAY", oldDisplay_.c_str(), 1);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  pid_t pid_ = -1;
+  bool ok_ = false;
+  std::string oldDisplay_;
+};
+
+struct Image {
+  int w = 0, h = 0;
+  std::vector<unsigned char> rgb;
+  const unsigned char* at(int x, int y) const { return &rgb[(static_cast<size_t>(y) * w + x) * 3]; }
+};
+
+Image loadPng(const std::string& path) {
+  Image img;
+  int comp = 0;
+  unsigned char* p = stbi_load(path.c_str(), &img.w, &img.h, &comp, 3);
+  if (!p) return img;
+  img.rgb.assign(p, p + static_cast<size_t>(img.w) * img.h * 3);
+  stbi_image_free(p);
+  return img;
+}
+
+// Share of pixels in a region (fractions of the image) that differ from the background.
+double inkShare(const Image& img, double x0, double y0, double x1, double y1) {
+  long ink = 0, all = 0;
+  for (int y = static_cast<int>(y0 * img.h); y < static_cast<int>(y1 * img.h); ++y)
+    for (int x = static_cast<int>(x0 * img.w); x < static_cast<int>(x1 * img.w); ++x, ++all) {
+      const unsigned char* q = img.at(x, y);
+      if (std::abs(q[0] - 9) + std::abs(q[1] - 11) + std::abs(q[2] - 14) > 12) ++ink;
+    }
+  return all ? static_cast<double>(ink) / all : 0.0;
+}
+
+// Pixels in a region close to a colour (the energy fader's orange, the panic red...).
+long countColour(const Image& img, double x0, double y0, double x1, double y1, int r, int g, int b) {
+  long n = 0;
+  for (int y = static_cast<int>(y0 * img.h); y < static_cast<int>(y1 * img.h); ++y)
+    for (int x = static_cast<int>(x0 * img.w); x < static_cast<int>(x1 * img.w); ++x) {
+      const unsigned char* q = img.at(x, y);
+      if (std::abs(q[0] - r) < 40 && std::abs(q[1] - g) < 40 && std::abs(q[2] - b) < 40) ++n;
+    }
+  return n;
+}
+
+bool contains(const std::string& json, const std::string& quoted) { return json.find(quoted) != std::string::npos; }
+
+// Runs `musicmill perform` with the UI against the current JACK server and display, to
+// its natural end (the --frames limit or a quit key).
+CommandResult performWithUi(const std::string& extra) {
+  return runCommand("timeout 240 " + binary() + " perform --audio-api jack --no-connect --no-autosave --model " +
+                    fixture("delay_44k.ts") + " " + extra);
+}
+
+}  // namespace
+
+TEST_CASE("the UI opens fullscreen and its screenshot shows every section", "[ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1280, 800);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  const CommandResult r = performWithUi("--screenshot " + dir + "/shot.png --frames 40 --ui-log " + dir +
+                                        "/ui.json --report " + dir + "/report.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+
+  const Image img = loadPng(dir + "/shot.png");
+  REQUIRE(img.w == 1280);  // fullscreen on a 1280x800 display
+  REQUIRE(img.h == 800);
+  // Top bar, the three columns: each has drawn something (text, bars, plots).
+  CHECK(inkShare(img, 0.0, 0.0, 1.0, 0.12) > 0.3);
+  CHECK(inkShare(img, 0.0, 0.2, 0.27, 0.6) > 0.2);   // macro faders
+  CHECK(inkShare(img, 0.28, 0.2, 0.70, 0.95) > 0.2);  // latent plot and dimension sliders
+  CHECK(inkShare(img, 0.71, 0.2, 1.0, 0.9) > 0.1);   // meters, LFOs
+  // The energy fader's fill (its orange at 80 % over the track) at the left, the panic
+  // button's red at the top right.
+  CHECK(countColour(img, 0.0, 0.15, 0.12, 0.7, 211, 120, 42) > 2000);
+  CHECK(countColour(img, 0.85, 0.0, 1.0, 0.15, 200, 30, 30) > 2000);
+
+  const std::string log = readFile(dir + "/ui.json");
+  INFO(log);
+  for (const char* panel : {"\"Top bar\"", "\"Set list\"", "\"Macros\"", "\"Source & mix\"", "\"Latent trajectory\"",
+                            "\"Latent dimensions\"", "\"Meters\"", "\"LFOs\"", "\"Messages\""})
+    CHECK(contains(log, panel));
+  for (const char* control : {"\"energy\"", "\"texture\"", "\"chaos\"", "\"bpm\"", "\"dim.0\"", "\"dim.63.scale\"",
+                              "\"lfo.1.rate\"", "\"lfo.2.target\"", "\"source.voice\"", "\"source.pattern\"",
+                              "\"source.prior\"", "\"mix.dry_wet\"", "\"gate.threshold\"", "\"panic\""})
+    CHECK(contains(log, control));
+  CHECK(jsonNumber(log, "frames") >= 40);
+  CHECK(jsonNumber(log, "latent_samples") > 0);  // the plot had the worker's latents
+  CHECK(jsonNumber(log, "worker_reloads") == 0);  // nothing pressed panic
+  CHECK(contains(log, "\"fullscreen\":true"));
+  // --report is still written: the performance ended normally.
+  CHECK(std::fabs(jsonNumber(readFile(dir + "/report.json"), "energy") - 0.7 / 1.7) < 1e-4);
+}
+
+TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1280, 800);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  {
+    std::ofstream s(dir + "/script.txt");
+    s << "frame 3 key Escape      # panic first: the reload has time to finish\n"
+         "# drags go through the faders' own mouse handling\n"
+         "frame 8 drag energy 0.9\n"
+         "frame 28 drag chaos 0.25\n"
+         "frame 48 drag dim.0 1.5\n"
+         "frame 70 key F           # leave fullscreen\n"
+         "frame 75 key H           # help overlay\n";
+  }
+  const CommandResult r = performWithUi("--frames 120 --ui-script " + dir + "/script.txt --ui-log " + dir +
+                                        "/ui.json --report " + dir + "/report.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string report = readFile(dir + "/report.json");
+  const std::string log = readFile(dir + "/ui.json");
+  INFO(report);
+  INFO(log);
+  CHECK(contains(log, "\"script_problems\":[]"));
+  // The engine's own report: the parameters the drags set.
+  CHECK(jsonNumber(report, "energy") == Approx(0.9).margin(0.01));
+  CHECK(jsonNumber(report, "chaos") == Approx(0.25).margin(0.01));
+  CHECK(jsonNumber(report, "dim.0") == Approx(1.5).margin(0.05));
+  CHECK(jsonNumber(report, "texture") == 0.0);  // untouched
+  // Escape: the engine muted itself and the worker reloaded its model.
+  CHECK(jsonNumber(log, "muted_frames") > 0);
+  CHECK(jsonNumber(log, "worker_reloads") >= 1);
+  CHECK(contains(log, "\"panic\""));
+  CHECK(contains(log, "\"fullscreen\":false"));
+  CHECK(contains(log, "\"help_shown\":true"));
+  CHECK(contains(log, "\"Keys\""));  // the help overlay was drawn
+}
+
+TEST_CASE("Ctrl-Q quits the UI and the report is still written", "[ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1024, 640);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  // Navigation keys go to the session (the set-list player carries them out).
+  std::ofstream(dir + "/script.txt") << "frame 3 key Q\nframe 4 key Right\nframe 5 key Up\nframe 6 key 3\n"
+                                        "frame 10 key ctrl+Q\n";
+  const auto t0 = std::chrono::steady_clock::now();
+  const CommandResult r = performWithUi("--windowed --frames 100000 --ui-script " + dir + "/script.txt --ui-log " +
+                                        dir + "/ui.json --report " + dir + "/report.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(std::chrono::steady_clock::now() - t0 < std::chrono::seconds(120));
+  const std::string log = readFile(dir + "/ui.json");
+  INFO(log);
+  CHECK(jsonNumber(log, "frames") >= 10);  // a single Q did not quit at frame 3
+  CHECK(jsonNumber(log, "frames") < 20);   // Ctrl-Q at frame 10 did, long before --frames
+  CHECK(contains(log, "\"quit armed\""));  // a single Q only arms quitting
+  CHECK(contains(log, "\"quit\""));
+  CHECK(contains(log, "\"nav next-part\""));
+  CHECK(contains(log, "\"nav prev-song\""));
+  CHECK(contains(log, "\"nav preset 2\""));
+  CHECK(contains(log, "\"fullscreen\":false"));  // --windowed
+  CHECK(jsonNumber(log, "width") < 1024);
+  CHECK(!std::isnan(jsonNumber(readFile(dir + "/report.json"), "latency_ms")));
+}
+
+TEST_CASE("with no display, perform says so and runs headless", "[ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  const std::string dir = tempDir();
+  // SDL falls back to its offscreen driver here; the UI must not take that for a display.
+  const CommandResult r = runCommand("env -u DISPLAY -u WAYLAND_DISPLAY -u SDL_VIDEODRIVER timeout 120 " + binary() +
+                                     " perform --audio-api jack --no-connect --no-autosave --duration 1 --model " +
+                                     fixture("delay_44k.ts") + " --report " + dir + "/report.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("no display") != std::string::npos);
+  CHECK(!std::isnan(jsonNumber(readFile(dir + "/report.json"), "latency_ms")));
+}
+
+#else
+TEST_CASE("the UI is not part of this build (MM_BUILD_UI=OFF)", "[ui]") {
+  WARN("configured with -DMM_BUILD_UI=OFF: the UI tests do not apply");
+}
+#endif
