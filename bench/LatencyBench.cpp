@@ -156,6 +156,8 @@ int main(int argc, char** argv) {
         .key("measured_max_deviation_samples").value(spread)
         .key("reported_latency_samples").value(jsonNumber(rep, "latency_samples"))
         .key("reported_latency_ms").value(jsonNumber(rep, "latency_ms"))
+        .key("start_latency_ms").value(jsonNumber(rep, "start_latency_ms"))
+        .key("latency_growths").value(jsonNumber(rep, "latency_growths"))
         .key("preroll_samples").value(jsonNumber(rep, "preroll_samples"))
         .key("floor_ms").value(jsonNumber(rep, "floor_ms"))
         .key("compute_budget_ms").value(jsonNumber(rep, "compute_budget_ms"))

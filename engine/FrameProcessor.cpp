@@ -1,6 +1,8 @@
 #include "FrameProcessor.h"
 
 #include <algorithm>
+#include <cmath>
+#include <stdexcept>
 
 namespace mm {
 
@@ -27,6 +29,82 @@ void FrameProcessor::adoptStateFrom(FrameProcessor& old) {
   sources_ = old.sources_;
   pattern_.adoptClipsFrom(old.pattern_);
   style_.adoptFrom(old.style_);
+  partner_ = std::move(old.partner_);
+}
+
+void FrameProcessor::setPartner(std::unique_ptr<ModelRuntime> partner) {
+  if (!partner) {
+    partner_.reset();
+    return;
+  }
+  const ModelInfo& a = model_.info();
+  const ModelInfo& b = partner->info();
+  const std::string which = "model B (" + b.path + ")";
+  if (b.sampleRate != a.sampleRate)
+    throw std::invalid_argument(which + " runs at " + std::to_string(b.sampleRate) + " Hz and model A at " +
+                                std::to_string(a.sampleRate) + " Hz: blending needs one sample rate");
+  if (b.inChannels != a.inChannels)
+    throw std::invalid_argument(which + " takes " + std::to_string(b.inChannels) + " input channel(s), model A " +
+                                std::to_string(a.inChannels) + ": blending needs the same input");
+  if (blockSamples() % b.ratio != 0)
+    throw std::invalid_argument(which + " has ratio " + std::to_string(b.ratio) + ", which does not divide model A's block of " +
+                                std::to_string(blockSamples()) + " samples (choose --block so that it does)");
+  const int outIdx = registry_.indexOf("blend.output"), latIdx = registry_.indexOf("blend.latent");
+  if (outIdx < 0 || latIdx < 0 || registry_.indexOf("b.energy") < 0)
+    throw std::invalid_argument("the parameter registry has no blend parameters (makeStandardRegistry(dims, lfos, partnerDims))");
+  auto p = std::make_unique<Partner>();
+  p->frames = blockSamples() / b.ratio;
+  p->outputIndex = outIdx;
+  p->latentIndex = latIdx;
+  p->latentBlend = b.latentSize == a.latentSize && b.ratio == a.ratio;
+  p->registry = makeStandardRegistry(b.latentSize);
+  const ParameterRegistry& rb = *p->registry;
+  for (int i = 0; i < rb.size(); ++i) {
+    const std::string& id = rb.spec(i).id;
+    int m = registry_.indexOf("b." + id);
+    if (m < 0 && id.rfind("dim.", 0) != 0 && id != "energy" && id != "texture" && id != "chaos")
+      m = registry_.indexOf(id);  // shared: tempo, sources, LFO settings, gains
+    p->fromMain.push_back(m);
+    p->defaults.push_back(rb.spec(i).def);
+  }
+  p->params = p->defaults;
+  p->controls = std::make_unique<LatentControls>(rb, b.latentSize, static_cast<double>(b.sampleRate) / b.ratio, 0x5eedb);
+  p->z.assign(static_cast<size_t>(b.latentSize) * p->frames, 0.f);
+  p->out.assign(static_cast<size_t>(blockSamples()) * b.outChannels, 0.f);
+  p->model = std::move(partner);
+  partner_ = std::move(p);
+}
+
+void FrameProcessor::mixPartner(float* out) {
+  Partner& p = *partner_;
+  const ModelInfo& b = p.model->info();
+  for (size_t i = 0; i < p.fromMain.size(); ++i)
+    p.params[i] = p.fromMain[i] >= 0 ? params_[static_cast<size_t>(p.fromMain[i])] : p.defaults[i];
+  p.controls->process(p.z.data(), p.frames, p.params.data());
+  bool ok = true;
+  try {
+    p.model->decode(p.z.data(), p.frames, p.out.data());
+  } catch (const ModelError& e) {
+    if (e.kind() != ModelErrorKind::NonFiniteOutput) throw;
+    ok = false;  // B is muted for this block; A plays on
+    ++p.nonFinite;
+  }
+  if (!ok) std::fill(p.out.begin(), p.out.end(), 0.f);
+  // Equal-power crossfade, ramped across the block so that a jump of the control never clicks.
+  const int n = blockSamples();
+  const float target = params_[static_cast<size_t>(p.outputIndex)];
+  const float from = p.lastOutput < 0.f ? target : p.lastOutput;
+  p.lastOutput = target;
+  const int chA = model_.info().outChannels, chB = b.outChannels;
+  constexpr float kHalfPi = 1.5707963f;
+  for (int i = 0; i < n; ++i) {
+    const float x = from + (target - from) * static_cast<float>(i + 1) / static_cast<float>(n);
+    const float ga = std::cos(kHalfPi * x), gb = std::sin(kHalfPi * x);
+    for (int c = 0; c < chA; ++c) {
+      float& o = out[static_cast<size_t>(c) * n + i];
+      o = ga * o + gb * p.out[static_cast<size_t>(std::min(c, chB - 1)) * n + i];
+    }
+  }
 }
 
 bool FrameProcessor::process(const float* in, float* out) {
@@ -35,7 +113,23 @@ bool FrameProcessor::process(const float* in, float* out) {
   for (ParamModulator* m : modulators_)
     m->modulate(params_.data(), static_cast<int>(params_.size()), frames_, controls_.frameRate());
   model_.encode(in, blockSamples(), z_.data());
+  if (partner_) partner_->model->encode(in, blockSamples(), partner_->z.data());
   for (LatentSource* s : sources_) s->mix(z_.data(), info.latentSize, frames_, params_.data());
+  if (partner_ && partner_->latentBlend) {
+    // Latent-level blend: B's reading of the voice mixed into A's latents, per frame ramped.
+    Partner& p = *partner_;
+    const float target = params_[static_cast<size_t>(p.latentIndex)];
+    const float from = p.lastLatent;
+    p.lastLatent = target;
+    if (target > 0.f || from > 0.f)
+      for (int f = 0; f < frames_; ++f) {
+        const float w = from + (target - from) * static_cast<float>(f + 1) / static_cast<float>(frames_);
+        for (int d = 0; d < info.latentSize; ++d) {
+          const size_t k = static_cast<size_t>(d) * frames_ + f;
+          z_[k] = (1.f - w) * z_[k] + w * p.z[k];
+        }
+      }
+  }
   const StandardParams& sp = standard_;
   pattern_.remember(z_.data(), frames_);
   pattern_.pickUp(params_[sp.bpm]);
@@ -48,15 +142,17 @@ bool FrameProcessor::process(const float* in, float* out) {
     prior = prior_.data();
   }
   controls_.process(z_.data(), frames_, params_.data(), prior, havePattern ? patternZ_.data() : nullptr, &style_);
+  bool finite = true;
   try {
     model_.decode(z_.data(), frames_, out);
   } catch (const ModelError& e) {
     if (e.kind() != ModelErrorKind::NonFiniteOutput) throw;
     std::fill(out, out + static_cast<size_t>(blockSamples()) * info.outChannels, 0.f);
     ++nonFinite_;
-    return false;
+    finite = false;
   }
-  return true;
+  if (partner_) mixPartner(out);  // B still sounds when A is muted
+  return finite;
 }
 
 }  // namespace mm

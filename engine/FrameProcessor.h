@@ -65,6 +65,19 @@ class FrameProcessor {
   void adoptStateFrom(FrameProcessor& old);
   void addSource(LatentSource* s) { sources_.push_back(s); }
 
+  // Multi-model blending (setup only, before processing starts). Model B runs on the same
+  // thread in the same blocks: it encodes the same input, applies its own latent controls
+  // (b.energy, b.texture, b.chaos, b.dim.N: everything else is shared) and decodes; the
+  // output is an equal-power crossfade by `blend.output` (0 = A only, 1 = B only). When
+  // both models have the same latent size and ratio, `blend.latent` also mixes B's
+  // encoding into A's latents before A's controls and decoder. Needs a registry made with
+  // makeStandardRegistry(dimsA, lfos, dimsB). Throws std::invalid_argument saying why B
+  // cannot partner A (sample rate, input channels, or a ratio that does not divide A's block).
+  void setPartner(std::unique_ptr<ModelRuntime> partner);
+  bool hasPartner() const { return partner_ != nullptr; }
+  bool latentBlendable() const { return partner_ && partner_->latentBlend; }
+  ModelRuntime* partnerModel() { return partner_ ? partner_->model.get() : nullptr; }
+
   // in: inChannels planar rows of blockSamples(); out: outChannels planar rows.
   // Returns false (and writes silence) when the model produced NaN/Inf: that model is
   // muted, the caller keeps running.
@@ -88,6 +101,20 @@ class FrameProcessor {
   uint64_t nonFinite_ = 0;
   int priorIndex_ = -1;
   StandardParams standard_;
+
+  struct Partner {
+    std::unique_ptr<ModelRuntime> model;
+    std::unique_ptr<ParameterRegistry> registry;  // B's own ids, for its LatentControls
+    std::unique_ptr<LatentControls> controls;
+    std::vector<int> fromMain;                     // B-registry index -> main index (-1: default)
+    std::vector<float> defaults, params, z, out;
+    int frames = 0, outputIndex = -1, latentIndex = -1;
+    bool latentBlend = false;
+    float lastOutput = -1.f, lastLatent = 0.f;  // -1: not yet started (no ramp)
+    uint64_t nonFinite = 0;
+  };
+  std::unique_ptr<Partner> partner_;
+  void mixPartner(float* out);
 };
 
 }  // namespace mm

@@ -133,6 +133,7 @@ std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRun
   const ModelInfo info = model->info();
   const int fpb = framesPerBlock_ > 0 ? framesPerBlock_ : defaultFramesPerBlock(info.ratio);
   auto worker = std::make_unique<InferenceWorker>(std::move(model), registry_, fpb, rate_);
+  if (pendingPartner_) worker->processor().setPartner(std::move(pendingPartner_));
   worker->prepare(std::max(buffer_, 8192));
   // The first calls of a TorchScript model are slow (profiling executor): skip them, then
   // budget 1.5x the 90th percentile. A single scheduling spike during warm-up must not
@@ -144,7 +145,15 @@ std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRun
   slot.budgetMs = typical * 1.5 + 0.3 + config_.extraSafetyMs;
   const double blockMs = 1000.0 * worker->blockSamplesModel() / info.sampleRate;
   slot.realtimeOk = config_.realtimeWorker && typical < 0.5 * blockMs;
-  slot.preRoll = minimumPreRoll(worker->blockSamplesDevice(), buffer_, slot.budgetMs * rate_ / 1000.0);
+  // The budget is a tail (one slow frame), not the worker's pace: a worker whose median
+  // fits in a block catches up after a slow frame. Planned as a steady pace, a budget of a
+  // block or more would pile up without end in the schedule below (on a busy machine the
+  // warm-up's tail did reach that: 100+ ms of pre-roll); so it is planned as at most just
+  // under one block, and a model that cannot keep up even at its median is reported.
+  const double medianMs = ms.empty() ? 0.0 : ms[ms.size() / 2];
+  slot.tooSlow = medianMs > 0.9 * blockMs;
+  const double plannedMs = std::min(slot.budgetMs, 0.95 * blockMs);
+  slot.preRoll = minimumPreRoll(worker->blockSamplesDevice(), buffer_, plannedMs * rate_ / 1000.0);
   if (rate_ != info.sampleRate) slot.preRoll += 2 * 48;  // two sinc resamplers' look-ahead
   slot.growCap = static_cast<long>(config_.maxGrowthBlocks * worker->blockSamplesDevice());
   slot.floorMs = 1000.0 * (worker->blockSamplesDevice() + 2.0 * buffer_) / rate_ +
@@ -478,6 +487,7 @@ EngineStatus LiveEngine::status() const {
     const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;
     s.workerLoad = worker_->lastComputeMs() / blockMs;
     s.workerRealtime = worker_->realtimeGranted();
+    s.modelTooSlow = slot.tooSlow;
   }
   s.preRollSamples = slot.preRoll;
   s.startLatencySamples = slot.preRoll + 2L * buffer_;

@@ -63,6 +63,7 @@ struct EngineStatus {
   float inputLevel = 0, outputLevel = 0;
   bool gateOpen = false, fallbackActive = false, muted = false;
   bool workerRealtime = false;   // the current model's worker got real-time priority
+  bool modelTooSlow = false;     // its median compute per block is over 90 % of the block
   ComputeStats compute;
 };
 
@@ -85,6 +86,11 @@ class LiveEngine {
   // Control thread: preloads another model (own worker, warmed up, pre-roll measured) and
   // returns its slot. Slot 0 is the model given to open(). Throws std::runtime_error.
   int addModel(std::unique_ptr<ModelRuntime> model);
+  // Control thread, before open() / addModel(): the next model opened gets `partner` as
+  // its model B (multi-model blending, FrameProcessor::setPartner), in place before its
+  // warm-up so that the measured compute and the latency include both models. Throws
+  // std::invalid_argument (from setPartner) when B cannot partner that model.
+  void setPartnerForNextModel(std::unique_ptr<ModelRuntime> partner) { pendingPartner_ = std::move(partner); }
   // Control thread: switch to `slot`. The new model starts listening now; once its
   // pre-roll has passed, the old model's output crossfades into it over `crossfadeMs`
   // (equal-gain, on the audio thread). No click, no gap.
@@ -125,6 +131,7 @@ class LiveEngine {
     long preRoll = 0;
     double floorMs = 0, budgetMs = 0;
     bool realtimeOk = false;  // light enough for a real-time worker thread
+    bool tooSlow = false;     // median compute close to or over one block: cannot keep up
     // audio-thread state
     bool active = false;
     long delay = 0;   // samples of silence still to play before reading its output
@@ -146,6 +153,7 @@ class LiveEngine {
   AudioConfig config_;
   std::unique_ptr<RtAudio> audio_;
   Slot slots_[kMaxSlots];
+  std::unique_ptr<ModelRuntime> pendingPartner_;
   std::atomic<int> slotCount_{0}, current_{0}, requested_{0};
   std::atomic<long> crossfadeSamples_{2205};
   int audioCurrent_ = 0, audioTarget_ = -1;  // audio-thread view of the switch

@@ -109,7 +109,7 @@ std::optional<std::string> ParameterRegistry::applyAssignment(const std::string&
   return std::nullopt;
 }
 
-std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount) {
+std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount, int partnerDims) {
   auto r = std::make_unique<ParameterRegistry>();
   using C = Curve;
   r->add({"energy", "Energy", 0.f, 1.f, kNeutralEnergy, "", C::Linear, 40.f});
@@ -142,6 +142,20 @@ std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoC
     r->add({id, "Dim " + std::to_string(d) + " offset", -3.f, 3.f, 0.f, "", C::Linear, 40.f});
     r->add({id + ".scale", "Dim " + std::to_string(d) + " weight", 0.f, 2.f, 1.f, "", C::Linear,
             40.f});
+  }
+  if (partnerDims > 0) {
+    // Multi-model blending (FrameProcessor::setPartner): the mix of the two models and
+    // model B's own latent controls. Everything else (tempo, sources, gains) is shared.
+    r->add({"blend.output", "Model A/B", 0.f, 1.f, 0.5f, "", C::Linear, 30.f});
+    r->add({"blend.latent", "Latent A/B", 0.f, 1.f, 0.f, "", C::Linear, 30.f});
+    r->add({"b.energy", "B energy", 0.f, 1.f, kNeutralEnergy, "", C::Linear, 40.f});
+    r->add({"b.texture", "B texture", 0.f, 1.f, 0.f, "", C::Linear, 40.f});
+    r->add({"b.chaos", "B chaos", 0.f, 1.f, 0.f, "", C::Linear, 40.f});
+    for (int d = 0; d < partnerDims; ++d) {
+      const std::string id = "b.dim." + std::to_string(d);
+      r->add({id, "B dim " + std::to_string(d) + " offset", -3.f, 3.f, 0.f, "", C::Linear, 40.f});
+      r->add({id + ".scale", "B dim " + std::to_string(d) + " weight", 0.f, 2.f, 1.f, "", C::Linear, 40.f});
+    }
   }
   r->finalize();
   return r;

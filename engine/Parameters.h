@@ -76,7 +76,10 @@ class ParameterRegistry {
 
 // Builds the registry every engine uses: macros, mix, gains, gate, sources, style,
 // LFOs, and dim.i / dim.i.scale for each of the model's latent dimensions.
-std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount = 2);
+// `partnerDims` > 0: a second model (latent size partnerDims) blends with the first
+// (FrameProcessor::setPartner): adds blend.output, blend.latent and model B's own
+// b.energy, b.texture, b.chaos, b.dim.N and b.dim.N.scale.
+std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount = 2, int partnerDims = 0);
 
 // Indices of the standard parameters, resolved once after makeStandardRegistry.
 struct StandardParams {

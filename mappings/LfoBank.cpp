@@ -8,8 +8,10 @@ namespace mm {
 LfoBank::LfoBank(const ParameterRegistry& registry, uint64_t seed)
     : registry_(registry), p_(StandardParams::resolve(registry)), rng_(seed) {
   const size_t n = p_.lfo.size();
+  count_ = n;
   phase_.assign(n, 0.0);
-  out_.assign(n, 0.f);
+  out_ = std::make_unique<std::atomic<float>[]>(n);
+  for (size_t i = 0; i < n; ++i) out_[i].store(0.f, std::memory_order_relaxed);
   random_.assign(n, 0.f);
   randomPrev_.assign(n, 0.f);
 }
@@ -50,12 +52,13 @@ void LfoBank::modulate(float* params, int count, int frames, double frameRate) {
     // Random: glide from the previous value over the first 10 % of the cycle (no click).
     const float glide = static_cast<float>(std::min(1.0, phase_[i] / 0.1));
     const float rnd = randomPrev_[i] + (random_[i] - randomPrev_[i]) * glide;
-    out_[i] = shapeValue(shape, phase_[i], rnd);
+    const float out = shapeValue(shape, phase_[i], rnd);
+    out_[i].store(out, std::memory_order_relaxed);
     const int target = static_cast<int>(params[l.target]);
     const float depth = params[l.depth];
     if (target < 0 || target >= count || depth <= 0.f) continue;
     const ParamSpec& s = registry_.spec(target);
-    params[target] = std::clamp(params[target] + depth * out_[i] * 0.5f * (s.max - s.min), s.min, s.max);
+    params[target] = std::clamp(params[target] + depth * out * 0.5f * (s.max - s.min), s.min, s.max);
   }
 }
 

@@ -2,10 +2,16 @@
 // free or synced to the BPM, depth 0-100 %, each aimed at any parameter or latent dimension
 // through its lfo.N.target parameter (a registry index). Applied to the parameter snapshot
 // once per block, so anything the worker reads can be modulated.
-// Threads: the processing thread (worker or renderer) only.
+// Threads: the processing thread (worker or renderer) runs modulate(); outputs() may be
+// read from any thread (the UI draws them, the modulation matrix reads them): each output
+// is an atomic, written once per block, so a reader sees a whole recent value, never a torn
+// one, and neither side waits.
 #pragma once
 
+#include <atomic>
+#include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <vector>
 
@@ -21,8 +27,19 @@ class LfoBank : public ParamModulator {
   LfoBank(const ParameterRegistry& registry, uint64_t seed = 7);
   void modulate(float* params, int count, int frames, double frameRate) override;
 
-  // Current output (-1..1) of each LFO, for the UI.
-  const std::vector<float>& outputs() const { return out_; }
+  // Current output (-1..1) of each LFO: a read-only view over the atomics (any thread).
+  class Outputs {
+   public:
+    Outputs(const std::atomic<float>* values, size_t count) : values_(values), count_(count) {}
+    size_t size() const { return count_; }
+    float operator[](size_t i) const { return values_[i].load(std::memory_order_relaxed); }
+
+   private:
+    const std::atomic<float>* values_;
+    size_t count_;
+  };
+  Outputs outputs() const { return Outputs(out_.get(), count_); }
+  size_t size() const { return count_; }
   // Effective frequency of LFO i given its params (sync snaps to BPM multiples).
   static double effectiveRate(float rateHz, bool sync, float bpm);
   static float shapeValue(LfoShape shape, double phase, float randomValue);
@@ -31,7 +48,9 @@ class LfoBank : public ParamModulator {
   const ParameterRegistry& registry_;
   StandardParams p_;
   std::vector<double> phase_;
-  std::vector<float> out_, random_, randomPrev_;
+  size_t count_ = 0;
+  std::unique_ptr<std::atomic<float>[]> out_;  // written by modulate(), read by anyone
+  std::vector<float> random_, randomPrev_;
   std::mt19937_64 rng_;
 };
 

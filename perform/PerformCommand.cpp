@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <stdexcept>
 #include <thread>
 
 #include "AtomicFile.h"
@@ -37,7 +38,8 @@ void onSignal(int) { gStop.store(true); }
 
 // The subsystems that plug into a performance, in the order they attach.
 std::vector<SessionAttach> sessionAttachments() {
-  return {attachModulation, attachSources, attachSetList, attachMidi, attachOsc, attachTriggers};
+  return {attachModulation, attachSources, attachSetList, attachMidi, attachOsc, attachTriggers,
+          attachPresetWiring};
 }
 
 namespace {
@@ -73,6 +75,7 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("floor_ms").value(s.floorMs)
       .key("compute_budget_ms").value(s.computeBudgetMs)
       .key("worker_realtime").value(s.workerRealtime)
+      .key("model_too_slow").value(s.modelTooSlow)
       .key("xruns").value(static_cast<unsigned long long>(s.xruns))
       .key("late_frames").value(static_cast<unsigned long long>(s.lateCallbacks))
       .key("callbacks").value(static_cast<unsigned long long>(s.callbacks))
@@ -103,7 +106,17 @@ int runPerform(const Args& args, const char* argv0) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return 2;
   }
-  auto registry = makeStandardRegistry(model->info().latentSize);
+  // Multi-model blending: --model-b M sounds together with the first model.
+  std::unique_ptr<ModelRuntime> partner;
+  if (auto pathB = args.get("model-b")) {
+    try {
+      partner = ModelRuntime::load(*pathB, mo);
+    } catch (const ModelError& e) {
+      std::cerr << "musicmill perform: --model-b: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
   if (!applySetOptions(args, *registry)) return 2;
 
   AudioConfig cfg;
@@ -123,7 +136,11 @@ int runPerform(const Args& args, const char* argv0) {
   }
   LiveEngine engine(*registry);
   try {
+    if (partner) engine.setPartnerForNextModel(std::move(partner));
     engine.open(std::move(model), cfg);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "musicmill perform: --model-b: " << e.what() << "\n";
+    return 2;
   } catch (const std::exception& e) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return 3;
@@ -158,11 +175,25 @@ int runPerform(const Args& args, const char* argv0) {
               "(%ld samples; floor %.1f ms). Ctrl-C stops.\n",
               modelPath.c_str(), s0.sampleRate, s0.buffer, s0.modelRate, s0.ratio, s0.latencyMs,
               s0.latencySamples, s0.floorMs);
+  if (s0.modelTooSlow)
+    std::fprintf(stderr, "musicmill perform: warning: at its warm-up this model took about as long to compute as "
+                         "the audio it makes (budget %.1f ms per block) on this machine: expect late frames; a "
+                         "lighter model, a larger --block or a quieter machine helps\n",
+                 s0.computeBudgetMs);
   std::fflush(stdout);
   const double duration = args.getDouble("duration", 0.0);
-  if (!args.has("headless") && uiAvailable()) {
-    runUi(session, duration);
-  } else {
+  int exitStatus = 0;
+  bool headless = args.has("headless") || !uiAvailable();
+  if (!headless) {
+    exitStatus = runUi(session, duration);
+    if (exitStatus == 3) {
+      // No window (display gone, driver refused): the show goes on without the UI.
+      std::fprintf(stderr, "musicmill perform: the UI could not open; the sound goes on headless (Ctrl-C stops)\n");
+      exitStatus = 0;
+      headless = true;
+    }
+  }
+  if (headless) {
     const bool tty = isatty(fileno(stdout));
     const auto t0 = std::chrono::steady_clock::now();
     auto lastPrint = t0;
@@ -199,7 +230,7 @@ int runPerform(const Args& args, const char* argv0) {
       return 2;
     }
   }
-  return 0;
+  return exitStatus;
 }
 
 int runDevices(const Args& args) {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <stdexcept>
 
 #include "AudioFile.h"
 #include "Commands.h"
@@ -54,7 +55,17 @@ int runRender(const Args& args, const char* argv0) {
     std::cerr << "musicmill render: " << e.what() << "\n";
     return 2;
   }
-  auto registry = makeStandardRegistry(model->info().latentSize);
+  // Multi-model blending: --model-b M sounds together with the first model.
+  std::unique_ptr<ModelRuntime> partner;
+  if (auto pathB = args.get("model-b")) {
+    try {
+      partner = ModelRuntime::load(*pathB, opt);
+    } catch (const ModelError& e) {
+      std::cerr << "musicmill render: --model-b: " << e.what() << "\n";
+      return 2;
+    }
+  }
+  auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
   if (!applySetOptions(args, *registry)) return 2;
   const int block = args.getInt("block", 0);
   if (block < 0) {
@@ -64,6 +75,14 @@ int runRender(const Args& args, const char* argv0) {
   FrameProcessor proc(*model, *registry,
                       block > 0 ? block : defaultFramesPerBlock(model->info().ratio),
                       static_cast<uint64_t>(args.getInt("seed", 1)));
+  if (partner) {
+    try {
+      proc.setPartner(std::move(partner));
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "musicmill render: --model-b: " << e.what() << "\n";
+      return 2;
+    }
+  }
   LfoBank lfos(*registry);
   proc.setModulator(&lfos);
   // Voice analysis and modulation routes, exactly as live.

@@ -28,6 +28,14 @@ namespace mm {
 // program number for ProgramChange, bank for BankSelect, preset index for SelectPreset.
 enum class NavCommand { NextPart, PrevPart, NextSong, PrevSong, GotoSong, ProgramChange, BankSelect, SelectPreset };
 
+// What a style anchor (A or B) holds, for the UI (see Session::styleAnchor).
+struct StyleAnchorStatus {
+  std::string file;      // the audio file it was encoded from; "" = none loaded
+  std::string encoding;  // the file being encoded into it now; "" = none
+  double encodingSeconds = 0;  // how long that has been running
+  std::string error;     // why the last encoding into it failed; "" = it did not
+};
+
 struct Session {
   const Args* args = nullptr;
   std::string modelPath;
@@ -42,6 +50,13 @@ struct Session {
   std::function<void(int slot, double beats)> capturePattern;
   // Control thread: the modulation routes of every model slot.
   std::function<void(const std::vector<struct ModRoute>&)> setModRoutes;
+  // Main thread: "match this track". Starts encoding `audioPath` into style anchor `which`
+  // (0 = A, 1 = B) on a thread of its own and returns at once: "" or why it cannot start
+  // (another file is still encoding). A later tick swaps the new anchor into every model
+  // slot whose latent size fits and posts the outcome; until then the old anchor plays.
+  std::function<std::string(int which, const std::string& audioPath)> setStyleAnchor;
+  // Main thread: what anchor `which` holds and whether a file is encoding into it.
+  std::function<StyleAnchorStatus(int which)> styleAnchor;
 
   // Objects a subsystem creates for the length of the performance (freed after the engine
   // stopped, in reverse order).

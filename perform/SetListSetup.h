@@ -28,4 +28,8 @@ SetListPlayer* setListPlayer(const Session& session);
 // first tick at the latest. Main thread only.
 PresetHooks* presetHooks(const Session& session);
 
+// PresetWiring.cpp: sets those hooks for the modulation matrices, the pattern memories,
+// the live MIDI mapping and the style anchors.
+bool attachPresetWiring(Session& session);
+
 }  // namespace mm

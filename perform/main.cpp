@@ -16,10 +16,12 @@ void usage() {
       "  inspect [MODEL] [--json]             what a model file offers (rate, ratio, latent...)\n"
       "  render --in IN --out OUT.wav          run a file through the model offline\n"
       "         [--model M] [--set id=value ...] [--block FRAMES] [--device D] [--seed N]\n"
+      "         [--model-b M2]                 blend a second model (blend.output, blend.latent, b.*)\n"
       "  demo --out DIR [--model M]            the ten control demos + a measured report\n"
       "  params [--model M]                    every parameter id, range and default\n"
       "  perform [--model M] [--audio-api jack|alsa|pulse] [--input DEV] [--output DEV]\n"
       "          [--rate R] [--buffer N] [--device D] [--set id=value ...] [--headless]\n"
+      "          [--model-b M2]                 a second model sounding with the first (see README)\n"
       "          [--duration S] [--report FILE.json] [--record DIR] [--no-connect]\n"
       "                                       play live: mic -> model -> speakers\n"
       "          [--safety-ms MS] [--fixed-latency] [--no-realtime-worker]\n"
@@ -36,7 +38,8 @@ void usage() {
       "          [--autosave-dir DIR] [--autosave-seconds S] [--no-autosave]\n"
       "                                       gigs: preload a set list (models warmed up),\n"
       "                                       start from a preset, restore the autosaved state\n"
-      "                                       (--set stays id=value; a set list is --set-list)\n"
+      "                                       (--set GIG.toml works too: a --set without '='\n"
+      "                                       names the set list; --set id=value a parameter)\n"
       "          [--midi-in PORT|all|virtual ...] [--mapping MAP.toml ...] [--midi-api jack|alsa]\n"
       "          [--midi-clock follow|ignore] [--clock-out PORT|virtual]\n"
       "          [--osc-port N] [--osc-bind ADDRESS]\n"
@@ -60,14 +63,28 @@ void usage() {
 
 int main(int argc, char** argv) {
   try {
-    const mm::Args args = mm::parseArgs(
+    mm::Args args = mm::parseArgs(
         argc, argv,
-        {"model", "in", "out", "set", "block", "device", "threads", "seed", "report",
+        {"model", "model-b", "in", "out", "set", "block", "device", "threads", "seed", "report",
          "duration", "buffer", "rate", "input", "output", "audio-api", "record", "safety-ms", "seconds", "pattern", "pattern-bpm", "anchor-a", "anchor-b", "mod", "onset-method", "onset-hop", "onset-threshold",
          "screenshot", "frames", "ui-script", "ui-log",
          "set-list", "preset", "autosave-dir", "autosave-seconds", "ramp-ms",
          "midi-in", "mapping", "midi-api", "midi-clock", "clock-out", "osc-port", "osc-bind", "midi", "timeout",
          "value", "triggers", "trigger-midi-out", "listen-ms", "class", "profile", "from"});
+    if (args.command == "perform") {
+      // `perform --set GIG.toml`: a --set without '=' names a set list (issue text and
+      // MainStage habit); --set id=value stays a parameter assignment.
+      auto it = args.options.find("set");
+      if (it != args.options.end()) {
+        std::vector<std::string> assignments;
+        for (const std::string& v : it->second) {
+          if (v.find('=') == std::string::npos && !args.get("set-list")) args.options["set-list"] = {v};
+          else assignments.push_back(v);
+        }
+        it = args.options.find("set");
+        it->second = assignments;
+      }
+    }
     if (args.command.empty() || args.command == "help" || args.has("help")) {
       usage();
       return args.command.empty() && !args.has("help") ? 2 : 0;

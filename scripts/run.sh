@@ -30,7 +30,8 @@ echo "     listen: $(pwd)/out/demo_drums.wav"
 echo "  2) Starting a JACK dummy server and the live instrument against it (recording to out/)."
 echo "     Connect any JACK client to musicmill:inport 0; Ctrl-C stops."
 export JACK_NO_AUDIO_RESERVATION=1
-jackd -r -d dummy -r 44100 -p 128 >out/jackd.log 2>&1 &
+# -R: realtime scheduling where the system allows it (jackd carries on without it otherwise).
+jackd -R -d dummy -r 44100 -p 128 >out/jackd.log 2>&1 &
 JACKD=$!
 trap 'kill $JACKD 2>/dev/null || true' EXIT
 for _ in $(seq 50); do jack_lsp >/dev/null 2>&1 && break; sleep 0.1; done

@@ -6,6 +6,8 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <memory>
 #include <thread>
 
 #include "AudioFile.h"
@@ -63,6 +65,36 @@ double peak(const std::vector<float>& x) {
   for (float v : x) p = std::max(p, double(std::fabs(v)));
   return p;
 }
+
+// The engine on the known-delay model (gate open, not connected to the system ports), with
+// a test client playing a 220 Hz sine into it and recording its output.
+struct DelayRig {
+  std::unique_ptr<ParameterRegistry> reg = makeStandardRegistry(64);
+  std::unique_ptr<LiveEngine> engine;
+  std::unique_ptr<JackTestClient> client;
+
+  DelayRig(double seconds, float energy, bool adaptiveLatency = true) {
+    reg->setById("energy", energy);
+    reg->setById("gate.threshold", -90.f);
+    engine = std::make_unique<LiveEngine>(*reg);
+    AudioConfig cfg;
+    cfg.api = "jack";
+    cfg.autoConnect = false;
+    cfg.adaptiveLatency = adaptiveLatency;
+    engine->open(ModelRuntime::load(fixture("delay_44k.ts")), cfg);
+    engine->start();
+    client = std::make_unique<JackTestClient>("tester", 1, 1, seconds);
+    REQUIRE(client->connectOut(0, "musicmill:inport 0"));
+    REQUIRE(client->connectIn("musicmill:outport 0", 0));
+    client->play(0, sine(220.0, 44100, seconds, 0.5f));
+  }
+  // Windows are measured in JACK cycles (sample time), not wall time: a dummy server on a
+  // busy machine may run slower than real time.
+  void waitCycles(uint64_t cycles) const {
+    const uint64_t until = client->cycles() + cycles;
+    while (client->cycles() < until) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+};
 
 }  // namespace
 
@@ -200,29 +232,13 @@ TEST_CASE("48 kHz server with a 44.1 kHz model keeps pitch and duration", "[live
 TEST_CASE("a slowed frame is counted late, crossfades to dry, and the callback keeps time", "[live][jack]") {
   JackServer server(44100, 128);
   REQUIRE(server.ok());
-  auto reg = makeStandardRegistry(64);
-  reg->setById("energy", 0.f);  // wet = 0.3 x the (delayed) input, dry = 1.0 x
-  reg->setById("gate.threshold", -90.f);
-  LiveEngine engine(*reg);
-  AudioConfig cfg;
-  cfg.api = "jack";
-  cfg.autoConnect = false;
-  engine.open(ModelRuntime::load(fixture("delay_44k.ts")), cfg);
-  engine.start();
-  JackTestClient client("tester", 1, 1, 6.0);
-  REQUIRE(client.connectOut(0, "musicmill:inport 0"));
-  REQUIRE(client.connectIn("musicmill:outport 0", 0));
-  client.play(0, sine(220.0, 44100, 6.0, 0.5f));
-  // Windows are measured in JACK cycles (sample time), not wall time: a dummy server on a
-  // busy machine may run slower than real time.
-  auto waitCycles = [&](uint64_t cycles) {
-    const uint64_t until = client.cycles() + cycles;
-    while (client.cycles() < until) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  };
-  waitCycles(690);  // ~2 s
+  DelayRig rig(6.0, 0.f);  // energy 0: wet = 0.3 x the (delayed) input, dry = 1.0 x
+  LiveEngine& engine = *rig.engine;
+  JackTestClient& client = *rig.client;
+  rig.waitCycles(690);  // ~2 s
   const uint64_t cb0 = engine.status().callbacks, jc0 = client.cycles();
   engine.worker()->setArtificialDelayMs(40.0);  // every frame now takes 40 ms
-  waitCycles(345);  // ~1 s
+  rig.waitCycles(345);  // ~1 s
   engine.worker()->setArtificialDelayMs(0.0);
   const uint64_t cb1 = engine.status().callbacks, jc1 = client.cycles();
   client.waitFinished(20);
@@ -243,6 +259,78 @@ TEST_CASE("a slowed frame is counted late, crossfades to dry, and the callback k
   CHECK(before == Approx(0.3).margin(0.05));
   CHECK(during > 0.8);   // crossfaded to dry
   CHECK(after == Approx(0.3).margin(0.05));  // back on the model once it catches up
+}
+
+TEST_CASE("a model that turns slower settles at a higher latency, in whole buffers, up to the cap", "[live][jack]") {
+  JackServer server(44100, 128);
+  REQUIRE(server.ok());
+  for (const bool adaptive : {true, false}) {
+    INFO((adaptive ? "adaptive" : "fixed") << " latency");
+    DelayRig rig(8.0, kNeutralEnergy, adaptive);
+    LiveEngine& engine = *rig.engine;
+    auto waitCycles = [&rig](uint64_t n) { rig.waitCycles(n); };
+    waitCycles(345);
+    const EngineStatus s0 = engine.status();
+    // Every frame now takes 3.5 ms more than the engine planned for (a tenth of a ms for
+    // this model), still within the 5.8 ms a block lasts, so the worker keeps up: the
+    // output needs one or two buffers more latency.
+    if (s0.computeBudgetMs > 1.5) {
+      engine.stop();
+      WARN("this machine is too slow right now for this test (compute budget " << s0.computeBudgetMs
+           << " ms for a model that copies its input); skipped");
+      return;
+    }
+    engine.worker()->setArtificialDelayMs(3.5);
+    waitCycles(690);  // ~2 s to settle
+    const EngineStatus s1 = engine.status();
+    waitCycles(690);  // ~2 s settled
+    const EngineStatus s2 = engine.status();
+    engine.worker()->setArtificialDelayMs(0.0);
+    engine.stop();
+    const long grown = s2.latencySamples - s0.latencySamples;
+    const uint64_t lateSettled = s2.lateCallbacks - s1.lateCallbacks, xrunsSettled = s2.xruns - s1.xruns;
+    INFO("latency " << s0.latencySamples << " -> " << s2.latencySamples << " samples in " << s2.latencyGrowths
+                    << " steps; late callbacks " << s1.lateCallbacks << " while settling, " << lateSettled
+                    << " after (xruns then: " << xrunsSettled << ")");
+    const long total = s2.latencySamples - s2.startLatencySamples;  // an xrun may have started it early
+    if (adaptive) {
+      CHECK((grown >= 128 || s0.latencySamples - s0.startLatencySamples >= 3 * 128));
+      CHECK(total <= 2 * 256);  // the cap: two model blocks
+      CHECK(total % 128 == 0);
+      CHECK(s2.latencyGrowths >= 1);
+      CHECK(lateSettled <= xrunsSettled + 1);  // settled: no more dropouts of its own
+    } else {
+      CHECK(grown == 0);
+      CHECK(lateSettled > 50);  // a fixed latency keeps falling back to dry
+    }
+  }
+}
+
+TEST_CASE("a preset's modulation route plays live", "[live][jack][sets]") {
+  JackServer server(44100, 128);
+  REQUIRE(server.ok());
+  // energy 0 (latent x 0.3) with an LFO at 2 Hz routed to energy at full depth: the
+  // known-delay model's output level swings between 0.3x and 2x of a steady input. Without
+  // the route reaching the modulation matrix it would stay flat.
+  const std::string preset = tempDir() + "/wobble.toml";
+  {
+    std::ofstream f(preset);
+    f << "format = 1\nname = \"Wobble\"\n[params]\nenergy = 0.0\n\"gate.threshold\" = -90.0\n"
+         "\"lfo.1.rate\" = 2.0\n\n[[modulation]]\nsource = \"lfo.1\"\ntarget = \"energy\"\ndepth = 1.0\n";
+  }
+  const std::vector<float> tone = sine(220.0, 44100, 4.0, 0.2f);
+  LiveRun r = playThrough("--model " + fixture("delay_44k.ts") + " --no-autosave --preset " + preset, tone, 4.0);
+  INFO(r.log);
+  REQUIRE(r.status == 0);
+  REQUIRE(r.out.size() > 44100u * 3);
+  double lo = 1e9, hi = 0;
+  for (size_t at = 44100; at + 2205 <= 44100u * 3; at += 2205) {  // 50 ms windows, seconds 1..3
+    const double level = rms(r.out, at, at + 2205);
+    lo = std::min(lo, level);
+    hi = std::max(hi, level);
+  }
+  INFO("output level over 50 ms windows: " << lo << " .. " << hi);
+  CHECK(hi > 3.0 * lo);
 }
 
 TEST_CASE("the limiter holds the output under 0 dBFS with everything at maximum", "[live][jack]") {

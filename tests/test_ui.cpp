@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -16,7 +17,9 @@
 #include <thread>
 #include <vector>
 
+#include "AudioFile.h"
 #include "JackHarness.h"
+#include "MidiTestSupport.h"
 #include "TestSupport.h"
 
 #ifdef MM_UI_BUILT
@@ -120,8 +123,8 @@ bool contains(const std::string& json, const std::string& quoted) { return json.
 
 // Runs `musicmill perform` with the UI against the current JACK server and display, to
 // its natural end (the --frames limit or a quit key).
-CommandResult performWithUi(const std::string& extra) {
-  return runCommand("timeout 240 " + binary() + " perform --audio-api jack --no-connect --no-autosave --model " +
+CommandResult performWithUi(const std::string& extra, const std::string& workDir = "") {
+  return runCommand((workDir.empty() ? std::string() : "cd " + workDir + " && ") + "timeout 240 " + binary() + " perform --audio-api jack --no-connect --no-autosave --model " +
                     fixture("delay_44k.ts") + " " + extra);
 }
 
@@ -154,11 +157,16 @@ TEST_CASE("the UI opens fullscreen and its screenshot shows every section", "[ui
   const std::string log = readFile(dir + "/ui.json");
   INFO(log);
   for (const char* panel : {"\"Top bar\"", "\"Set list\"", "\"Macros\"", "\"Source & mix\"", "\"Latent trajectory\"",
-                            "\"Latent dimensions\"", "\"Meters\"", "\"LFOs\"", "\"Messages\""})
+                            "\"Latent dimensions\"", "\"Meters\"", "\"LFOs\"", "\"Messages\"", "\"Presets\"",
+                            "\"Pattern memory\"", "\"Style anchors\"", "\"MIDI learn\""})
     CHECK(contains(log, panel));
   for (const char* control : {"\"energy\"", "\"texture\"", "\"chaos\"", "\"bpm\"", "\"dim.0\"", "\"dim.63.scale\"",
                               "\"lfo.1.rate\"", "\"lfo.2.target\"", "\"source.voice\"", "\"source.pattern\"",
-                              "\"source.prior\"", "\"mix.dry_wet\"", "\"gate.threshold\"", "\"panic\""})
+                              "\"source.prior\"", "\"mix.dry_wet\"", "\"gate.threshold\"", "\"panic\"",
+                              // the built-in presets, sources, pattern memory, style anchors, learn
+                              "\"preset.0\"", "\"preset.3\"", "\"source.voice.toggle\"", "\"pattern.slot=7\"",
+                              "\"pattern.capture\"", "\"style.blend\"", "\"style.amount\"", "\"anchor.a.match\"",
+                              "\"anchor.b.match\"", "\"learn.toggle\""})
     CHECK(contains(log, control));
   CHECK(jsonNumber(log, "frames") >= 40);
   CHECK(jsonNumber(log, "latent_samples") > 0);  // the plot had the worker's latents
@@ -205,6 +213,106 @@ TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
   CHECK(contains(log, "\"fullscreen\":false"));
   CHECK(contains(log, "\"help_shown\":true"));
   CHECK(contains(log, "\"Keys\""));  // the help overlay was drawn
+}
+
+TEST_CASE("presets, sources, pattern memory, style anchors and learn in the UI reach the engine", "[ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1280, 720);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  {
+    // A track to match, in the working folder where the picker lists *.wav.
+    mm::AudioBuffer track;
+    track.sampleRate = 44100;
+    track.samples = sine(220.0, 44100, 1.0, 0.4f);
+    mm::writeWav(dir + "/groove.wav", track);
+    std::ofstream s(dir + "/script.txt");
+    s << "frame 5 click preset.2            # Intense\n"
+         "frame 30 click source.prior.toggle # Intense brought some prior in: off again\n"
+         "frame 55 click pattern.slot=2\n"
+         "frame 80 click pattern.capture\n"
+         "frame 105 click anchor.a.match     # opens the picker\n"
+         "frame 130 click anchor.file=groove.wav\n"
+         "frame 155 click anchor.encode      # encodes off the UI thread\n"
+         "frame 180 key L                    # learn on: a click aims, it does not edit\n"
+         "frame 200 click energy\n"
+         "frame 225 key L\n";
+  }
+  // A trigger profile that does not exist yet: the Beatbox triggers panel offers learning.
+  const CommandResult r = performWithUi("--frames 600 --triggers " + dir + "/triggers.toml --ui-script " + dir +
+                                            "/script.txt --ui-log " + dir + "/ui.json --report " + dir + "/report.json",
+                                        dir);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string report = readFile(dir + "/report.json");
+  const std::string log = readFile(dir + "/ui.json");
+  INFO(report);
+  INFO(log);
+  CHECK(contains(log, "\"script_problems\":[]"));  // every control, the picker's file too, was on screen
+  // The Intense preset (sets/presets/intense.toml) reached the engine; then the prior's
+  // button turned it off and the slot button chose slot 3.
+  CHECK(contains(log, "\"nav preset 2\""));
+  CHECK(jsonNumber(report, "energy") == Approx(0.85).margin(0.01));  // the learn click left it alone
+  CHECK(jsonNumber(report, "texture") == Approx(0.35).margin(0.01));
+  CHECK(jsonNumber(report, "source.voice") == Approx(1.0).margin(0.01));
+  CHECK(jsonNumber(report, "source.prior") == 0.0);
+  CHECK(jsonNumber(report, "pattern.slot") == 2.0);
+  CHECK(contains(log, "\"source.prior off\""));
+  CHECK(contains(log, "\"capture slot 3 4 beats\""));
+  // The anchor: picked, encoded on its own thread, swapped in while the UI kept drawing.
+  CHECK(contains(log, "\"anchor A picker\""));
+  CHECK(contains(log, "\"anchor A encode groove.wav\""));
+  CHECK(contains(log, "\"anchor A ready groove.wav\""));
+  CHECK(jsonNumber(log, "frames") >= 600);  // the UI kept drawing while it encoded
+  // MIDI learn without MIDI: L toggles it, a click aims it, the panel says MIDI is off.
+  CHECK(contains(log, "\"learn on\""));
+  CHECK(contains(log, "\"learn energy\""));
+  CHECK(contains(log, "\"learn off\""));
+  for (const char* panel : {"\"Presets\"", "\"Pattern memory\"", "\"Style anchors\"", "\"MIDI learn\"",
+                            "\"Beatbox triggers\""})
+    CHECK(contains(log, panel));
+}
+
+TEST_CASE("MIDI learn from the UI: L, click a control, move a knob", "[ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1280, 720);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  std::ofstream(dir + "/map.toml") << "format = 1\nname = \"learned on stage\"\nchannel = 1\n\n"
+                                      "[[control]]\ncc = 7\nparam = \"mix.dry_wet\"\n";
+  std::ofstream(dir + "/script.txt") << "frame 10 key L\nframe 30 click texture\nframe 200 key L\n";
+  // A controller whose CC 21 sweeps up and down all along: unmapped until learned.
+  JackMidiSender controller("mmuilearn");
+  std::atomic<bool> sweeping{true};
+  std::thread knob([&] {
+    for (int i = 0; sweeping.load(); ++i) {
+      const int phase = (i * 3) % 254;
+      controller.cc(1, 21, phase < 127 ? phase : 253 - phase);
+      std::this_thread::sleep_for(std::chrono::milliseconds(15));
+    }
+  });
+  const CommandResult r = performWithUi("--frames 240 --midi-api jack --midi-in mmuilearn --mapping " + dir +
+                                        "/map.toml --ui-script " + dir + "/script.txt --ui-log " + dir +
+                                        "/ui.json --report " + dir + "/report.json");
+  sweeping.store(false);
+  knob.join();
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string log = readFile(dir + "/ui.json");
+  const std::string mapping = readFile(dir + "/map.toml");
+  INFO(log);
+  INFO(mapping);
+  CHECK(contains(log, "\"script_problems\":[]"));
+  CHECK(contains(log, "\"learn on\""));
+  CHECK(contains(log, "\"learn texture\""));
+  CHECK(contains(log, "\"learned\""));  // LiveMidi reported the binding back to the panel
+  CHECK(contains(log, "\"learn off\""));
+  // Saved into the mapping file: CC 21 now drives texture, and the old control stays.
+  CHECK(contains(mapping, "cc = 21"));
+  CHECK(contains(mapping, "\"texture\""));
+  CHECK(contains(mapping, "\"mix.dry_wet\""));
 }
 
 TEST_CASE("Ctrl-Q quits the UI and the report is still written", "[ui][jack]") {

@@ -2,6 +2,8 @@
 
 #include <imgui.h>
 
+#include "ControlSetup.h"
+#include "LiveMidi.h"
 #include "StageTheme.h"
 
 namespace mm::ui {
@@ -20,6 +22,7 @@ const KeyHelp kKeyHelp[] = {
     {"1 .. 9", "preset 1 .. 9"},
     {"F11  or  F", "fullscreen on / off"},
     {"H  or  F1", "show / hide this help"},
+    {"L", "MIDI learn on / off: click a control, then move a MIDI knob"},
     {"Ctrl+Q", "quit"},
     {"Q  Q", "quit (press twice within 2 s)"},
     {"mouse", "drag a control; double-click resets it; wheel nudges it"},
@@ -45,12 +48,22 @@ void perform(UiState& ui, StageAction action, int value) {
       ui.actions.push_back("panic");
       ui.session->post("Panic: output muted while the model reloads; the sound comes back by itself.");
       return;
+    case StageAction::ToggleMidiLearn:
+      ui.midiLearn = !ui.midiLearn;
+      if (!ui.midiLearn) {
+        if (LiveMidi* midi = liveMidi(); midi && midi->learning()) midi->cancelLearn();
+        ui.learnTarget.clear();
+      }
+      ui.learnStatus = ui.midiLearn ? "click the control to learn" : "";
+      ui.actions.push_back(ui.midiLearn ? "learn on" : "learn off");
+      return;
     case StageAction::PrevPart: ui.session->navigate(NavCommand::PrevPart); break;
     case StageAction::NextPart: ui.session->navigate(NavCommand::NextPart); break;
     case StageAction::PrevSong: ui.session->navigate(NavCommand::PrevSong); break;
     case StageAction::NextSong: ui.session->navigate(NavCommand::NextSong); break;
     case StageAction::SelectPreset:
       ui.session->navigate(NavCommand::SelectPreset, value);
+      ui.presetChosen = value;
       ui.actions.push_back("nav preset " + std::to_string(value));
       return;
     case StageAction::ToggleFullscreen:
@@ -74,6 +87,7 @@ void perform(UiState& ui, StageAction action, int value) {
       }
       return;
   }
+  ui.presetChosen = -1;  // the set list moved on: its part's preset plays now
   ui.actions.push_back(navName(action));
 }
 
@@ -97,6 +111,7 @@ bool handleKey(UiState& ui, const SDL_KeyboardEvent& key) {
   else if (k == SDLK_DOWN) action = StageAction::NextSong;
   else if (k == SDLK_f) action = StageAction::ToggleFullscreen;
   else if (k == SDLK_h) action = StageAction::ToggleHelp;
+  else if (k == SDLK_l) action = StageAction::ToggleMidiLearn;
   else if (k == SDLK_q) action = StageAction::QuitIfConfirmed;
   else if (k >= SDLK_1 && k <= SDLK_9) {
     action = StageAction::SelectPreset;

@@ -5,6 +5,7 @@
 //   Left/Right   previous / next part            Up/Down   previous / next song
 //   1 .. 9       preset 1 .. 9 (NavCommand::SelectPreset with index 0 .. 8)
 //   F11 or F     fullscreen on/off               H or F1   this help
+//   L            MIDI learn on/off (then click a control and move a MIDI knob)
 //   Ctrl-Q       quit                            Q Q       quit (twice within 2 s)
 //
 // Threads: main (UI) thread only.
@@ -17,7 +18,7 @@
 namespace mm::ui {
 
 enum class StageAction { Panic, PrevPart, NextPart, PrevSong, NextSong, SelectPreset, ToggleFullscreen,
-                         ToggleHelp, Quit, QuitIfConfirmed };
+                         ToggleHelp, ToggleMidiLearn, Quit, QuitIfConfirmed };
 
 // Carries out an action now (records it in ui.actions for --ui-log).
 void perform(UiState& ui, StageAction action, int value = 0);

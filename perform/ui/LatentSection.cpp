@@ -1,6 +1,10 @@
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
 
 #include "ParamWidgets.h"
 #include "Sections.h"
@@ -10,6 +14,171 @@ namespace mm::ui {
 
 namespace {
 constexpr double kPlotSeconds = 4.0;
+constexpr size_t kMaxListedFiles = 500;
+
+std::string fileName(const std::string& path) { return std::filesystem::path(path).filename().string(); }
+
+// The *.wav files of the working folder, for the picker. Runs once when the picker opens
+// (and on Rescan): a short directory listing on the UI thread, not a wait on the engine.
+std::vector<std::string> listWavFiles() {
+  std::vector<std::string> files;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(std::filesystem::current_path(ec), ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::string ext = it->path().extension().string();
+    for (char& ch : ext) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    std::error_code fe;
+    if (ext == ".wav" && it->is_regular_file(fe)) files.push_back(it->path().filename().string());
+    if (files.size() >= kMaxListedFiles) break;
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+void openPicker(UiState& ui, int which) {
+  ui.pickerFor = which;
+  ui.pickerError.clear();
+  ui.wavFiles = listWavFiles();
+  ui.actions.push_back(std::string("anchor ") + (which ? "B" : "A") + " picker");
+}
+
+// One anchor's line: its letter, what it holds (or "encoding NAME" with a moving bar),
+// and the button that opens the picker for it.
+void anchorRow(UiState& ui, int which) {
+  const StyleAnchorStatus st = ui.session->styleAnchor(which);
+  const char* letter = which ? "B" : "A";
+  if (st.file != ui.anchorSeen[which]) {  // an encoding landed (or --anchor-a at start)
+    if (!st.file.empty()) ui.actions.push_back(std::string("anchor ") + letter + " ready " + fileName(st.file));
+    ui.anchorSeen[which] = st.file;
+  }
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const ImVec2 o = ImGui::GetCursorScreenPos();
+  const float avail = ImGui::GetContentRegionAvail().x;
+  const float h = ImGui::GetFrameHeight() * 1.1f;
+  const float buttonW = ImGui::CalcTextSize("Match...").x + 2 * style.FramePadding.x + 4.f;
+  ImFont* hf = ui.fonts.heading;
+  const float letterW = hf->CalcTextSizeA(hf->FontSize, 1e9f, 0.f, "B").x + style.ItemSpacing.x;
+  dl->AddText(hf, hf->FontSize, ImVec2(o.x, o.y + (h - hf->FontSize) * 0.5f), which ? colour::kChaos : colour::kTexture,
+              letter);
+  const ImVec2 textMin(o.x + letterW, o.y), textMax(o.x + avail - buttonW - style.ItemSpacing.x, o.y + h);
+  dl->AddRectFilled(textMin, textMax, colour::kTrack, 5.f);
+  const ImVec4 clip(textMin.x + 4, textMin.y, textMax.x - 4, textMax.y);
+  const float ty = o.y + (h - ImGui::GetFontSize()) * 0.5f;
+  std::string text;
+  ImU32 c = colour::kText;
+  if (!st.encoding.empty()) {
+    char secs[32];
+    std::snprintf(secs, sizeof secs, "  %.0f s", st.encodingSeconds);
+    text = "encoding " + fileName(st.encoding) + secs;
+    c = colour::kWarn;
+    // Indeterminate progress: a segment sweeping along the bottom edge.
+    const float span = textMax.x - textMin.x, seg = span * 0.25f;
+    const float x = textMin.x + static_cast<float>(std::fmod(ui.now * 0.6, 1.0)) * (span + seg) - seg;
+    dl->AddRectFilled(ImVec2(std::max(textMin.x, x), textMax.y - 4), ImVec2(std::min(textMax.x, x + seg), textMax.y),
+                      colour::kWarn, 2.f);
+  } else if (!st.error.empty()) {
+    text = "failed: " + st.error;
+    c = colour::kBad;
+  } else if (st.file.empty()) {
+    text = "none";
+    c = colour::kDim;
+  } else {
+    text = fileName(st.file);
+  }
+  dl->AddText(ImGui::GetFont(), ImGui::GetFontSize(), ImVec2(textMin.x + 6, ty), c, text.c_str(), nullptr, 0.f, &clip);
+  ImGui::Dummy(ImVec2(textMax.x - o.x, h));
+  if (ImGui::IsItemHovered() && !st.error.empty()) ImGui::SetTooltip("%s", st.error.c_str());
+  ImGui::SameLine();
+  const std::string id = std::string("anchor.") + (which ? "b" : "a") + ".match";
+  if (stageButton(ui, id.c_str(), "Match...", ImVec2(buttonW, h), colour::rgb(70, 56, 130))) openPicker(ui, which);
+}
+
+}  // namespace
+
+void drawStyleAnchors(UiState& ui) {
+  sectionTitle(ui, "Style anchors", colour::kLatent);
+  if (!ui.session->styleAnchor || !ui.session->setStyleAnchor) {
+    ImGui::TextDisabled("style anchors are not part of this session");
+    return;
+  }
+  anchorRow(ui, 0);
+  anchorRow(ui, 1);
+  // Blend: 0 = all A, 1 = all B. Amount: how far the latents are pulled toward it.
+  paramBar(ui, ui.sp.styleBlend, "blend A - B", colour::kLatent);
+  paramBar(ui, ui.sp.styleAmount, "amount", colour::kLatent);
+}
+
+void drawAnchorPicker(UiState& ui) {
+  if (ui.pickerFor < 0 || !ui.session->setStyleAnchor) return;
+  const char* letter = ui.pickerFor ? "B" : "A";
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
+                          ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(ImVec2(std::max(vp->Size.x * 0.5f, std::min(vp->Size.x, ImGui::GetFontSize() * 28.f)),
+                                  vp->Size.y * 0.62f),
+                           ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(1.f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 2.f);
+  ImGui::PushStyleColor(ImGuiCol_Border, ImGui::ColorConvertU32ToFloat4(colour::kLatent));
+  ImGui::Begin("Match this track", nullptr,
+               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
+  ImGui::PopStyleColor();
+  ImGui::PopStyleVar();
+  sectionTitle(ui, "Match this track", colour::kLatent);
+  ImGui::SameLine();
+  ImGui::AlignTextToFramePadding();
+  ImGui::TextDisabled("into anchor %s: the latents blend toward its sound", letter);
+
+  ImGui::SetNextItemWidth(-1.f);
+  ImGui::InputTextWithHint("##path", "a file name here, or a path to a .wav file", ui.pickerPath,
+                           sizeof ui.pickerPath);
+  std::error_code ec;
+  const std::string cwd = std::filesystem::current_path(ec).string();
+  ImGui::TextDisabled("*.wav in %s", cwd.c_str());
+  const float buttonsH = ImGui::GetFrameHeightWithSpacing() * 1.3f +
+                         (ui.pickerError.empty() ? 0.f : ImGui::GetTextLineHeightWithSpacing() * 2.f);
+  ImGui::BeginChild("files", ImVec2(0, std::max(ImGui::GetFrameHeight() * 2.f, ImGui::GetContentRegionAvail().y - buttonsH)),
+                    true, ImGuiWindowFlags_NoSavedSettings);
+  if (ui.wavFiles.empty()) ImGui::TextDisabled("no .wav files here: type a path above");
+  for (const std::string& f : ui.wavFiles) {
+    if (ImGui::Selectable(f.c_str(), f == ui.pickerPath)) {
+      std::snprintf(ui.pickerPath, sizeof ui.pickerPath, "%s", f.c_str());
+      ui.pickerError.clear();
+    }
+    ControlPlace place;
+    place.min = ImGui::GetItemRectMin();
+    place.max = ImGui::GetItemRectMax();
+    ui.controls["anchor.file=" + f] = place;
+  }
+  ImGui::EndChild();
+  if (!ui.pickerError.empty()) {
+    ImGui::PushStyleColor(ImGuiCol_Text, ImGui::ColorConvertU32ToFloat4(colour::kBad));
+    ImGui::TextWrapped("%s", ui.pickerError.c_str());
+    ImGui::PopStyleColor();
+  }
+  const float h = ImGui::GetFrameHeight() * 1.2f;
+  const std::string encode = std::string("Encode into ") + letter;
+  ImGui::PushFont(ui.fonts.heading);
+  if (stageButton(ui, "anchor.encode", encode.c_str(), ImVec2(0, h), colour::rgb(70, 56, 130), colour::kText)) {
+    std::string path = ui.pickerPath;
+    while (!path.empty() && std::isspace(static_cast<unsigned char>(path.back()))) path.pop_back();
+    while (!path.empty() && std::isspace(static_cast<unsigned char>(path.front()))) path.erase(0, 1);
+    if (path.empty()) {
+      ui.pickerError = "choose a file in the list, or type its path";
+    } else if (const std::string err = ui.session->setStyleAnchor(ui.pickerFor, path); !err.empty()) {
+      ui.pickerError = err;  // nothing changed: the anchor playing stays
+    } else {
+      ui.actions.push_back(std::string("anchor ") + letter + " encode " + fileName(path));
+      ui.pickerFor = -1;
+    }
+  }
+  ImGui::SameLine();
+  if (stageButton(ui, "anchor.rescan", "Rescan", ImVec2(0, h), colour::rgb(44, 52, 64))) ui.wavFiles = listWavFiles();
+  ImGui::SameLine();
+  if (stageButton(ui, "anchor.close", "Close", ImVec2(0, h), colour::rgb(44, 52, 64))) ui.pickerFor = -1;
+  ImGui::PopFont();
+  ImGui::End();
 }
 
 void sampleLatents(UiState& ui) {

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cstdio>
 #include <string>
 
@@ -65,6 +66,21 @@ void drawLfos(UiState& ui) {
     ImGui::SameLine();
     paramBar(ui, l.depth, "depth", colour::kLfo, half);
     const double hz = LfoBank::effectiveRate(reg.get(l.rate), sync, reg.get(ui.sp.bpm));
+    // Where the LFO is now (-1 .. 1): the worker writes it, the bank's atomics let us read
+    // it without a lock or a torn value.
+    if (const LfoBank* bank = ui.session->lfos; bank && i < bank->size()) {
+      const float v = std::clamp(bank->outputs()[i], -1.f, 1.f);
+      const float w = ImGui::GetFontSize() * 2.2f, h = ImGui::GetFrameHeight();
+      const ImVec2 o = ImGui::GetCursorScreenPos();
+      ImDrawList* dl = ImGui::GetWindowDrawList();
+      const float mid = o.x + w * 0.5f, y = o.y + h * 0.5f;
+      dl->AddRectFilled(ImVec2(o.x, y - 3), ImVec2(o.x + w, y + 3), colour::kTrack, 3.f);
+      dl->AddRectFilled(ImVec2(std::min(mid, mid + v * w * 0.5f), y - 3), ImVec2(std::max(mid, mid + v * w * 0.5f), y + 3),
+                        colour::kLfo, 3.f);
+      dl->AddCircleFilled(ImVec2(mid + v * w * 0.5f, y), h * 0.18f, colour::kText);
+      ImGui::Dummy(ImVec2(w, h));
+      ImGui::SameLine();
+    }
     ImGui::AlignTextToFramePadding();
     ImGui::TextDisabled("%.2f Hz to", hz);
     ImGui::SameLine();

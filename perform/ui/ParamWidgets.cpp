@@ -5,6 +5,8 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ControlSetup.h"
+#include "LiveMidi.h"
 #include "StageTheme.h"
 
 namespace mm::ui {
@@ -20,6 +22,10 @@ bool editFromMouse(UiState& ui, int param, const ControlPlace& place) {
   ParameterRegistry& reg = *ui.registry;
   const ParamSpec& spec = reg.spec(param);
   const ImGuiIO& io = ImGui::GetIO();
+  if (ui.midiLearn) {  // learn mode: a click aims learning here, the value stays
+    if (ImGui::IsItemClicked(ImGuiMouseButton_Left)) aimMidiLearn(ui, spec.id);
+    return false;
+  }
   const float current = reg.get(param);
   float next = current;
   if (ImGui::IsItemHovered() && ImGui::IsMouseDoubleClicked(ImGuiMouseButton_Left)) {
@@ -46,6 +52,38 @@ void remember(UiState& ui, int param, const ControlPlace& place) {
 }
 
 }  // namespace
+
+void aimMidiLearn(UiState& ui, const std::string& target, int actionValue, const std::string& shown) {
+  const std::string name = shown.empty() ? target : shown;
+  ui.actions.push_back("learn " + name);
+  ui.learnResult->clear();
+  LiveMidi* midi = liveMidi();
+  if (!midi) {
+    ui.learnTarget.clear();
+    ui.learnStatus = "MIDI is off: start perform with --midi-in PORT (or --mapping FILE) to learn";
+    return;
+  }
+  if (midi->learning()) midi->cancelLearn();
+  const std::shared_ptr<std::string> result = ui.learnResult;
+  const std::string err = midi->startLearn(target, actionValue, [result](const std::string& m) { *result = m; });
+  if (!err.empty()) {
+    ui.learnTarget.clear();
+    ui.learnStatus = err;
+    return;
+  }
+  ui.learnTarget = name;
+  ui.learnStatus = "move a knob, fader or pad for " + name;
+}
+
+void learnOutline(UiState& ui, const std::string& target, ImVec2 min, ImVec2 max) {
+  if (!ui.midiLearn) return;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  const bool aimed = !ui.learnTarget.empty() && ui.learnTarget == target;
+  // The aimed control pulses (twice a second) so the eye finds it from across the stage.
+  const float pulse = aimed ? 0.6f + 0.4f * static_cast<float>(std::sin(ui.now * 4.0 * M_PI)) : 0.45f;
+  dl->AddRect(ImVec2(min.x - 3, min.y - 3), ImVec2(max.x + 3, max.y + 3), withAlpha(colour::kTempo, pulse), 6.f, 0,
+              aimed ? 4.f : 1.5f);
+}
 
 ImVec2 pointForNormalized(const ControlPlace& p, float n) {
   n = std::clamp(n, 0.f, 1.f);
@@ -118,6 +156,7 @@ bool paramFader(UiState& ui, int param, const char* title, ImVec2 size, ImU32 co
   dl->AddText(ImVec2(origin.x + (size.x - vs.x) * 0.5f, place.max.y + 4), colour::kText, value);
   ImGui::PopFont();
 
+  learnOutline(ui, spec.id, place.min, place.max);
   ImGui::SetCursorScreenPos(origin);
   ImGui::Dummy(size);
   return changed;
@@ -161,6 +200,7 @@ bool paramBar(UiState& ui, int param, const char* label, ImU32 colour, float wid
   formatValue(spec, reg.get(param), value, sizeof value);
   const float vw = ImGui::CalcTextSize(value).x;
   shadowedText(dl, ImVec2(place.max.x - pad - vw, textY), colour::kText, value);
+  learnOutline(ui, spec.id, place.min, place.max);
   return changed;
 }
 

@@ -7,6 +7,8 @@
 
 #include <imgui.h>
 
+#include <string>
+
 #include "UiState.h"
 
 namespace mm::ui {
@@ -18,6 +20,14 @@ bool paramBar(UiState& ui, int param, const char* label, ImU32 colour, float wid
 // A button the scripted input can click by `id` (also registered in ui.controls).
 bool stageButton(UiState& ui, const char* id, const char* label, ImVec2 size, ImU32 colour,
                  ImU32 textColour = 0);
+
+// MIDI learn: aims learning at `target` (a parameter id, or an action such as
+// "select_preset" with `actionValue`): the next MIDI control moved is bound to it
+// (LiveMidi::startLearn). While ui.midiLearn is on, a click on a fader or bar calls this
+// instead of editing the value; every control is outlined, the aimed one brighter.
+void aimMidiLearn(UiState& ui, const std::string& target, int actionValue = 0, const std::string& shown = "");
+// The learn outline around a control drawn at min..max (nothing when learn is off).
+void learnOutline(UiState& ui, const std::string& target, ImVec2 min, ImVec2 max);
 
 // Geometry of a fader/bar: where along its track a normalised value lies, and back.
 // The two are exact inverses (the scripted input relies on it).

@@ -14,20 +14,32 @@ void sectionTitle(UiState& ui, const char* title, ImU32 colour);
 
 // TopBar.cpp: name, model, engine state, set list (now large, next visible), BPM, panic.
 void drawTopBar(UiState& ui, ImVec2 size);
+// TopBar.cpp: the preset shelf (Calm, Balanced, Intense, Chaotic, then every --preset) as
+// large buttons; each one is NavCommand::SelectPreset with its shelf index.
+void drawPresets(UiState& ui);
 // MacroSection.cpp: energy / texture / chaos as tall faders filling `height`, and tempo;
-// the latent source mix, dry/wet, gains and gate.
+// the latent sources (voice / pattern / prior, each with an on/off button), dry/wet,
+// gains and gate; pattern memory (pattern.slot and "capture the last N beats").
 void drawMacros(UiState& ui, float height);
 void drawMix(UiState& ui);
+void drawPatterns(UiState& ui);
 // LatentSection.cpp: samples the worker's latest latents (call once per frame), the
 // trajectory plot, and the per-dimension offset/weight sliders with reset and randomize.
 void sampleLatents(UiState& ui);
 void drawLatentPlot(UiState& ui, ImVec2 size);
 void drawLatentDims(UiState& ui);
+// LatentSection.cpp, too: style anchors A/B with blend and amount,
+// and the "match this track" picker window (drawn over the stage while open). A file is
+// encoded through Session::setStyleAnchor, off the UI thread.
+void drawStyleAnchors(UiState& ui);
+void drawAnchorPicker(UiState& ui);
 // LfoSection.cpp: rate, depth, shape, sync and target of every LFO.
 void drawLfos(UiState& ui);
 // MeterSection.cpp: input/output levels with onset flash, latency, loads, xruns, late
 // frames. updateMeters() runs once per frame, before drawing.
 void updateMeters(UiState& ui);
 void drawMeters(UiState& ui);
+// StageLayout.cpp: MIDI learn (L): on/off, what is waiting for a MIDI control, the result.
+void drawMidiLearn(UiState& ui);
 
 }  // namespace mm::ui

@@ -3,7 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "ControlSetup.h"
 #include "Keyboard.h"
+#include "LiveMidi.h"
+#include "ParamWidgets.h"
 #include "Sections.h"
 #include "StageTheme.h"
 
@@ -14,6 +17,43 @@ void sectionTitle(UiState& ui, const char* title, ImU32 c) {
   ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(c), "%s", title);
   ImGui::PopFont();
   ui.panelsDrawn.push_back(title);
+}
+
+void drawMidiLearn(UiState& ui) {
+  sectionTitle(ui, "MIDI learn", colour::kTempo);
+  LiveMidi* midi = liveMidi();
+  if (!ui.learnResult->empty()) {  // LiveMidi learned a control (main thread, last tick)
+    ui.learnStatus = *ui.learnResult;
+    ui.learnResult->clear();
+    ui.learnTarget.clear();
+    ui.actions.push_back("learned");
+  } else if (!ui.learnTarget.empty() && (!midi || !midi->learning())) {
+    ui.learnTarget.clear();  // cancelled elsewhere (OSC, or MIDI went away)
+  }
+  // The on/off button on the heading's line, at its right end.
+  const char* label = ui.midiLearn ? "LEARNING  (L)" : "Learn  (L)";
+  const float bw = ImGui::CalcTextSize("LEARNING  (L)").x + ImGui::GetStyle().FramePadding.x * 2;
+  const float right = ImGui::GetWindowContentRegionMax().x;
+  if (right - (ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x) > bw + ImGui::GetStyle().ItemSpacing.x * 2) {
+    ImGui::SameLine();
+    ImGui::SetCursorPosX(right - bw);
+  }
+  if (stageButton(ui, "learn.toggle", label, ImVec2(bw, 0), ui.midiLearn ? colour::rgb(150, 120, 20) : colour::rgb(44, 52, 64),
+                  colour::kText))
+    perform(ui, StageAction::ToggleMidiLearn);
+  ImGui::PushTextWrapPos(0.f);
+  if (ui.midiLearn || !ui.learnStatus.empty())
+    ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ui.midiLearn ? colour::kTempo : colour::kText), "%s",
+                       ui.learnStatus.empty() ? "click the control to learn" : ui.learnStatus.c_str());
+  if (!midi) {
+    ImGui::TextDisabled("MIDI is off (start with --midi-in PORT)");
+  } else {
+    const std::vector<std::string> ports = midi->openPorts();
+    std::string joined;
+    for (const auto& p : ports) joined += (joined.empty() ? "" : ", ") + p;
+    ImGui::TextDisabled("MIDI in: %s", joined.empty() ? "no port connected" : joined.c_str());
+  }
+  ImGui::PopTextWrapPos();
 }
 
 namespace {
@@ -67,7 +107,9 @@ void drawStage(UiState& ui) {
   const float wC = W - 2 * gap - wA - wB;
 
   ImGui::BeginChild("sound", ImVec2(wA, colH), false, kColumnFlags);
-  drawMacros(ui, colH * 0.40f);
+  drawPresets(ui);
+  ImGui::Spacing();
+  drawMacros(ui, colH * 0.32f);
   ImGui::Spacing();
   drawMix(ui);
   ImGui::EndChild();
@@ -75,7 +117,16 @@ void drawStage(UiState& ui) {
   ImGui::SameLine();
   ImGui::BeginChild("latent", ImVec2(wB, colH), false, kColumnFlags);
   sectionTitle(ui, "Latent trajectory", colour::kLatent);
-  drawLatentPlot(ui, ImVec2(ImGui::GetContentRegionAvail().x, colH * 0.36f));
+  drawLatentPlot(ui, ImVec2(ImGui::GetContentRegionAvail().x, colH * 0.26f));
+  ImGui::Spacing();
+  // Pattern memory and style anchors side by side: the latent sources besides the voice.
+  if (ImGui::BeginTable("sources", 2, ImGuiTableFlags_SizingStretchSame | ImGuiTableFlags_PadOuterX)) {
+    ImGui::TableNextColumn();
+    drawPatterns(ui);
+    ImGui::TableNextColumn();
+    drawStyleAnchors(ui);
+    ImGui::EndTable();
+  }
   ImGui::Spacing();
   ImGui::BeginChild("dims", ImVec2(0, 0), false, kColumnFlags);
   drawLatentDims(ui);
@@ -86,6 +137,8 @@ void drawStage(UiState& ui) {
   ImGui::BeginChild("meters", ImVec2(wC, colH), false, kColumnFlags);
   drawMeters(ui);
   ImGui::Spacing();
+  drawMidiLearn(ui);
+  ImGui::Spacing();
   drawLfos(ui);
   ImGui::Spacing();
   drawMessages(ui);
@@ -94,6 +147,7 @@ void drawStage(UiState& ui) {
   ImGui::EndChild();
   ImGui::End();
 
+  drawAnchorPicker(ui);
   if (ui.showHelp) drawHelpOverlay(ui);
   if (ui.now < ui.quitArmedUntil) {
     ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,

@@ -7,6 +7,8 @@
 #include "Keyboard.h"
 #include "ParamWidgets.h"
 #include "Sections.h"
+#include "SetListPlayer.h"
+#include "SetListSetup.h"
 #include "StageTheme.h"
 
 namespace mm::ui {
@@ -102,6 +104,45 @@ void drawTopBar(UiState& ui, ImVec2 size) {
 
   ImGui::SetCursorScreenPos(o);
   ImGui::Dummy(size);
+}
+
+void drawPresets(UiState& ui) {
+  sectionTitle(ui, "Presets", colour::kTempo);
+  // The set-list player's shelf: built-ins (Calm, Balanced, Intense, Chaotic) then every
+  // --preset file, in SelectPreset order. Keys 1..9 pick the same ones.
+  std::vector<std::string> names;
+  if (const SetListPlayer* player = setListPlayer(*ui.session))
+    for (const Preset& p : player->shelf()) names.push_back(p.name);
+  if (names.empty()) {
+    ImGui::TextDisabled("no presets loaded (see the messages at start)");
+    return;
+  }
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float avail = ImGui::GetContentRegionAvail().x;
+  ImGui::PushFont(ui.fonts.heading);
+  float widest = 0.f;
+  std::vector<std::string> labels;
+  for (size_t i = 0; i < names.size(); ++i) {
+    labels.push_back(i < 9 ? std::to_string(i + 1) + " " + names[i] : names[i]);
+    widest = std::max(widest, ImGui::CalcTextSize(labels.back().c_str()).x + 2 * style.FramePadding.x);
+  }
+  // Four to a row when they fit, else two (else one).
+  int cols = 4;
+  while (cols > 1 && (avail - (cols - 1) * style.ItemSpacing.x) / cols < widest) cols /= 2;
+  const float w = std::floor((avail - (cols - 1) * style.ItemSpacing.x) / cols);
+  const float h = ImGui::GetFrameHeight() * 1.25f;
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (i % cols) ImGui::SameLine();
+    const std::string id = "preset." + std::to_string(i);
+    const bool chosen = ui.presetChosen == static_cast<int>(i);
+    if (stageButton(ui, id.c_str(), labels[i].c_str(), ImVec2(w, h),
+                    chosen ? colour::rgb(150, 120, 20) : colour::rgb(44, 52, 64), colour::kText)) {
+      if (ui.midiLearn) aimMidiLearn(ui, "select_preset", static_cast<int>(i), "preset " + names[i]);
+      else perform(ui, StageAction::SelectPreset, static_cast<int>(i));
+    }
+    learnOutline(ui, "preset " + names[i], ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
+  }
+  ImGui::PopFont();
 }
 
 }  // namespace mm::ui

@@ -6,6 +6,7 @@
 
 #include <deque>
 #include <map>
+#include <memory>
 #include <random>
 #include <string>
 #include <vector>
@@ -66,6 +67,34 @@ struct UiState {
   // Latent trajectory over the last few seconds.
   std::deque<LatentSample> latents;
   std::vector<float> latentScratch;  // reused buffer for latestLatents()
+
+  // Presets: the shelf index last chosen here (button or key 1..9), lit until the set
+  // list moves on; -1 = none.
+  int presetChosen = -1;
+
+  // Latent sources: the amount a source had before its on/off button turned it off.
+  std::map<int, float> sourceBefore;
+  // Pattern memory: beats a capture takes, and the slots captured during this show.
+  int captureBeats = 4;
+  bool slotCaptured[8] = {};
+
+  // Style anchors: the "match this track" picker (which anchor it fills, -1 = closed), its
+  // path field, the *.wav files of the working folder (listed when it opens), and what
+  // each anchor held last frame (to log when an encoding lands).
+  int pickerFor = -1;
+  char pickerPath[1024] = "";
+  std::string pickerError;
+  std::vector<std::string> wavFiles;
+  std::string anchorSeen[2];
+
+  // MIDI learn: on while the performer is aiming controls; the control (parameter id or
+  // action) now waiting for a MIDI control to move, and what learn last said.
+  bool midiLearn = false;
+  std::string learnTarget;
+  std::string learnStatus;
+  // Filled by LiveMidi (through the learn's `done` callback, on the main thread) when a
+  // control was learned; shared so that a late callback never writes into a gone UiState.
+  std::shared_ptr<std::string> learnResult = std::make_shared<std::string>();
 
   // Rebuilt every frame.
   std::map<std::string, ControlPlace> controls;
