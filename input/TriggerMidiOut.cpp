@@ -5,6 +5,8 @@
 #include <cctype>
 #include <chrono>
 
+#include "MidiOutputPort.h"
+
 namespace mm {
 
 TriggerMidiOut::TriggerMidiOut(TriggerAnalyzer& source) : source_(source) {
@@ -20,24 +22,8 @@ void TriggerMidiOut::setNote(int cls, int note) {
 std::string TriggerMidiOut::open(int api, const std::string& clientName, const std::string& port) {
   try {
     out_ = std::make_unique<RtMidiOut>(static_cast<RtMidi::Api>(api), clientName);
-    if (port == "virtual") {
-      out_->openVirtualPort("triggers");
-      portName_ = clientName + ":triggers";
-      return "";
-    }
-    auto lower = [](std::string s) {
-      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return s;
-    };
-    const unsigned n = out_->getPortCount();
-    for (unsigned i = 0; i < n; ++i) {
-      const std::string name = out_->getPortName(i);
-      if (lower(name).find(lower(port)) != std::string::npos) {
-        out_->openPort(i, "triggers");
-        portName_ = name;
-        return "";
-      }
-    }
+    portName_ = openMidiOutput(*out_, port, clientName, "triggers");
+    if (!portName_.empty()) return "";
     out_.reset();
     return "--trigger-midi-out '" + port +
            "': no MIDI output port has that in its name (`musicmill devices` "

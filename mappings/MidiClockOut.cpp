@@ -7,6 +7,7 @@
 #include <chrono>
 
 #include "MidiInputPorts.h"
+#include "MidiOutputPort.h"
 
 namespace mm {
 
@@ -18,24 +19,8 @@ MidiClockOut::~MidiClockOut() { stop(); }
 std::string MidiClockOut::open(const std::string& api, const std::string& clientName, const std::string& port) {
   try {
     out_ = std::make_unique<RtMidiOut>(static_cast<RtMidi::Api>(midiApiFromName(api)), clientName);
-    if (port == "virtual") {
-      out_->openVirtualPort("clock");
-      portName_ = clientName + ":clock";
-      return "";
-    }
-    auto lower = [](std::string s) {
-      for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-      return s;
-    };
-    const unsigned n = out_->getPortCount();
-    for (unsigned i = 0; i < n; ++i) {
-      const std::string name = out_->getPortName(i);
-      if (lower(name).find(lower(port)) != std::string::npos) {
-        out_->openPort(i, "clock");
-        portName_ = name;
-        return "";
-      }
-    }
+    portName_ = openMidiOutput(*out_, port, clientName, "clock");
+    if (!portName_.empty()) return "";
     out_.reset();
     return "--clock-out '" + port + "': no MIDI output port has that in its name (`musicmill devices` lists them), "
            "or use --clock-out virtual";
