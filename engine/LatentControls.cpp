@@ -48,6 +48,9 @@ void LatentControls::process(float* z, int frames, const float* params, const fl
   const float texN = std::sqrt(1.f - texA * texA), walkN = std::sqrt(1.f - walkA * walkA);
   for (int k = 0; k < frames; ++k) {
     const float energy = smooth(p_.energy, params[p_.energy]);
+    // Hit shape: an accent on the latent magnitude (x1 .. x2), for a momentary button or a
+    // decaying route from a voice onset or a beatbox trigger ("trigger0>hit.amount:1").
+    const float hit = p_.hitAmount >= 0 ? smooth(p_.hitAmount, params[p_.hitAmount]) : 0.f;
     const float texture = smooth(p_.texture, params[p_.texture]);
     const float chaos = smooth(p_.chaos, params[p_.chaos]);
     const float wVoice = smooth(p_.sourceVoice, params[p_.sourceVoice]);
@@ -57,7 +60,7 @@ void LatentControls::process(float* z, int frames, const float* params, const fl
     const float styleBlend = smooth(p_.styleBlend, params[p_.styleBlend]);
     const bool styled = style && styleAmount > 0.f && style->target(styleBlend, styleTarget_.data());
     if (style) style->advance();
-    const float scale = energyToScale(energy);
+    const float scale = energyToScale(energy) * (1.f + hit);
     const float norm = std::max(1.f, wVoice + wPrior + wPattern);
     for (int d = 0; d < dims_; ++d) {
       texture_[d] = texA * texture_[d] + texN * normal_(rng_);

@@ -126,7 +126,7 @@ std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoC
   r->add({"source.pattern", "Pattern", 0.f, 1.f, 0.f, "", C::Linear, 40.f});
   r->add({"source.prior", "Prior/random", 0.f, 1.f, 0.f, "", C::Linear, 40.f});
   r->add({"pattern.slot", "Pattern slot", 0.f, 7.f, 0.f, "", C::Stepped, 0.f});
-  r->add({"hit.amount", "Hit shape", 0.f, 1.f, 0.f, "", C::Linear, 0.f});
+  r->add({"hit.amount", "Hit accent", 0.f, 1.f, 0.f, "", C::Linear, 3.f});  // latent x (1 + hit)
   for (int l = 1; l <= lfoCount; ++l) {
     const std::string p = "lfo." + std::to_string(l) + ".";
     const std::string n = "LFO " + std::to_string(l) + " ";
