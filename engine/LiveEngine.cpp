@@ -156,8 +156,7 @@ std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRun
   slot.preRoll = minimumPreRoll(worker->blockSamplesDevice(), buffer_, plannedMs * rate_ / 1000.0);
   if (rate_ != info.sampleRate) slot.preRoll += 2 * 48;  // two sinc resamplers' look-ahead
   slot.growCap = static_cast<long>(config_.maxGrowthBlocks * worker->blockSamplesDevice());
-  slot.floorMs = 1000.0 * (worker->blockSamplesDevice() + 2.0 * buffer_) / rate_ +
-                 (ms.empty() ? 0 : ms[ms.size() / 2]);
+  slot.floorMs = 1000.0 * (worker->blockSamplesDevice() + 2.0 * buffer_) / rate_ + medianMs;
   return worker;
 }
 
@@ -329,14 +328,19 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
     slot.delay -= start;
     std::fill(wet_.begin(), wet_.begin() + start * ch, 0.f);
   }
+  // Samples the model has not delivered: the last sample decays (no step) while the
+  // crossfade below goes to dry.
+  auto bridge = [&](long from, long to) {
+    for (long i = from; i < to; ++i)
+      for (int c = 0; c < ch; ++c) {
+        slot.hold[c] *= 0.995f;
+        wet_[static_cast<size_t>(i) * ch + c] = slot.hold[c];
+      }
+  };
   // After a latency growth: bridge the rest of the added buffer as a late block sounds.
   const long gapped = std::min<long>(slot.gap, n - start);
   slot.gap -= gapped;
-  for (long i = start; i < start + gapped; ++i)
-    for (int c = 0; c < ch; ++c) {
-      slot.hold[c] *= 0.995f;
-      wet_[static_cast<size_t>(i) * ch + c] = slot.hold[c];
-    }
+  bridge(start, start + gapped);
   const long first = start + gapped;  // first sample taken from the model's output
   const long want = n - first;
   long avail = static_cast<long>(fifo.available()) / ch;
@@ -365,12 +369,7 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
     }
     late_.fetch_add(1, std::memory_order_relaxed);
     fallback_.store(true, std::memory_order_relaxed);
-    // Missing samples: the last sample decays (no step) while the crossfade goes to dry.
-    for (long i = have; i < n; ++i)
-      for (int c = 0; c < ch; ++c) {
-        slot.hold[c] *= 0.995f;
-        wet_[static_cast<size_t>(i) * ch + c] = slot.hold[c];
-      }
+    bridge(have, n);
   } else {
     fallback_.store(gapped > 0, std::memory_order_relaxed);
   }

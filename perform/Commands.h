@@ -2,9 +2,11 @@
 // errors itself (one paragraph, no stack traces).
 #pragma once
 
+#include <memory>
 #include <string>
 
 #include "Cli.h"
+#include "ModelRuntime.h"
 
 namespace mm {
 
@@ -23,5 +25,9 @@ bool writeFileAtomically(const std::string& path, const std::string& text);
 // Applies every --set id=value; prints the first problem and returns false.
 class ParameterRegistry;
 bool applySetOptions(const Args& args, ParameterRegistry& registry);
+// --model-b M: loads the second model of a blend into `partner` (left empty without the
+// option). Returns false after printing "musicmill COMMAND: --model-b: why".
+bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
+                      std::unique_ptr<ModelRuntime>& partner);
 
 }  // namespace mm

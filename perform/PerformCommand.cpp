@@ -108,14 +108,7 @@ int runPerform(const Args& args, const char* argv0) {
   }
   // Multi-model blending: --model-b M sounds together with the first model.
   std::unique_ptr<ModelRuntime> partner;
-  if (auto pathB = args.get("model-b")) {
-    try {
-      partner = ModelRuntime::load(*pathB, mo);
-    } catch (const ModelError& e) {
-      std::cerr << "musicmill perform: --model-b: " << e.what() << "\n";
-      return 2;
-    }
-  }
+  if (!loadPartnerModel(args, mo, "perform", partner)) return 2;
   auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
   if (!applySetOptions(args, *registry)) return 2;
 

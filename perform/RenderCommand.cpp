@@ -29,6 +29,19 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry) {
   return true;
 }
 
+bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
+                      std::unique_ptr<ModelRuntime>& partner) {
+  const auto path = args.get("model-b");
+  if (!path) return true;
+  try {
+    partner = ModelRuntime::load(*path, options);
+  } catch (const ModelError& e) {
+    std::cerr << "musicmill " << command << ": --model-b: " << e.what() << "\n";
+    return false;
+  }
+  return true;
+}
+
 int runRender(const Args& args, const char* argv0) {
   const auto in = args.get("in");
   const auto out = args.get("out");
@@ -57,14 +70,7 @@ int runRender(const Args& args, const char* argv0) {
   }
   // Multi-model blending: --model-b M sounds together with the first model.
   std::unique_ptr<ModelRuntime> partner;
-  if (auto pathB = args.get("model-b")) {
-    try {
-      partner = ModelRuntime::load(*pathB, opt);
-    } catch (const ModelError& e) {
-      std::cerr << "musicmill render: --model-b: " << e.what() << "\n";
-      return 2;
-    }
-  }
+  if (!loadPartnerModel(args, opt, "render", partner)) return 2;
   auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
   if (!applySetOptions(args, *registry)) return 2;
   const int block = args.getInt("block", 0);
