@@ -203,19 +203,32 @@ MusicmillProcess::~MusicmillProcess() {
 }
 
 bool MusicmillProcess::waitForPorts(double timeoutSeconds) {
+  // One probe client for the whole wait: opening and closing a JACK client every poll is
+  // slow on a busy server and is the kind of churn libjack handles worst.
+  jack_set_error_function(quiet);
+  jack_set_info_function(quiet);
+  jack_client_t* probe = nullptr;
+  bool found = false;
   const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(timeoutSeconds);
   while (std::chrono::steady_clock::now() < until) {
     int st;
     if (::waitpid(pid_, &st, WNOHANG) == pid_) {
       status_ = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
       pid_ = -1;
-      return false;
+      break;
     }
-    if (JackTestClient::portExists("musicmill:outport 0") && output().find("playing") != std::string::npos)
-      return true;
+    if (!probe) {
+      jack_status_t js;
+      probe = jack_client_open("mm-port-probe", JackNoStartServer, &js);
+    }
+    if (probe && jack_port_by_name(probe, "musicmill:outport 0") && output().find("playing") != std::string::npos) {
+      found = true;
+      break;
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return false;
+  if (probe) jack_client_close(probe);
+  return found;
 }
 
 int MusicmillProcess::stop() {

@@ -134,11 +134,6 @@ TEST_CASE("bundled model: output onsets follow input onsets within the reported 
   REQUIRE(std::filesystem::exists(bundledModel()));
   JackServer server(44100, 128);
   REQUIRE(server.ok());
-  if (const uint64_t own = serverOwnXruns(3.0)) {
-    WARN("the JACK dummy server xruns on its own here (" << own << " in 3 s with nothing attached): "
-         "this machine is too busy for this timing test; its assertions are skipped");
-    return;
-  }
   const std::vector<float> voice = loadMono(sourcePath("models/demo/beatbox_demo.wav"), 44100);
   LiveRun r = playThrough("--model " + bundledModel(), voice, voice.size() / 44100.0);
   INFO(r.log);
@@ -211,11 +206,6 @@ TEST_CASE("bundled model: 60 s at 44.1 kHz / 128 frames with no xrun and no late
 TEST_CASE("48 kHz server with a 44.1 kHz model keeps pitch and duration", "[live][jack]") {
   JackServer server(48000, 128);
   REQUIRE(server.ok());
-  if (const uint64_t own = serverOwnXruns(3.0)) {
-    WARN("the JACK dummy server xruns on its own here (" << own << " in 3 s with nothing attached): "
-         "this machine is too busy for this timing test; its assertions are skipped");
-    return;
-  }
   const std::vector<float> tone = sine(1000.0, 48000, 4.0, 0.4f);
   for (const char* dryWet : {"1", "0"}) {
     LiveRun r = playThrough("--model " + fixture("identity_44k.ts") + " --set mix.dry_wet=" + dryWet, tone, 4.0);
@@ -223,7 +213,9 @@ TEST_CASE("48 kHz server with a 44.1 kHz model keeps pitch and duration", "[live
     REQUIRE(r.status == 0);
     CHECK(jsonNumber(r.report, "sample_rate") == 48000);
     CHECK(jsonNumber(r.report, "model_rate") == 44100);
-    // A late frame here comes with an xrun (see the 60 s test) or a latency step.
+    // A late frame here comes with an xrun (see the 60 s test) or a latency step. An xrun
+    // costs at most one period of the recording, too little to move the pitch or level
+    // checks below, so they hold on a busy machine too.
     CHECK(jsonNumber(r.report, "late_frames") <=
           jsonNumber(r.report, "xruns") + jsonNumber(r.report, "latency_growths") + 3);
     const std::vector<float> tail(r.out.begin() + 24000, r.out.end());
