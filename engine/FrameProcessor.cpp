@@ -89,6 +89,7 @@ void FrameProcessor::mixPartner(float* out) {
     ok = false;  // B is muted for this block; A plays on
     ++p.nonFinite;
   }
+  p.lastMuted = !ok;
   if (!ok) std::fill(p.out.begin(), p.out.end(), 0.f);
   // Equal-power crossfade, ramped across the block so that a jump of the control never clicks.
   const int n = blockSamples();

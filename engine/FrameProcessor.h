@@ -87,6 +87,8 @@ class FrameProcessor {
   const std::vector<float>& lastLatents() const { return z_; }
   const std::vector<float>& lastParams() const { return params_; }
   uint64_t nonFiniteBlocks() const { return nonFinite_; }
+  // Whether model B (the partner) was muted in the last process() for NaN/Inf output.
+  bool lastPartnerMuted() const { return partner_ && partner_->lastMuted; }
 
  private:
   ModelRuntime& model_;
@@ -112,6 +114,7 @@ class FrameProcessor {
     bool latentBlend = false;
     float lastOutput = -1.f, lastLatent = 0.f;  // -1: not yet started (no ramp)
     uint64_t nonFinite = 0;
+    bool lastMuted = false;
   };
   std::unique_ptr<Partner> partner_;
   void mixPartner(float* out);

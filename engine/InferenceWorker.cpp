@@ -131,6 +131,7 @@ void InferenceWorker::processAvailable() {
     const auto t0 = std::chrono::steady_clock::now();
     if (delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(delay * 1000)));
     if (!processor_->process(modelIn_.data(), modelOut_.data())) nonFinite_.fetch_add(1);
+    if (processor_->lastPartnerMuted()) partnerNonFinite_.fetch_add(1);
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     lastComputeMs_.store(ms);
     const uint64_t k = computeCount_.load(std::memory_order_relaxed);
@@ -175,6 +176,17 @@ void InferenceWorker::reloadModel() {
   opt.device = model_->info().device;
   try {
     auto fresh = ModelRuntime::load(path, opt);
+    // The file may have been replaced on disk since the show started: a different model
+    // cannot take over this worker's buffers and latency, so the loaded one stays.
+    const ModelInfo& was = model_->info();
+    const ModelInfo& now = fresh->info();
+    if (now.sampleRate != was.sampleRate || now.ratio != was.ratio || now.latentSize != was.latentSize ||
+        now.inChannels != was.inChannels || now.outChannels != was.outChannels)
+      throw ModelError(ModelErrorKind::BadInterface,
+                       "'" + path + "' changed on disk since it was loaded (now " + std::to_string(now.sampleRate) +
+                           " Hz, R " + std::to_string(now.ratio) + ", " + std::to_string(now.latentSize) +
+                           " latent dimensions; was " + std::to_string(was.sampleRate) + " Hz, R " +
+                           std::to_string(was.ratio) + ", " + std::to_string(was.latentSize) + ")");
     auto freshProcessor = std::make_unique<FrameProcessor>(*fresh, registry_, framesPerBlock_, seed_);
     freshProcessor->adoptStateFrom(*processor_);
     processor_ = std::move(freshProcessor);  // the old processor goes before its model

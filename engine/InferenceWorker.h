@@ -57,6 +57,7 @@ class InferenceWorker {
   uint64_t blocksProcessed() const { return blocks_.load(); }
   uint64_t droppedInput() const { return droppedInput_.load(); }
   uint64_t nonFiniteBlocks() const { return nonFinite_.load(); }
+  uint64_t partnerNonFiniteBlocks() const { return partnerNonFinite_.load(); }
   uint64_t reloads() const { return reloads_.load(); }  // completed panic reloads
   ComputeStats computeStats() const;  // control thread, after stop() or approximate live
   double lastComputeMs() const { return lastComputeMs_.load(); }
@@ -87,7 +88,7 @@ class InferenceWorker {
   std::thread thread_;
   std::atomic<bool> running_{false}, panic_{false}, reloading_{false}, realtimeGranted_{false};
   std::atomic<double> artificialDelayMs_{0.0}, lastComputeMs_{0.0};
-  std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0};
+  std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0}, partnerNonFinite_{0};
   // Per-block compute times: the worker writes slot [count % size] then publishes count.
   std::vector<double> computeMs_;
   std::atomic<uint64_t> computeCount_{0};

@@ -222,61 +222,113 @@ void LiveEngine::openWithoutDevice(std::unique_ptr<ModelRuntime> model, double r
   prepare(std::move(model), rate, buffer, framesPerBlock);
 }
 
-void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cfg) {
-  config_ = cfg;
+std::unique_ptr<RtAudio> LiveEngine::openDevice(const AudioConfig& cfg, int rate, unsigned& frames, int& inCh,
+                                                int& outCh) {
+  std::unique_ptr<RtAudio> audio;
   try {
-    audio_ = std::make_unique<RtAudio>(apiFromName(cfg.api));
+    audio = std::make_unique<RtAudio>(apiFromName(cfg.api));
   } catch (const RtAudioError& e) {
     throw std::runtime_error("audio API '" + cfg.api + "' cannot start: " + e.getMessage());
   }
-  audio_->showWarnings(false);
-  if (audio_->getDeviceCount() == 0)
+  audio->showWarnings(false);
+  if (audio->getDeviceCount() == 0)
     throw std::runtime_error(
-        "no audio devices found through " + apiName(audio_->getCurrentApi()) +
+        "no audio devices found through " + apiName(audio->getCurrentApi()) +
         ". On a machine without a sound card, start a JACK dummy server "
         "(jackd -r -d dummy -r 44100 -p 128) and use --audio-api jack; `make run` does this "
         "for you. `musicmill devices` lists what is there.");
-  const int inDev = findDevice(*audio_, cfg.inputDevice, true);
-  const int outDev = findDevice(*audio_, cfg.outputDevice, false);
+  const int inDev = findDevice(*audio, cfg.inputDevice, true);
+  const int outDev = findDevice(*audio, cfg.outputDevice, false);
   if (inDev < 0)
     throw std::runtime_error("--input '" + cfg.inputDevice + "' matches no input device; " +
                              "`musicmill devices` lists them");
   if (outDev < 0)
     throw std::runtime_error("--output '" + cfg.outputDevice + "' matches no output device; " +
                              "`musicmill devices` lists them");
-  RtAudio::DeviceInfo inInfo = audio_->getDeviceInfo(inDev), outInfo = audio_->getDeviceInfo(outDev);
+  RtAudio::DeviceInfo inInfo = audio->getDeviceInfo(inDev), outInfo = audio->getDeviceInfo(outDev);
   if (inInfo.inputChannels == 0)
     throw std::runtime_error("audio device '" + inInfo.name + "' has no inputs (a microphone is needed)");
   if (outInfo.outputChannels == 0)
     throw std::runtime_error("audio device '" + outInfo.name + "' has no outputs");
-  devIn_ = std::min<int>(inInfo.inputChannels, std::max(1, cfg.inputChannel + 1));
-  devOut_ = std::min<int>(outInfo.outputChannels, 2);
-  int rate = cfg.rate > 0 ? cfg.rate : static_cast<int>(outInfo.preferredSampleRate);
+  inCh = std::min<int>(inInfo.inputChannels, std::max(1, cfg.inputChannel + 1));
+  outCh = std::min<int>(outInfo.outputChannels, 2);
+  if (rate <= 0) rate = static_cast<int>(outInfo.preferredSampleRate);
   if (rate <= 0) rate = 44100;
 
   RtAudio::StreamParameters ip, op;
   ip.deviceId = static_cast<unsigned>(inDev);
-  ip.nChannels = static_cast<unsigned>(devIn_);
+  ip.nChannels = static_cast<unsigned>(inCh);
   op.deviceId = static_cast<unsigned>(outDev);
-  op.nChannels = static_cast<unsigned>(devOut_);
+  op.nChannels = static_cast<unsigned>(outCh);
   RtAudio::StreamOptions so;
   so.streamName = cfg.clientName;
   so.flags = RTAUDIO_MINIMIZE_LATENCY | RTAUDIO_SCHEDULE_REALTIME;
   if (!cfg.autoConnect) so.flags |= RTAUDIO_JACK_DONT_CONNECT;
   so.priority = 80;
-  unsigned int frames = static_cast<unsigned>(cfg.buffer);
+  frames = static_cast<unsigned>(cfg.buffer);
   try {
-    audio_->openStream(&op, &ip, RTAUDIO_FLOAT32, static_cast<unsigned>(rate), &frames, &rtCallback, this, &so);
+    audio->openStream(&op, &ip, RTAUDIO_FLOAT32, static_cast<unsigned>(rate), &frames, &rtCallback, this, &so);
   } catch (const RtAudioError& e) {
-    throw std::runtime_error("cannot open the audio stream (" + apiName(audio_->getCurrentApi()) +
+    throw std::runtime_error("cannot open the audio stream (" + apiName(audio->getCurrentApi()) +
                              ", " + std::to_string(rate) + " Hz, buffer " + std::to_string(cfg.buffer) +
                              "): " + e.getMessage() +
-                             (audio_->getCurrentApi() == RtAudio::UNIX_JACK
+                             (audio->getCurrentApi() == RtAudio::UNIX_JACK
                                   ? " Under JACK the rate and buffer are the server's: start jackd "
                                     "with the ones you want, or leave --rate out."
                                   : ""));
   }
+  return audio;
+}
+
+void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cfg) {
+  config_ = cfg;
+  unsigned frames = 0;
+  audio_ = openDevice(cfg, cfg.rate, frames, devIn_, devOut_);
   prepare(std::move(model), audio_->getStreamSampleRate(), static_cast<int>(frames), cfg.framesPerBlock);
+}
+
+bool LiveEngine::audioLost() const {
+  // RtAudio closes the stream itself (from a thread of its own) when the server shuts the
+  // client down: a JACK server that stopped or was killed.
+  return running_.load() && audio_ && !audio_->isStreamOpen();
+}
+
+std::string LiveEngine::reopenAudio() {
+  if (!audioLost()) return "";
+  unsigned frames = 0;
+  int inCh = 0, outCh = 0;
+  std::unique_ptr<RtAudio> fresh;
+  try {
+    fresh = openDevice(config_, static_cast<int>(rate_), frames, inCh, outCh);
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  const double rate = fresh->getStreamSampleRate();
+  std::string refused;
+  if (rate != rate_)
+    refused = "the audio server now runs at " + std::to_string(static_cast<int>(rate)) + " Hz; this set was "
+              "prepared at " + std::to_string(static_cast<int>(rate_)) + " Hz: restart it at that rate";
+  else if (inCh != devIn_ || outCh != devOut_)
+    refused = "the audio device now has other channels (" + std::to_string(inCh) + " in, " + std::to_string(outCh) +
+              " out; was " + std::to_string(devIn_) + " in, " + std::to_string(devOut_) + " out)";
+  else if (static_cast<size_t>(frames) > mono_.size())
+    refused = "the audio server's buffer (" + std::to_string(frames) + ") is larger than this engine allows (" +
+              std::to_string(mono_.size()) + ")";
+  if (!refused.empty()) {
+    try {
+      fresh->closeStream();
+    } catch (const RtAudioError&) {
+    }
+    return refused;
+  }
+  audio_ = std::move(fresh);  // the old RtAudio's stream is already closed
+  try {
+    audio_->startStream();
+  } catch (const RtAudioError& e) {
+    return "cannot start the audio stream again: " + e.getMessage();
+  }
+  reconnects_.fetch_add(1);
+  return "";
 }
 
 void LiveEngine::start() {
@@ -482,6 +534,7 @@ EngineStatus LiveEngine::status() const {
     s.blocksProcessed = worker_->blocksProcessed();
     s.droppedInput = worker_->droppedInput();
     s.nonFiniteBlocks = worker_->nonFiniteBlocks();
+    s.partnerNonFiniteBlocks = worker_->partnerNonFiniteBlocks();
     s.compute = worker_->computeStats();
     const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;
     s.workerLoad = worker_->lastComputeMs() / blockMs;

@@ -57,7 +57,8 @@ struct EngineStatus {
   uint64_t latencyGrowths = 0;   // times the engine settled at a higher latency
   double latencyMs = 0, floorMs = 0, computeBudgetMs = 0;
   uint64_t xruns = 0, lateCallbacks = 0, callbacks = 0, blocksProcessed = 0, droppedInput = 0;
-  uint64_t nonFiniteBlocks = 0;
+  uint64_t nonFiniteBlocks = 0;         // blocks the playing model was muted for NaN/Inf
+  uint64_t partnerNonFiniteBlocks = 0;  // the same for its blend partner (model B)
   double callbackLoad = 0;       // callback time / buffer time (last second, max)
   double workerLoad = 0;         // last compute time / block duration
   float inputLevel = 0, outputLevel = 0;
@@ -80,6 +81,15 @@ class LiveEngine {
                          int deviceInChannels, int deviceOutChannels, int framesPerBlock = 0);
   void start();
   void stop();
+  // Control thread. True when the audio server went away under a running engine (a JACK
+  // server stopped or killed: RtAudio closed the stream). The models, parameters and set
+  // stay as they are; only the sound stops until reopenAudio() succeeds.
+  bool audioLost() const;
+  // Control thread, after audioLost(): opens and starts the same stream again (same API,
+  // devices, rate and channels). Returns "" on success, else why not (the server is not
+  // back yet, or it came back at another rate). Never throws.
+  std::string reopenAudio();
+  uint64_t audioReconnects() const { return reconnects_.load(); }
 
   MM_REALTIME void processBlock(const float* in, float* out, int n, bool xrun) noexcept;
 
@@ -151,7 +161,9 @@ class LiveEngine {
   ParameterRegistry& registry_;
   StandardParams sp_;
   AudioConfig config_;
+  std::unique_ptr<RtAudio> openDevice(const AudioConfig& cfg, int rate, unsigned& frames, int& inCh, int& outCh);
   std::unique_ptr<RtAudio> audio_;
+  std::atomic<uint64_t> reconnects_{0};
   Slot slots_[kMaxSlots];
   std::unique_ptr<ModelRuntime> pendingPartner_;
   std::atomic<int> slotCount_{0}, current_{0}, requested_{0};

@@ -157,7 +157,10 @@ struct Problems {
 };
 
 void readSettings(const toml::table& t, TriggerSettings& s, Problems& pr) {
-  for (auto&& [key, node] : t) {
+  for (auto&& [key, value] : t) {
+    // A plain reference: lambdas cannot capture structured bindings before C++20 (clang
+    // refuses; the fuzz targets build with clang).
+    const toml::node& node = value;
     const std::string k(key.str());
     const auto where = key.source().begin.line ? key.source() : node.source();
     auto number = [&](float& field, const char* unit) {
@@ -167,10 +170,12 @@ void readSettings(const toml::table& t, TriggerSettings& s, Problems& pr) {
         pr.add(where, k + " must be a number (" + unit + ")");
     };
     auto integer = [&](int& field) {
-      if (node.is_integer())
-        field = static_cast<int>(*node.value<int64_t>());
+      // Checked before narrowing: 4294967360 must not become 64.
+      const auto v = node.is_integer() ? node.value<int64_t>() : std::nullopt;
+      if (v && *v >= -1000000 && *v <= 1000000)
+        field = static_cast<int>(*v);
       else
-        pr.add(where, k + " must be a whole number");
+        pr.add(where, k + (v ? " is far out of range" : " must be a whole number"));
     };
     if (k == "listen_ms")
       number(s.listenMs, "milliseconds");
@@ -220,9 +225,10 @@ void readClass(const toml::table& t, int index, TriggerClass& c, Problems& pr) {
         pr.add(where, "name must be a string");
     } else if (k == "note") {
       if (node.is_integer()) {
-        c.note = static_cast<int>(*node.value<int64_t>());
+        const int64_t note = *node.value<int64_t>();  // checked before narrowing (2^32 + 60 is not 60)
+        c.note = note < 0 || note > 127 ? -1 : static_cast<int>(note);
         hasNote = true;
-        if (c.note < 0 || c.note > 127) pr.add(where, "note must lie in 0 .. 127");
+        if (c.note < 0) pr.add(where, "note must lie in 0 .. 127");
       } else {
         pr.add(where, "note must be a whole number (MIDI note 0 .. 127)");
       }

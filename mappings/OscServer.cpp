@@ -28,17 +28,27 @@ namespace {
 constexpr const char* kPrefix = "/musicmill/";
 
 // One numeric OSC argument as a double: floats, doubles, ints, and True/False.
+// liblo's argv points into the packet, where arguments are only 4-byte aligned (OSC pads
+// to 4), so 8-byte members of the lo_arg union are read by copying, never through the
+// union (a misaligned access, undefined behaviour; found by fuzz/fuzz_osc).
 bool numberArg(char type, const lo_arg* a, double& out) {
+  const auto read = [a](auto v) {
+    std::memcpy(&v, a, sizeof v);
+    return v;
+  };
   switch (type) {
-    case LO_FLOAT: out = a->f; return true;
-    case LO_DOUBLE: out = a->d; return true;
-    case LO_INT32: out = a->i; return true;
-    case LO_INT64: out = static_cast<double>(a->h); return true;
+    case LO_FLOAT: out = read(float{}); return true;
+    case LO_DOUBLE: out = read(double{}); return true;
+    case LO_INT32: out = read(int32_t{}); return true;
+    case LO_INT64: out = static_cast<double>(read(int64_t{})); return true;
     case LO_TRUE: out = 1.0; return true;
     case LO_FALSE: out = 0.0; return true;
     default: return false;
   }
 }
+
+// A string argument (LO_STRING or LO_SYMBOL), without going through the union either.
+const char* stringArg(const lo_arg* a) { return reinterpret_cast<const char*>(a); }
 
 std::string typeWord(char t) {
   switch (t) {
@@ -168,7 +178,7 @@ void OscServer::handle(const char* path, const char* types, lo_arg** argv, int a
   if (rest == "get") {
     if (argc != 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
       return reject(from, "/musicmill/get takes one string, the parameter id (e.g. /musicmill/get energy)");
-    const std::string id = &argv[0]->s;
+    const std::string id = stringArg(argv[0]);
     const int i = registry_.indexOf(id);
     if (i < 0) return reject(from, "/musicmill/get: there is no parameter '" + id + "' (/musicmill/list lists them)");
     lo_message m = lo_message_new();
@@ -194,7 +204,7 @@ void OscServer::handle(const char* path, const char* types, lo_arg** argv, int a
   if (rest == "learn") {
     if (argc != 1 || (types[0] != LO_STRING && types[0] != LO_SYMBOL))
       return reject(from, "/musicmill/learn takes one string: a parameter id or an action such as next_part");
-    const std::string target = &argv[0]->s;
+    const std::string target = stringArg(argv[0]);
     OscRequest r;
     r.kind = OscRequest::Learn;
     r.param = registry_.indexOf(target);

@@ -30,4 +30,9 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry);
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner);
 
+// EngineWatch.cpp: says what goes wrong under the engine (a model's NaN output muted; the
+// audio server gone, then reconnects when it is back).
+struct Session;
+bool attachEngineWatch(Session& session);
+
 }  // namespace mm

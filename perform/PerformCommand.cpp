@@ -38,8 +38,8 @@ void onSignal(int) { gStop.store(true); }
 
 // The subsystems that plug into a performance, in the order they attach.
 std::vector<SessionAttach> sessionAttachments() {
-  return {attachModulation, attachSources, attachSetList, attachMidi, attachOsc, attachTriggers,
-          attachPresetWiring};
+  return {attachEngineWatch, attachModulation, attachSources, attachSetList, attachMidi, attachOsc,
+          attachTriggers, attachPresetWiring};
 }
 
 namespace {
@@ -78,10 +78,12 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("model_too_slow").value(s.modelTooSlow)
       .key("xruns").value(static_cast<unsigned long long>(s.xruns))
       .key("late_frames").value(static_cast<unsigned long long>(s.lateCallbacks))
+      .key("audio_reconnects").value(static_cast<unsigned long long>(engine.audioReconnects()))
       .key("callbacks").value(static_cast<unsigned long long>(s.callbacks))
       .key("frames_processed").value(static_cast<unsigned long long>(s.blocksProcessed))
       .key("dropped_input_samples").value(static_cast<unsigned long long>(s.droppedInput))
       .key("non_finite_blocks").value(static_cast<unsigned long long>(s.nonFiniteBlocks))
+      .key("partner_non_finite_blocks").value(static_cast<unsigned long long>(s.partnerNonFiniteBlocks))
       .key("compute_ms").beginObject()
       .key("median").value(s.compute.medianMs)
       .key("p99").value(s.compute.p99Ms)

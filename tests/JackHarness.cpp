@@ -44,17 +44,22 @@ bool serverAnswers() {
 }
 }  // namespace
 
-JackServer::JackServer(int rate, int period) {
+JackServer::JackServer(int rate, int period) : rate_(rate), period_(period) {
   static std::atomic<int> counter{0};
   name_ = "mmtest" + std::to_string(::getpid()) + "_" + std::to_string(counter++);
   logPath_ = tempDir() + "/jackd.log";
   ::setenv("JACK_DEFAULT_SERVER", name_.c_str(), 1);
   ::setenv("JACK_NO_AUDIO_RESERVATION", "1", 1);
   ::setenv("JACK_NO_START_SERVER", "1", 1);
+  launch();
+}
+
+void JackServer::launch() {
+  ok_ = false;
   pid_ = ::fork();
   if (pid_ == 0) {
-    const std::string r = std::to_string(rate), p = std::to_string(period);
-    FILE* log = std::fopen(logPath_.c_str(), "w");
+    const std::string r = std::to_string(rate_), p = std::to_string(period_);
+    FILE* log = std::fopen(logPath_.c_str(), "a");
     if (log) {
       ::dup2(fileno(log), 1);
       ::dup2(fileno(log), 2);
@@ -72,6 +77,21 @@ JackServer::JackServer(int rate, int period) {
   // devices from those ports, so wait for them too.
   for (int i = 0; i < 100 && ok_ && !JackTestClient::portExists("system:playback_1"); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
+}
+
+void JackServer::kill9() {
+  if (pid_ <= 0) return;
+  ::kill(pid_, SIGKILL);
+  int st = 0;
+  ::waitpid(pid_, &st, 0);
+  pid_ = -1;
+  ok_ = false;
+}
+
+bool JackServer::restart() {
+  kill9();
+  launch();
+  return ok_;
 }
 
 JackServer::~JackServer() {

@@ -20,10 +20,16 @@ class JackServer {
   bool ok() const { return ok_; }
   const std::string& name() const { return name_; }
   std::string log() const;
+  // Fault injection: kill -9 the server (as a crash would), then start it again under the
+  // same name, rate and period. restart() returns whether it answers again.
+  void kill9();
+  bool restart();
 
  private:
+  void launch();
   pid_t pid_ = -1;
   bool ok_ = false;
+  int rate_ = 0, period_ = 0;
   std::string name_, logPath_;
 };
 

@@ -1,0 +1,91 @@
+// What can go wrong under a running engine, said to the performer (main thread, a Session
+// onTick hook):
+// - The audio server going away mid-show (a JACK server stopped, crashed or killed): the
+//   instrument says so, keeps everything it has (models, parameters, set position), and
+//   tries once a second to open the same stream again; when the server is back it plays on
+//   and says so.
+// - A model producing NaN/Inf: the engine mutes that model's blocks (the dry voice and a
+//   blend partner play on); this says so, at most once every 5 s while it lasts.
+#include <chrono>
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "Commands.h"
+#include "LiveEngine.h"
+#include "Session.h"
+
+namespace mm {
+
+namespace {
+struct Watch {
+  uint64_t nonFinite = 0, partnerNonFinite = 0;
+  std::chrono::steady_clock::time_point lastNanCheck, lastNanPost;
+  bool lost = false;
+  std::chrono::steady_clock::time_point lostAt, lastTry;
+  std::string lastReason;
+  int tries = 0;
+};
+}  // namespace
+
+bool attachEngineWatch(Session& session) {
+  auto state = std::make_shared<Watch>();
+  Session* s = &session;
+  session.onTick.push_back([state, s] {
+    LiveEngine& engine = *s->engine;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - state->lastNanCheck >= std::chrono::seconds(1)) {
+      state->lastNanCheck = now;
+      const EngineStatus st = engine.status();
+      const bool fresh = st.nonFiniteBlocks > state->nonFinite || st.partnerNonFiniteBlocks > state->partnerNonFinite;
+      // At most one message every 5 s; blocks muted meanwhile are counted in the next one.
+      if (fresh && now - state->lastNanPost >= std::chrono::seconds(5)) {
+        state->lastNanPost = now;
+        if (st.nonFiniteBlocks > state->nonFinite)
+          s->post("model: the playing model produced NaN/Inf in " +
+                  std::to_string(st.nonFiniteBlocks - state->nonFinite) +
+                  " blocks; those were muted (the dry voice plays on); it plays again when its output is finite");
+        if (st.partnerNonFiniteBlocks > state->partnerNonFinite)
+          s->post("model B: produced NaN/Inf in " +
+                  std::to_string(st.partnerNonFiniteBlocks - state->partnerNonFinite) +
+                  " blocks; B was muted for those, the first model plays on");
+        state->nonFinite = st.nonFiniteBlocks;
+        state->partnerNonFinite = st.partnerNonFiniteBlocks;
+      } else if (!fresh) {  // a model switch changes which counts are shown: follow them
+        state->nonFinite = st.nonFiniteBlocks;
+        state->partnerNonFinite = st.partnerNonFiniteBlocks;
+      }
+    }
+    if (!state->lost) {
+      if (!engine.audioLost()) return;
+      state->lost = true;
+      state->lostAt = state->lastTry = now;
+      state->tries = 0;
+      state->lastReason.clear();
+      s->post("audio: the audio server went away, the sound has stopped; trying to reconnect every second "
+              "(models, parameters and the set stay as they are)");
+      return;
+    }
+    if (now - state->lastTry < std::chrono::seconds(1)) return;
+    state->lastTry = now;
+    ++state->tries;
+    const std::string why = engine.reopenAudio();
+    const double after = std::chrono::duration<double>(now - state->lostAt).count();
+    if (why.empty()) {
+      char b[160];
+      const EngineStatus st = engine.status();
+      std::snprintf(b, sizeof b, "audio: reconnected after %.0f s (%d Hz, buffer %d); playing again", after,
+                    st.sampleRate, st.buffer);
+      s->post(b);
+      state->lost = false;
+      return;
+    }
+    if (why != state->lastReason) {  // each distinct reason once, not every second
+      state->lastReason = why;
+      s->post("audio: not reconnected yet: " + why);
+    }
+  });
+  return true;
+}
+
+}  // namespace mm

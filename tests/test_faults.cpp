@@ -1,0 +1,241 @@
+// Fault injection: what the machine or the stage can do to a running instrument.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+
+#include "AtomicFile.h"
+#include "JackHarness.h"
+#include "LiveEngine.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+#include "PresetFile.h"
+#include "SetList.h"
+#include "TestSupport.h"
+#include "TriggerProfile.h"
+
+using namespace mm;
+using namespace mmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+template <class F>
+bool waitUntil(F done, double seconds) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
+  while (std::chrono::steady_clock::now() < until) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return done();
+}
+
+// Plays a 440 Hz tone through the instrument for `seconds` and returns the RMS of the
+// second half of what came back.
+double toneThrough(double seconds) {
+  JackTestClient client("tester", 1, 1, seconds);
+  REQUIRE(client.ok());
+  REQUIRE(client.connectOut(0, "musicmill:inport 0"));
+  REQUIRE(client.connectIn("musicmill:outport 0", 0));
+  client.play(0, sine(440.0, client.rate(), seconds, 0.4f));
+  client.waitFinished(seconds + 20);
+  const auto out = client.recorded(0);
+  return rms(out, out.size() / 2, out.size());
+}
+
+std::string bytesOf(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(f), {});
+}
+
+// Drives the engine's callback for `seconds` of a 330 Hz sine at real-time pace and
+// returns the output RMS of the last half.
+double drive(LiveEngine& engine, double seconds) {
+  std::vector<float> in(128), out(256);
+  const int blocks = static_cast<int>(seconds * 44100 / 128);
+  double sum = 0;
+  long count = 0;
+  for (int k = 0; k < blocks; ++k) {
+    for (int i = 0; i < 128; ++i) in[i] = 0.4f * std::sin(2 * M_PI * 330.0 * (k * 128 + i) / 44100.0);
+    engine.processBlock(in.data(), out.data(), 128, false);
+    if (k >= blocks / 2)
+      for (int i = 0; i < 128; ++i, ++count) sum += double(out[2 * i]) * out[2 * i];
+    std::this_thread::sleep_for(std::chrono::microseconds(2900));
+  }
+  return count ? std::sqrt(sum / count) : 0.0;
+}
+
+}  // namespace
+
+TEST_CASE("the model file deleted or replaced during a show: the loaded model plays on, panic keeps it",
+          "[faults]") {
+  const std::string dir = tempDir();
+  const std::string path = dir + "/show.ts";
+  fs::copy_file(fixture("identity_44k.ts"), path);
+  auto reg = makeStandardRegistry(64);
+  reg->setById("gate.threshold", -90.f);
+  reg->setById("mix.dry_wet", 1.f);
+  LiveEngine engine(*reg);
+  engine.openWithoutDevice(ModelRuntime::load(path), 44100, 128, 1, 2);
+  engine.start();
+  const double before = drive(engine, 1.0);
+  CHECK(before > 0.1);
+  // Panic reloads the model from its file (a fresh streaming state): whatever the file has
+  // become, the model that is playing must go on.
+  const std::vector<std::pair<std::string, std::function<void()>>> faults = {
+      {"replaced by a different model (48 kHz, other latent size)",
+       [&] { fs::copy_file(fixture("v2_48k.ts"), path, fs::copy_options::overwrite_existing); }},
+      {"replaced by garbage", [&] { std::ofstream(path, std::ios::binary | std::ios::trunc) << "not a model"; }},
+      {"deleted", [&] { fs::remove(path); }},
+  };
+  uint64_t reloads = 0;
+  for (const auto& [what, fault] : faults) {
+    INFO("model file " << what);
+    fault();
+    engine.panic();
+    const double after = drive(engine, 1.5);
+    CHECK(engine.worker()->reloads() == ++reloads);
+    CHECK(after == Approx(before).epsilon(0.1));
+    CHECK(engine.status().nonFiniteBlocks == 0);
+  }
+  engine.stop();
+}
+
+TEST_CASE("the disk full while saving: every save fails with a message and the saved file is untouched",
+          "[faults]") {
+  const std::string dir = tempDir();
+  // What the performer saved before: a preset, a set list, a trigger profile, a file.
+  Preset preset;
+  preset.name = "Opener";
+  preset.params["energy"] = 0.7f;
+  REQUIRE(savePreset(dir + "/opener.toml", preset).empty());
+  SetList set;
+  set.name = "Gig";
+  set.songs.resize(1);
+  set.songs[0].number = 1;
+  set.songs[0].name = "One";
+  set.songs[0].parts.resize(1);
+  set.songs[0].parts[0].preset = preset;
+  REQUIRE(saveSetList(dir + "/gig.toml", set).empty());
+  REQUIRE(saveTriggerProfile(dir + "/voice.toml", starterTriggerProfile()).empty());
+  REQUIRE(writeTextAtomically(dir + "/notes.txt", "keep me").empty());
+  const std::vector<std::string> files = {"opener.toml", "gig.toml", "voice.toml", "notes.txt"};
+  std::vector<std::string> saved;
+  for (const auto& f : files) saved.push_back(bytesOf(dir + "/" + f));
+
+  // A child process whose files cannot grow past 16 bytes: write() fails (EFBIG) the way
+  // it does on a full disk (ENOSPC), after part of the data went out.
+  int pipeFds[2];
+  REQUIRE(::pipe(pipeFds) == 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(pipeFds[0]);
+    ::signal(SIGXFSZ, SIG_IGN);
+    rlimit lim{16, 16};
+    ::setrlimit(RLIMIT_FSIZE, &lim);
+    Preset bigger = preset;
+    for (int i = 0; i < 50; ++i) bigger.params["dim." + std::to_string(i)] = 0.5f;
+    SetList longer = set;
+    longer.notes = std::string(4000, 'x');
+    std::string messages = savePreset(dir + "/opener.toml", bigger) + "\n" +
+                           saveSetList(dir + "/gig.toml", longer) + "\n" +
+                           saveTriggerProfile(dir + "/voice.toml", starterTriggerProfile()) + "\n" +
+                           writeTextAtomically(dir + "/notes.txt", std::string(10000, 'y')) + "\n";
+    (void)!::write(pipeFds[1], messages.data(), messages.size());
+    ::_exit(0);
+  }
+  ::close(pipeFds[1]);
+  std::string messages;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(pipeFds[0], buf, sizeof buf)) > 0;) messages.append(buf, static_cast<size_t>(n));
+  ::close(pipeFds[0]);
+  int st = 0;
+  ::waitpid(pid, &st, 0);
+  INFO(messages);
+  REQUIRE(WIFEXITED(st));
+  for (size_t i = 0; i < files.size(); ++i) {
+    INFO(files[i]);
+    CHECK(messages.find("cannot save '" + dir + "/" + files[i] + "'") != std::string::npos);
+    CHECK(bytesOf(dir + "/" + files[i]) == saved[i]);  // the saved file is exactly as it was
+  }
+  CHECK(messages.find("the previous file is unchanged") != std::string::npos);
+  for (const auto& e : fs::directory_iterator(dir))  // no half-written temporary left behind
+    CHECK(e.path().string().find(".tmp-") == std::string::npos);
+}
+
+TEST_CASE("the JACK server killed mid-show: the instrument says so, reconnects when it is back, plays on",
+          "[faults][jack]") {
+  JackServer server(44100, 128);
+  REQUIRE(server.ok());
+  const std::string report = tempDir() + "/report.json";
+  MusicmillProcess mm("perform --headless --audio-api jack --no-connect --report " + report + " --model " +
+                      fixture("identity_44k.ts") + " --set mix.dry_wet=1");
+  REQUIRE(mm.waitForPorts(60));
+  const double before = toneThrough(2.0);
+  INFO(mm.output());
+  CHECK(before > 0.1);
+
+  server.kill9();  // as a crash would: no goodbye to the clients
+  REQUIRE(waitUntil([&] { return mm.output().find("audio server went away") != std::string::npos; }, 20));
+  // Nothing to reconnect to for a while: the instrument keeps waiting, it does not exit.
+  std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+  REQUIRE(server.restart());
+  REQUIRE(waitUntil([&] { return mm.output().find("audio: reconnected") != std::string::npos; }, 30));
+  REQUIRE(waitUntil([] { return JackTestClient::portExists("musicmill:outport 0"); }, 10));
+  const double after = toneThrough(2.0);
+  CHECK(after == Approx(before).epsilon(0.1));
+
+  const int status = mm.stop();
+  INFO(mm.output());
+  CHECK(status == 0);
+  const std::string json = readFile(report);
+  CHECK(jsonNumber(json, "audio_reconnects") == 1);
+}
+
+TEST_CASE("a model that starts producing NaN is muted with a message, and plays again when it recovers",
+          "[faults][jack]") {
+  JackServer server(44100, 128);
+  REQUIRE(server.ok());
+  const std::string report = tempDir() + "/report.json";
+  // The fixture breaks (NaN) whenever its output would peak above 0.8.
+  MusicmillProcess mm("perform --headless --audio-api jack --no-connect --report " + report + " --model " +
+                      fixture("nan_when_loud_44k.ts") + " --set mix.dry_wet=1 --set gate.threshold=-90");
+  REQUIRE(mm.waitForPorts(60));
+  JackTestClient client("tester", 1, 1, 9.0);
+  REQUIRE(client.ok());
+  REQUIRE(client.connectOut(0, "musicmill:inport 0"));
+  REQUIRE(client.connectIn("musicmill:outport 0", 0));
+  // 3 s quiet, 3 s loud (the model breaks), 3 s quiet again (it recovers).
+  std::vector<float> x = sine(330.0, 44100, 9.0, 0.3f);
+  for (size_t i = 3 * 44100; i < 6 * 44100; ++i) x[i] *= 0.97f / 0.3f;
+  client.play(0, x);
+  client.waitFinished(40);
+  const auto out = client.recorded(0);
+  REQUIRE(out.size() == x.size());
+  const int status = mm.stop();
+  const std::string log = mm.output(), json = readFile(report);
+  INFO(log << json);
+  CHECK(status == 0);
+  const double quiet = 0.3 / std::sqrt(2.0);
+  CHECK(rms(out, 44100, 3 * 44100) == Approx(quiet).epsilon(0.1));
+  CHECK(rms(out, static_cast<size_t>(3.5 * 44100), static_cast<size_t>(5.8 * 44100)) < 0.01);  // muted
+  CHECK(rms(out, static_cast<size_t>(6.5 * 44100), 9 * 44100) == Approx(quiet).epsilon(0.1));  // back
+  float peak = 0.f;
+  for (float v : out) {
+    REQUIRE(std::isfinite(v));  // nothing non-finite ever reaches the speakers
+    peak = std::max(peak, std::fabs(v));
+  }
+  CHECK(peak < 1.0f);
+  CHECK(jsonNumber(json, "non_finite_blocks") > 100);
+  CHECK(log.find("model: the playing model produced NaN/Inf") != std::string::npos);
+}
