@@ -31,6 +31,18 @@ void* operator new[](std::size_t n) {
   if (void* p = std::malloc(n ? n : 1)) return p;
   throw std::bad_alloc();
 }
+// The nothrow forms too, so that every allocation and free in this binary goes through
+// the same pair (under AddressSanitizer a mixed pair is reported as a mismatch).
+void* operator new(std::size_t n, const std::nothrow_t&) noexcept {
+  if (mm::RealtimeScope::flag()) gRealtimeAllocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+void* operator new[](std::size_t n, const std::nothrow_t&) noexcept {
+  if (mm::RealtimeScope::flag()) gRealtimeAllocations.fetch_add(1, std::memory_order_relaxed);
+  return std::malloc(n ? n : 1);
+}
+__attribute__((noinline)) void operator delete(void* p, const std::nothrow_t&) noexcept { std::free(p); }
+__attribute__((noinline)) void operator delete[](void* p, const std::nothrow_t&) noexcept { std::free(p); }
 // noinline: GCC otherwise inlines these into callers and mistakes the pairing.
 __attribute__((noinline)) void operator delete(void* p) noexcept { std::free(p); }
 __attribute__((noinline)) void operator delete[](void* p) noexcept { std::free(p); }
