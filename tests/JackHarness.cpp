@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -54,8 +55,47 @@ JackServer::JackServer(int rate, int period) : rate_(rate), period_(period) {
   launch();
 }
 
+// jackd keeps a machine-wide table of running servers (8 slots, /dev/shm/jack-shm-registry)
+// and frees a slot only when a server of the same name starts again. A server killed with
+// SIGKILL (a crashed test, the watchdog) leaves its slot taken for good, and after eight
+// such no JACK server can start on the machine ("Too many servers already active"). When
+// no jackd is running at all, the table holds nothing alive: remove it and jackd's shared
+// memory segments so that the next server starts clean.
+static bool anyJackdRunning() {
+#ifdef __linux__
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/proc", ec)) {
+    std::ifstream comm(e.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && (name == "jackd" || name == "jackdbus")) return true;
+  }
+  return false;
+#else
+  return true;  // elsewhere: never touch JACK's files
+#endif
+}
+
+// libjack maps the table once per process, so this is done only before this process's
+// first server (ctest runs each test case in a process of its own).
+static void clearStaleJackRegistry() {
+#ifdef __linux__
+  static bool done = false;
+  if (done) return;
+  done = true;
+  if (anyJackdRunning()) return;
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator("/dev/shm", ec)) {
+    const std::string n = e.path().filename().string();
+    if (n == "jack-shm-registry" || n.rfind("jack-", 0) == 0) fs::remove(e.path(), ec);
+  }
+#endif
+}
+
 void JackServer::launch() {
   ok_ = false;
+  clearStaleJackRegistry();
   pid_ = ::fork();
   if (pid_ == 0) {
     const std::string r = std::to_string(rate_), p = std::to_string(period_);
