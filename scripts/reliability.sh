@@ -14,7 +14,8 @@ cd "$(dirname "$0")/.."
 stages=("$@")
 ((${#stages[@]})) || stages=(asan fuzz)
 
-# Minutes each stage needs here (2 cores), build included, measured; see README "Reliability".
+# Minutes each stage needs here (2 cores), build included: fuzz measured (3-6 min); asan an
+# estimate (its suite has not yet run to the end here, README "Reliability").
 declare -A NEED=([asan]=60 [fuzz]=8)
 
 fits() {
