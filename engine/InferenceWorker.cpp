@@ -21,7 +21,8 @@ InferenceWorker::InferenceWorker(std::unique_ptr<ModelRuntime> model, ParameterR
     toModel_ = std::make_unique<Resampler>(deviceRate_, modelRate, 1);
     toDevice_ = std::make_unique<Resampler>(modelRate, deviceRate_, outCh_);
   }
-  computeMs_.assign(1 << 18, 0.0);
+  computeMs_ = std::make_unique<std::atomic<double>[]>(kComputeSlots);
+  for (size_t i = 0; i < kComputeSlots; ++i) computeMs_[i].store(0.0, std::memory_order_relaxed);
 }
 
 InferenceWorker::~InferenceWorker() { stop(); }
@@ -44,8 +45,7 @@ void InferenceWorker::prepare(int maxCallbackFrames) {
   devOut_.assign((static_cast<size_t>(block * deviceRate_ / model_->info().sampleRate) + 256) * outCh_, 0.f);
   modelFill_ = 0;
   const size_t latentSize = processor_->lastLatents().size();
-  latentCopy_[0].assign(latentSize, 0.f);
-  latentCopy_[1].assign(latentSize, 0.f);
+  latents_.forEach([&](std::vector<float>& b) { b.assign(latentSize, 0.f); });
 }
 
 std::vector<double> InferenceWorker::warmUp(int blocks) {
@@ -135,14 +135,11 @@ void InferenceWorker::processAvailable() {
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     lastComputeMs_.store(ms);
     const uint64_t k = computeCount_.load(std::memory_order_relaxed);
-    computeMs_[k % computeMs_.size()] = ms;
+    computeMs_[k % kComputeSlots].store(ms, std::memory_order_relaxed);
     computeCount_.store(k + 1, std::memory_order_release);
     blocks_.fetch_add(1);
-    {
-      const int w = (latentSeq_.load() + 1) & 1;
-      latentCopy_[w] = processor_->lastLatents();
-      latentSeq_.fetch_add(1);
-    }
+    latents_.back() = processor_->lastLatents();  // same size: no allocation
+    latents_.publish();
     std::copy(modelIn_.begin() + block, modelIn_.begin() + modelFill_, modelIn_.begin());
     modelFill_ -= static_cast<size_t>(block);
 
@@ -216,7 +213,8 @@ void InferenceWorker::reloadModel() {
 ComputeStats InferenceWorker::computeStats() const {
   ComputeStats s;
   const uint64_t n = computeCount_.load(std::memory_order_acquire);
-  std::vector<double> v(computeMs_.begin(), computeMs_.begin() + std::min<uint64_t>(n, computeMs_.size()));
+  std::vector<double> v(static_cast<size_t>(std::min<uint64_t>(n, kComputeSlots)));
+  for (size_t i = 0; i < v.size(); ++i) v[i] = computeMs_[i].load(std::memory_order_relaxed);
   s.count = n;
   if (v.empty()) return s;
   std::sort(v.begin(), v.end());
@@ -227,7 +225,7 @@ ComputeStats InferenceWorker::computeStats() const {
 }
 
 void InferenceWorker::latestLatents(std::vector<float>& out) const {
-  out = latentCopy_[latentSeq_.load() & 1];
+  out = latents_.read();
 }
 
 }  // namespace mm

@@ -18,6 +18,7 @@
 #include "Resampler.h"
 #include "Semaphore.h"
 #include "SpscFifo.h"
+#include "TripleBuffer.h"
 
 namespace mm {
 
@@ -65,7 +66,8 @@ class InferenceWorker {
   int blockSamplesModel() const { return processor_->blockSamples(); }
   double blockSamplesDevice() const;
   FrameProcessor& processor() { return *processor_; }
-  // Copy of the latest performed latents (dims x frames) for the UI; any thread.
+  // Copy of the latest performed latents (dims x frames) for the UI: one reader thread
+  // at a time (the UI's), lock-free, never a half-written block.
   void latestLatents(std::vector<float>& out) const;
 
  private:
@@ -90,11 +92,13 @@ class InferenceWorker {
   std::atomic<double> artificialDelayMs_{0.0}, lastComputeMs_{0.0};
   std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0}, partnerNonFinite_{0};
   // Per-block compute times: the worker writes slot [count % size] then publishes count.
-  std::vector<double> computeMs_;
+  // Atomic slots: a status read while the worker writes (after the ring wrapped) is not
+  // a data race, only slightly stale.
+  static constexpr size_t kComputeSlots = size_t{1} << 18;
+  std::unique_ptr<std::atomic<double>[]> computeMs_;
   std::atomic<uint64_t> computeCount_{0};
   std::atomic<uint64_t> reloads_{0};
-  mutable std::atomic<int> latentSeq_{0};
-  std::vector<float> latentCopy_[2];
+  mutable TripleBuffer<std::vector<float>> latents_;
 };
 
 }  // namespace mm

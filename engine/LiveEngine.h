@@ -180,7 +180,7 @@ class LiveEngine {
   OutputStage outStage_;
   PerformanceRecorder recorder_;
   double rate_ = 44100;
-  int buffer_ = 128, devIn_ = 1, devOut_ = 2, modelCh_ = 1;
+  int buffer_ = 128, devIn_ = 1, devOut_ = 2;
   std::vector<float> mono_, wet_, dev_;
   float fadeStep_ = 0.f;
   float muteGain_ = 1.f;

@@ -1,5 +1,7 @@
 #include "ModelRuntime.h"
 
+#include "ModelInterface.h"
+
 #include <dlfcn.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
@@ -62,11 +64,6 @@ std::string joined(const std::vector<std::string>& v) {
   return s;
 }
 
-std::vector<int64_t> intsOf(const at::Tensor& t) {
-  auto c = t.to(torch::kCPU).to(torch::kLong).flatten().contiguous();
-  return std::vector<int64_t>(c.data_ptr<int64_t>(), c.data_ptr<int64_t>() + c.numel());
-}
-
 void setThreadsOnce(int threads) {
   static std::once_flag interop;
   std::call_once(interop, [] {
@@ -99,6 +96,63 @@ void retainFreedMemoryOnce() {
     ::mallopt(M_TRIM_THRESHOLD, 1024 * 1024 * 1024);
   });
 #endif
+}
+
+
+// One attribute or buffer as plain values (ModelInterface.h). Never throws: what cannot be
+// read is Kind::Other, and interpretModelInterface says what is wrong with it.
+RawValue readRawValue(const torch::jit::Module& m, const std::string& name) {
+  RawValue v;
+  try {
+    if (!m.hasattr(name)) return v;
+    const c10::IValue a = m.attr(name);
+    if (a.isInt()) {
+      v.kind = RawValue::Kind::Int;
+      v.intValue = a.toInt();
+    } else if (a.isDouble()) {
+      v.kind = RawValue::Kind::Double;
+      v.doubleValue = a.toDouble();
+    } else if (a.isTensor()) {
+      const at::Tensor& t = a.toTensor();
+      v.kind = RawValue::Kind::Tensor;
+      v.numel = t.numel();
+      v.typeName = std::string(c10::toString(t.scalar_type()));
+      if (v.numel > 0) {
+        const auto head = t.detach().flatten().slice(0, 0, std::min<int64_t>(v.numel, kRawTensorKeep));
+        const auto d = head.to(torch::kCPU).to(torch::kDouble).contiguous();
+        v.values.assign(d.data_ptr<double>(), d.data_ptr<double>() + d.numel());
+      }
+    } else {
+      v.kind = RawValue::Kind::Other;
+      v.typeName = a.tagKind();
+    }
+  } catch (const std::exception& e) {
+    v = RawValue{};
+    v.kind = RawValue::Kind::Other;
+    v.typeName = "unreadable value (" + firstLine(e.what()) + ")";
+  }
+  return v;
+}
+
+RawModelInterface readRawInterface(const torch::jit::Module& m, const std::string& file) {
+  RawModelInterface raw;
+  for (const auto& method : m.get_methods()) raw.compiledMethods.push_back(method.name());
+  for (const auto& b : m.named_buffers(/*recurse=*/false)) raw.bufferNames.push_back(b.name);
+  raw.hasGetMethods = m.find_method("get_methods").has_value();
+  if (raw.hasGetMethods) {
+    try {
+      auto list = m.get_method("get_methods")(std::vector<c10::IValue>{});
+      for (const auto& s : list.toListRef()) raw.listedMethods.push_back(s.toStringRef());
+    } catch (const std::exception& e) {
+      throw ModelError(ModelErrorKind::BadInterface,
+                       file + ": get_methods() failed (" + firstLine(e.what()) +
+                           "). The file does not follow the RAVE export interface.");
+    }
+  }
+  for (const char* name : {"encode_params", "decode_params", "prior_params", "sr", "sampling_rate",
+                           "full_latent_size"})
+    raw.attributes[name] = readRawValue(m, name);
+  return raw;
 }
 
 }  // namespace
@@ -213,98 +267,10 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
   }
 
   auto& m = rt->impl_->module;
-  // --- discover the interface ---
-  auto bufferOrAttr = [&](const std::string& name) -> std::optional<c10::IValue> {
-    if (m.hasattr(name)) return m.attr(name);
-    return std::nullopt;
-  };
-  try {
-    if (m.find_method("get_methods")) {
-      info.interfaceVersion = 2;
-      auto list = m.get_method("get_methods")(std::vector<c10::IValue>{});
-      for (const auto& s : list.toListRef()) info.methods.push_back(s.toStringRef());
-    } else {
-      info.interfaceVersion = 1;
-      for (const auto& b : m.named_buffers(/*recurse=*/false)) {
-        const std::string& n = b.name;
-        if (n.size() > 7 && n.compare(n.size() - 7, 7, "_params") == 0) {
-          const std::string method = n.substr(0, n.size() - 7);
-          if (m.find_method(method)) info.methods.push_back(method);
-        }
-      }
-    }
-  } catch (const c10::Error& e) {
-    throw ModelError(ModelErrorKind::BadInterface,
-                     file + ": get_methods() failed (" + firstLine(e.what_without_backtrace()) +
-                         "). The file does not follow the RAVE export interface.");
-  }
-  auto hasMethod = [&](const std::string& n) {
-    return std::find(info.methods.begin(), info.methods.end(), n) != info.methods.end() &&
-           m.find_method(n).has_value();
-  };
-  for (const char* needed : {"encode", "decode"}) {
-    if (!hasMethod(needed))
-      throw ModelError(ModelErrorKind::MissingMethod,
-                       file + " has no usable '" + needed + "' method (found: " +
-                           (info.methods.empty() ? std::string("none") : joined(info.methods)) +
-                           "). MusicMill needs a RAVE export with encode and decode; export " +
-                           "it with the full model (not the decoder or prior alone).");
-  }
-  auto params = [&](const std::string& method) -> std::vector<int64_t> {
-    auto v = bufferOrAttr(method + "_params");
-    std::vector<int64_t> p;
-    if (v && v->isTensor()) p = intsOf(v->toTensor());
-    if (p.size() != 4)
-      throw ModelError(ModelErrorKind::BadInterface,
-                       file + ": the buffer '" + method + "_params' is missing or is not " +
-                           "[in_channels, in_ratio, out_channels, out_ratio]. The file does " +
-                           "not follow the RAVE export interface.");
-    return p;
-  };
-  const auto ep = params("encode");
-  const auto dp = params("decode");
-  info.inChannels = static_cast<int>(ep[0]);
-  info.encodedLatentSize = static_cast<int>(ep[2]);
-  info.ratio = static_cast<int>(ep[3]);
-  info.latentSize = static_cast<int>(dp[0]);
-  info.outChannels = static_cast<int>(dp[2]);
-  if (info.ratio <= 0 || info.ratio > 65536 || info.latentSize <= 0 || info.latentSize > 4096 ||
-      info.inChannels < 1 || info.inChannels > 2 || info.outChannels < 1 ||
-      info.outChannels > 2 || dp[1] != ep[3])
-    throw ModelError(ModelErrorKind::BadInterface,
-                     file + ": implausible interface (ratio " + std::to_string(info.ratio) +
-                         ", latent " + std::to_string(info.latentSize) + ", channels in " +
-                         std::to_string(info.inChannels) + " out " +
-                         std::to_string(info.outChannels) +
-                         "). MusicMill supports mono or stereo RAVE exports whose encode " +
-                         "and decode ratios agree.");
-  if (hasMethod("prior") && m.hasattr("prior_params")) {
-    info.hasPrior = true;
-    const auto pp = params("prior");
-    info.priorInRatio = static_cast<int>(std::max<int64_t>(1, pp[1]));
-    info.priorOutRatio = static_cast<int>(std::max<int64_t>(1, pp[3]));
-  }
-  // Sample rate: v2 int attribute `sr`, v1 tensor buffer `sampling_rate`.
-  if (auto sr = bufferOrAttr("sr")) {
-    if (sr->isInt()) info.sampleRate = static_cast<int>(sr->toInt());
-    else if (sr->isTensor()) info.sampleRate = static_cast<int>(sr->toTensor().item<double>());
-  } else if (auto s = bufferOrAttr("sampling_rate")) {
-    if (s->isTensor()) info.sampleRate = static_cast<int>(s->toTensor().item<double>());
-    else if (s->isInt()) info.sampleRate = static_cast<int>(s->toInt());
-    else if (s->isDouble()) info.sampleRate = static_cast<int>(s->toDouble());
-  } else {
-    throw ModelError(ModelErrorKind::BadInterface,
-                     file + " does not say its sample rate (no `sr` attribute, no " +
-                         "`sampling_rate` buffer). Re-export it with RAVE's export script.");
-  }
-  if (info.sampleRate < 8000 || info.sampleRate > 192000)
-    throw ModelError(ModelErrorKind::BadInterface,
-                     file + " claims a sample rate of " + std::to_string(info.sampleRate) +
-                         " Hz, which no audio device uses. The export is damaged.");
-  if (auto f = bufferOrAttr("full_latent_size"); f && f->isInt())
-    info.fullLatentSize = static_cast<int>(f->toInt());
-  else
-    info.fullLatentSize = info.encodedLatentSize;
+  // --- discover the interface: read what the file says, then judge it without LibTorch ---
+  const std::string device = info.device;
+  info = interpretModelInterface(path, readRawInterface(m, file));
+  info.device = device;
   for (const auto& p : m.parameters()) info.parameterCount += p.numel();
 
   if (opt.graph != Options::Graph::AsLoaded) {

@@ -55,6 +55,9 @@ struct ModelInfo {
   bool hasPrior = false;
   int priorInRatio = 1, priorOutRatio = 1;  // prior_params[1], prior_params[3]
   std::vector<std::string> methods;
+  // What is odd about the file but does not stop it playing (a broken prior, an
+  // implausible full_latent_size): shown by `inspect` and when the model loads.
+  std::vector<std::string> warnings;
   int64_t parameterCount = 0;
   std::string device = "cpu";
   bool stereo() const { return outChannels == 2; }

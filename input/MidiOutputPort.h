@@ -1,36 +1,55 @@
-// Opening a MIDI output by what a performer types: "virtual" (a port others connect to) or
-// part of a port's name, case-insensitive. Shared by the trigger notes (input/) and the
-// MIDI clock (mappings/). Threads: whoever opens the port (main thread).
+// MidiOutputPort: a MIDI output opened by what a performer types — "virtual" (a port
+// others connect to) or part of a port's name, case-insensitive — that survives its JACK
+// server dying. Shared by the trigger notes (input/) and the MIDI clock (mappings/).
+//
+// Under JACK MIDI a JackServerWatch stands beside the port: once the server is gone,
+// send() drops messages (RtMidi's JACK sendMessage would spin for ever on a buffer nobody
+// drains) and the dead RtMidi object is never destroyed (that crashes inside libjack);
+// reopen() opens the same port on the server that is there now.
+//
+// Threads: open/reopen/close on the owner's control thread while no send() runs; send()
+// from the owner's one sender thread.
 #pragma once
 
-#include <rtmidi/RtMidi.h>
-
-#include <cctype>
+#include <memory>
 #include <string>
+
+#include "JackServerWatch.h"
+
+class RtMidiOut;
 
 namespace mm {
 
-// Returns the opened port's name, or "" when no output port has `port` in its name.
-// RtMidi errors propagate as exceptions.
-inline std::string openMidiOutput(RtMidiOut& out, const std::string& port, const std::string& clientName,
-                                  const std::string& localName) {
-  if (port == "virtual") {
-    out.openVirtualPort(localName);
-    return clientName + ":" + localName;
-  }
-  auto lower = [](std::string s) {
-    for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    return s;
-  };
-  const unsigned n = out.getPortCount();
-  for (unsigned i = 0; i < n; ++i) {
-    const std::string name = out.getPortName(i);
-    if (lower(name).find(lower(port)) != std::string::npos) {
-      out.openPort(i, localName);
-      return name;
-    }
-  }
-  return "";
-}
+class MidiOutputPort {
+ public:
+  MidiOutputPort() = default;
+  ~MidiOutputPort();
+  MidiOutputPort(const MidiOutputPort&) = delete;
+  MidiOutputPort& operator=(const MidiOutputPort&) = delete;
+
+  // `api`: an RtMidi::Api value (0: the platform default); `localName`: our port's name
+  // ("clock", "triggers"); `option`: the command-line option, for messages. Returns "" or
+  // what went wrong, naming the option.
+  std::string open(int api, const std::string& clientName, const std::string& port, const std::string& localName,
+                   const std::string& option);
+  // The same port again on a fresh connection (after the MIDI system came back).
+  std::string reopen();
+  void close();
+
+  bool isOpen() const { return out_ != nullptr; }
+  // False once the JACK server of this port went away (until reopen()).
+  bool usable() const { return out_ && !(watch_ && watch_->lost()); }
+  // Sender thread. Throws RtMidiError when the port fails; drops the message when the
+  // port's server is gone.
+  void send(const unsigned char* message, size_t size);
+  const std::string& portName() const { return portName_; }
+
+ private:
+  std::unique_ptr<RtMidiOut> out_;
+  std::unique_ptr<JackServerWatch> watch_;
+  std::string portName_;
+  int api_ = 0;
+  std::string clientName_, port_, localName_, option_;
+};
 
 }  // namespace mm

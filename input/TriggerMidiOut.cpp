@@ -5,7 +5,6 @@
 #include <cctype>
 #include <chrono>
 
-#include "MidiOutputPort.h"
 
 namespace mm {
 
@@ -20,22 +19,11 @@ void TriggerMidiOut::setNote(int cls, int note) {
 }
 
 std::string TriggerMidiOut::open(int api, const std::string& clientName, const std::string& port) {
-  try {
-    out_ = std::make_unique<RtMidiOut>(static_cast<RtMidi::Api>(api), clientName);
-    portName_ = openMidiOutput(*out_, port, clientName, "triggers");
-    if (!portName_.empty()) return "";
-    out_.reset();
-    return "--trigger-midi-out '" + port +
-           "': no MIDI output port has that in its name (`musicmill devices` "
-           "lists them), or use --trigger-midi-out virtual";
-  } catch (const std::exception& e) {
-    out_.reset();
-    return std::string("--trigger-midi-out: cannot open MIDI output: ") + e.what();
-  }
+  return out_.open(api, clientName, port, "triggers", "--trigger-midi-out");
 }
 
 void TriggerMidiOut::start() {
-  if (!out_ || thread_.joinable()) return;
+  if (!out_.isOpen() || thread_.joinable()) return;
   running_.store(true);
   source_.setNoteOutput(true);
   thread_ = std::thread([this] { run(); });
@@ -48,6 +36,14 @@ void TriggerMidiOut::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::string TriggerMidiOut::reopen() {
+  const bool wasRunning = thread_.joinable();
+  stop();
+  const std::string err = out_.reopen();
+  if (err.empty() && wasRunning) start();
+  return err;
+}
+
 void TriggerMidiOut::run() {
   using clock = std::chrono::steady_clock;
   struct Sounding {
@@ -58,7 +54,7 @@ void TriggerMidiOut::run() {
   Sounding sounding[kMaxTriggerClasses];
   auto send = [this](unsigned char status, int note, int velocity) {
     const unsigned char m[3] = {status, static_cast<unsigned char>(note), static_cast<unsigned char>(velocity)};
-    out_->sendMessage(m, 3);
+    out_.send(m, 3);  // dropped while the port's JACK server is gone
   };
   try {
     while (running_.load()) {

@@ -13,9 +13,8 @@
 #include <string>
 #include <thread>
 
+#include "MidiOutputPort.h"
 #include "TriggerAnalyzer.h"
-
-class RtMidiOut;
 
 namespace mm {
 
@@ -30,9 +29,13 @@ class TriggerMidiOut {
   // "<clientName>:triggers") or part of an existing output port's name. Returns "" or
   // what went wrong, naming the option.
   std::string open(int api, const std::string& clientName, const std::string& port);
-  std::string portName() const { return portName_; }
+  std::string portName() const { return out_.portName(); }
   void start();
   void stop();  // sends note off for sounding notes and joins the thread
+  // Control thread: the MIDI system went away and came back (a JACK server restarted):
+  // opens the same port again on a fresh connection and goes on sending if it was.
+  // "" or why not.
+  std::string reopen();
 
   // Control thread, any time: the note of class `cls`, the channel (1..16), note length.
   void setNote(int cls, int note);
@@ -44,8 +47,7 @@ class TriggerMidiOut {
   void run();
 
   TriggerAnalyzer& source_;
-  std::unique_ptr<RtMidiOut> out_;
-  std::string portName_;
+  MidiOutputPort out_;
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::atomic<int> notes_[kMaxTriggerClasses];

@@ -7,7 +7,6 @@
 #include <chrono>
 
 #include "MidiInputPorts.h"
-#include "MidiOutputPort.h"
 
 namespace mm {
 
@@ -17,21 +16,17 @@ MidiClockOut::MidiClockOut(const ParameterRegistry& registry, int bpmIndex)
 MidiClockOut::~MidiClockOut() { stop(); }
 
 std::string MidiClockOut::open(const std::string& api, const std::string& clientName, const std::string& port) {
+  int apiValue = 0;
   try {
-    out_ = std::make_unique<RtMidiOut>(static_cast<RtMidi::Api>(midiApiFromName(api)), clientName);
-    portName_ = openMidiOutput(*out_, port, clientName, "clock");
-    if (!portName_.empty()) return "";
-    out_.reset();
-    return "--clock-out '" + port + "': no MIDI output port has that in its name (`musicmill devices` lists them), "
-           "or use --clock-out virtual";
+    apiValue = midiApiFromName(api);
   } catch (const std::exception& e) {
-    out_.reset();
-    return std::string("--clock-out: cannot open MIDI output: ") + e.what();
+    return std::string("--clock-out: ") + e.what();
   }
+  return out_.open(apiValue, clientName, port, "clock", "--clock-out");
 }
 
 void MidiClockOut::start() {
-  if (!out_ || running_.exchange(true)) return;
+  if (!out_.isOpen() || running_.exchange(true)) return;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -40,15 +35,22 @@ void MidiClockOut::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::string MidiClockOut::reopen() {
+  const bool wasRunning = thread_.joinable();
+  stop();
+  const std::string err = out_.reopen();
+  if (err.empty() && wasRunning) start();
+  return err;
+}
+
 void MidiClockOut::run() {
   using clock = std::chrono::steady_clock;
-  // Sender thread: the vectors are made here, once; sendMessage copies what it needs.
-  std::vector<unsigned char> tick{0xF8}, startMsg{0xFA}, stopMsg{0xFC};
+  const unsigned char tick = 0xF8, startMsg = 0xFA, stopMsg = 0xFC;
   try {
-    out_->sendMessage(&startMsg);
+    out_.send(&startMsg, 1);  // every send is dropped while the port's JACK server is gone
     auto due = clock::now();
     while (running_.load()) {
-      out_->sendMessage(&tick);
+      out_.send(&tick, 1);
       ticks_.fetch_add(1);
       const double bpm = std::clamp(static_cast<double>(registry_.get(bpmIndex_)), 20.0, 300.0);
       due += std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(60.0 / (24.0 * bpm)));
@@ -56,7 +58,7 @@ void MidiClockOut::run() {
       if (clock::now() - due > std::chrono::milliseconds(100)) due = clock::now();
       std::this_thread::sleep_until(due);
     }
-    out_->sendMessage(&stopMsg);
+    out_.send(&stopMsg, 1);
   } catch (const RtMidiError&) {
     running_.store(false);  // the port went away; the performance goes on without clock
   }

@@ -12,9 +12,8 @@
 #include <string>
 #include <thread>
 
+#include "MidiOutputPort.h"
 #include "Parameters.h"
-
-class RtMidiOut;
 
 namespace mm {
 
@@ -26,9 +25,12 @@ class MidiClockOut {
   // `port`: "virtual" (a port named "<client>:clock" others connect to) or part of an
   // existing output port's name. Returns "" or what went wrong.
   std::string open(const std::string& api, const std::string& clientName, const std::string& port);
-  std::string portName() const { return portName_; }
+  std::string portName() const { return out_.portName(); }
   void start();  // sends Start, then ticks until stop()
   void stop();   // sends Stop and joins the sender thread
+  // Main thread: the MIDI system went away and came back (a JACK server restarted): opens
+  // the same port again on a fresh connection and goes on ticking if it was. "" or why not.
+  std::string reopen();
   uint64_t ticksSent() const { return ticks_.load(); }
 
  private:
@@ -36,8 +38,7 @@ class MidiClockOut {
 
   const ParameterRegistry& registry_;
   int bpmIndex_;
-  std::unique_ptr<RtMidiOut> out_;
-  std::string portName_;
+  MidiOutputPort out_;
   std::thread thread_;
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> ticks_{0};

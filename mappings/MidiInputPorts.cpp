@@ -73,8 +73,28 @@ MidiInputPorts::MidiInputPorts(const std::string& api, std::string clientName, s
     }
   }
   if (wanted_.empty() && !virtual_) all_ = true;
+  if (const std::string err = openBackend(); !err.empty()) throw std::runtime_error(err);
+}
+
+bool MidiInputPorts::jack() const {
+  return api_ == RtMidi::UNIX_JACK || (scanner_ && scanner_->getCurrentApi() == RtMidi::UNIX_JACK);
+}
+
+std::string MidiInputPorts::openBackend() {
+  scannerError_.clear();
+  if (api_ == RtMidi::UNIX_JACK) {
+    // The watch first: from the moment it is open, a server going away is seen.
+    auto watch = std::make_unique<JackServerWatch>();
+    if (!watch->open(clientName_ + "-watch"))
+      return "cannot open MIDI (no JACK server is running). Start the JACK server; MIDI connects when it is there";
+    watch_ = std::move(watch);
+  }
   try {
     scanner_ = std::make_unique<RtMidiIn>(static_cast<RtMidi::Api>(api_), clientName_);
+    if (!watch_ && scanner_->getCurrentApi() == RtMidi::UNIX_JACK) {  // the default API is JACK here
+      watch_ = std::make_unique<JackServerWatch>();
+      if (!watch_->open(clientName_ + "-watch")) scannerError_ = "no JACK server is running";
+    }
     // From here RtMidi reports problems to us instead of printing them (and instead of
     // throwing), so that a missing JACK server is said once, not every rescan.
     scanner_->setErrorCallback(
@@ -86,9 +106,11 @@ MidiInputPorts::MidiInputPorts(const std::string& api, std::string clientName, s
   } catch (const RtMidiError& e) {
     scannerError_ = e.getMessage();
   }
-  if (!scanner_ || !scannerError_.empty())
-    throw std::runtime_error("cannot open MIDI (" + scannerError_ +
-                             "). Under JACK, is the server running? Elsewhere, is the ALSA sequencer (/dev/snd/seq) there?");
+  if (!scanner_ || !scannerError_.empty()) {
+    abandonBackend();  // a half-open JACK client is not closed either
+    return "cannot open MIDI (" + scannerError_ +
+           "). Under JACK, is the server running? Elsewhere, is the ALSA sequencer (/dev/snd/seq) there?";
+  }
   if (virtual_) {
     auto p = std::make_unique<Port>();
     p->name = clientName_ + ":in";
@@ -99,10 +121,24 @@ MidiInputPorts::MidiInputPorts(const std::string& api, std::string clientName, s
       p->in->setCallback(&MidiInputPorts::onMessage, p.get());
       p->in->openVirtualPort("in");
     } catch (const RtMidiError& e) {
-      throw std::runtime_error("cannot open a virtual MIDI input port: " + e.getMessage());
+      return "cannot open a virtual MIDI input port: " + e.getMessage();
     }
     ports_.push_back(std::move(p));
   }
+  return "";
+}
+
+void MidiInputPorts::abandonBackend() {
+  for (auto& p : ports_) {
+    MidiEvent e;
+    while (p->fifo.pop(&e, 1) == 1) pending_.push_back(e);
+    droppedClosed_ += p->dropped.load();
+    abandon(p->in);
+    abandon(p);  // its FIFO too: the dead client's thread held a pointer to it
+  }
+  ports_.clear();
+  abandon(scanner_);
+  abandon(watch_);
 }
 
 void MidiInputPorts::onScannerError(int type, const std::string& text, void* self) {
@@ -112,6 +148,10 @@ void MidiInputPorts::onScannerError(int type, const std::string& text, void* sel
 }
 
 MidiInputPorts::~MidiInputPorts() {
+  if (watch_ && watch_->lost()) {
+    abandonBackend();  // closing clients of a dead JACK server crashes
+    return;
+  }
   for (size_t i = ports_.size(); i-- > 0;) close(i, nullptr);
 }
 
@@ -144,6 +184,20 @@ void MidiInputPorts::close(size_t i, std::vector<MidiEvent>* keep) {
 
 std::vector<std::string> MidiInputPorts::rescan() {
   std::vector<std::string> messages;
+  if (watch_ && watch_->lost()) {
+    abandonBackend();
+    messages.push_back("the JACK server went away; MIDI input waits for it to come back");
+  }
+  if (!scanner_) {  // the MIDI system went away: try to open it again
+    const std::string err = openBackend();
+    if (!err.empty()) {
+      if (err != scannerErrorReported_) messages.push_back(err);
+      scannerErrorReported_ = err;
+      return messages;
+    }
+    scannerErrorReported_.clear();
+    messages.push_back("reopened the MIDI system; reconnecting the controllers");
+  }
   std::vector<std::string> present;
   scannerError_.clear();
   const unsigned n = scanner_->getPortCount();
@@ -154,14 +208,21 @@ std::vector<std::string> MidiInputPorts::rescan() {
     return messages;
   }
   scannerErrorReported_.clear();
-  // Close what vanished (the virtual port is ours and never vanishes).
+  // Close what vanished (the virtual port is ours and never vanishes). Under JACK a port
+  // also vanishes when the whole server dies, and closing it then crashes libjack: before
+  // closing, the server must still be the one the ports were opened on (the watch has no
+  // shutdown notice) and must answer a new client (the notice may not have arrived yet).
+  bool serverChecked = false;
   for (size_t i = ports_.size(); i-- > 0;) {
     const std::string& name = ports_[i]->name;
     if (virtual_ && name == clientName_ + ":in") continue;
-    if (std::find(present.begin(), present.end(), name) == present.end()) {
-      messages.push_back("lost " + name + " (will reconnect when it comes back)");
-      close(i, &pending_);
+    if (std::find(present.begin(), present.end(), name) != present.end()) continue;
+    if (watch_ && !serverChecked) {
+      if (watch_->lost() || !JackServerWatch::serverAnswers()) return messages;  // see the next rescan
+      serverChecked = true;
     }
+    messages.push_back("lost " + name + " (will reconnect when it comes back)");
+    close(i, &pending_);
   }
   for (size_t index = 0; index < present.size(); ++index) {
     const std::string& name = present[index];

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "JackServerWatch.h"
 #include "MidiEvent.h"
 #include "SpscFifo.h"
 
@@ -45,6 +46,10 @@ class MidiInputPorts {
   // Opens wanted ports that appeared, closes ports that vanished. Returns what changed,
   // as messages for the performer ("connected ...", "lost ...", "waiting for ...").
   std::vector<std::string> rescan();
+  // Under JACK MIDI, rescan() also notices the JACK server going away (JackServerWatch):
+  // it then abandons every port of the dead server (their queued events stay for
+  // drain()) and, at each later rescan, tries to open the MIDI system again; when a
+  // server is back the controllers are connected again. Port indices keep their names.
   // Appends every queued event to `out`, oldest first across all ports.
   void drain(std::vector<MidiEvent>& out);
 
@@ -61,6 +66,11 @@ class MidiInputPorts {
   bool wants(const std::string& name) const;
   uint16_t idFor(const std::string& name);
   void close(size_t i, std::vector<MidiEvent>* keep);
+  // Opens the scanner (and the virtual port when asked for); "" or why not.
+  std::string openBackend();
+  // Lets go of every RtMidi object without calling into it (their server is dead).
+  void abandonBackend();
+  bool jack() const;
 
   int api_;
   std::string clientName_;
@@ -68,6 +78,7 @@ class MidiInputPorts {
   std::vector<std::string> asked_;   // as the performer wrote them, for messages
   bool all_ = false, virtual_ = false;
   std::unique_ptr<RtMidiIn> scanner_;
+  std::unique_ptr<JackServerWatch> watch_;  // JACK MIDI only
   std::vector<std::unique_ptr<Port>> ports_;
   std::vector<std::string> names_;
   std::vector<std::string> waitingReported_;

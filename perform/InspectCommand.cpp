@@ -50,6 +50,8 @@ int runInspect(const Args& args, const char* argv0) {
         .key("device").value(i.device)
         .key("methods").beginArray();
     for (const auto& m : i.methods) j.value(m);
+    j.endArray().key("warnings").beginArray();
+    for (const auto& w : i.warnings) j.value(w);
     j.endArray().endObject();
     std::cout << j.str() << "\n";
     return 0;
@@ -69,6 +71,7 @@ int runInspect(const Args& args, const char* argv0) {
   std::printf("parameters   %lld\n", static_cast<long long>(i.parameterCount));
   std::printf("device       %s\n", i.device.c_str());
   std::printf("probe        passed (encode/decode of silence, shapes and values checked)\n");
+  for (const auto& w : i.warnings) std::printf("warning      %s\n", w.c_str());
   return 0;
 }
 

@@ -94,6 +94,10 @@ bool attachMidi(Session& session) {
   });
   // After any set-list move the preset has changed the parameters under the knobs.
   session.onNavigate.push_back([live](NavCommand, int) { live->rearmPickup(); });
+  // JACK MIDI lives in the JACK server. The inputs notice a server crash themselves and
+  // connect the controllers again when a server is back (MidiInputPorts::rescan); the
+  // clock output is opened again when the audio reconnects.
+  const bool jackMidi = o.api == "jack";
   session.onStop.push_back([] { gLiveMidi = nullptr; });
 
   if (auto port = args.get("clock-out")) {
@@ -105,6 +109,11 @@ bool attachMidi(Session& session) {
     }
     session.post("MIDI: clock out on " + out->portName());
     out->start();
+    if (jackMidi)
+      session.onAudioReconnected.push_back([out, &session] {
+        const std::string err = out->reopen();
+        session.post(err.empty() ? "MIDI: clock out reopened on " + out->portName() : "MIDI: " + err);
+      });
     session.onStop.push_back([out] { out->stop(); });
   }
   return true;

@@ -108,6 +108,7 @@ int runPerform(const Args& args, const char* argv0) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return 2;
   }
+  for (const auto& w : model->info().warnings) std::cerr << "musicmill perform: warning: " << w << "\n";
   // Multi-model blending: --model-b M sounds together with the first model.
   std::unique_ptr<ModelRuntime> partner;
   if (!loadPartnerModel(args, mo, "perform", partner)) return 2;

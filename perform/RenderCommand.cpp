@@ -61,6 +61,7 @@ int runRender(const Args& args, const char* argv0) {
     std::cerr << "musicmill render: " << e.what() << "\n";
     return 2;
   }
+  for (const auto& w : model->info().warnings) std::cerr << "musicmill render: warning: " << w << "\n";
   AudioBuffer input;
   try {
     input = readAudioFile(*in);

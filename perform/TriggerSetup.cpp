@@ -263,6 +263,11 @@ bool attachTriggers(Session& session) {
   session.onStop.push_back([t] {
     if (t->midi) t->midi->stop();
   });
+  if (t->midi && args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : "") == "jack")
+    session.onAudioReconnected.push_back([t, &session] {
+      const std::string err = t->midi->reopen();
+      session.post(err.empty() ? "triggers: MIDI notes out reopened on " + t->midi->portName() : "triggers: " + err);
+    });
 #ifdef MM_UI_BUILT
   session.panels.emplace_back("Beatbox triggers", [t] { t->drawPanel(); });
 #endif

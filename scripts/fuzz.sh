@@ -9,7 +9,7 @@
 #   --merge          afterwards, merge the new inputs into fuzz/corpus/TARGET (deliberate:
 #                    review and commit them); without it the checked-in corpus is only read
 #   --no-build       use the existing build-fuzz/
-# Targets: setlist preset mapping trigger_profile osc midi_file (default: all).
+# Targets: setlist preset mapping trigger_profile osc midi_file model_metadata (default: all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
@@ -26,7 +26,7 @@ for a in "$@"; do
     *) TARGETS+=("$a") ;;
   esac
 done
-ALL=(setlist preset mapping trigger_profile osc midi_file)
+ALL=(setlist preset mapping trigger_profile osc midi_file model_metadata)
 ((${#TARGETS[@]})) || TARGETS=("${ALL[@]}")
 SECONDS_EACH="${FUZZ_SECONDS:-20}"
 
@@ -37,6 +37,7 @@ dict() {
   case "$1" in
     osc) echo fuzz/dict/osc.dict ;;
     midi_file) echo fuzz/dict/midi.dict ;;
+    model_metadata) echo fuzz/dict/model.dict ;;
     *) echo fuzz/dict/toml.dict ;;
   esac
 }

@@ -4,6 +4,7 @@
 // Threads: control (main) thread only, like the engine methods it calls.
 #pragma once
 
+#include <cstdio>
 #include <string>
 
 #include "LiveEngine.h"
@@ -20,7 +21,9 @@ class EngineModelSwitcher : public ModelSwitcher {
   // Loads and probes the file (ModelError on a bad file), then the engine gives it its
   // own worker, warms it up and measures its pre-roll, so selecting it later has no gap.
   int addModel(const std::string& path) override {
-    return engine_.addModel(ModelRuntime::load(path, options_));
+    auto model = ModelRuntime::load(path, options_);
+    for (const auto& w : model->info().warnings) std::fprintf(stderr, "musicmill: warning: %s\n", w.c_str());
+    return engine_.addModel(std::move(model));
   }
   // The old model's tail crossfades into the new one on the audio thread.
   void selectModel(int slot, double crossfadeMs) override { engine_.selectModel(slot, crossfadeMs); }

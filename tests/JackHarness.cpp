@@ -98,6 +98,7 @@ void JackServer::launch() {
   clearStaleJackRegistry();
   pid_ = ::fork();
   if (pid_ == 0) {
+    mmtest::dieWithParent();
     const std::string r = std::to_string(rate_), p = std::to_string(period_);
     FILE* log = std::fopen(logPath_.c_str(), "a");
     if (log) {
@@ -252,6 +253,7 @@ MusicmillProcess::MusicmillProcess(const std::string& args) {
   logPath_ = tempDir() + "/musicmill.log";
   pid_ = ::fork();
   if (pid_ == 0) {
+    mmtest::dieWithParent();
     const std::string cmd = "exec " + binary() + " " + args + " > " + logPath_ + " 2>&1";
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <memory>
@@ -130,12 +131,18 @@ class OscProbe {
     OscReply r;
     r.path = path;
     r.types = types;
+    // liblo's argv points into the packet, 4-byte aligned: read by copying, never through
+    // the lo_arg union (a misaligned access, found by the UBSan build of this suite).
+    auto read = [](const lo_arg* a, auto v) {
+      std::memcpy(&v, a, sizeof v);
+      return v;
+    };
     for (int i = 0; i < argc; ++i) {
       switch (types[i]) {
-        case 's': r.strings.push_back(&argv[i]->s); break;
-        case 'f': r.numbers.push_back(argv[i]->f); break;
-        case 'i': r.numbers.push_back(argv[i]->i); break;
-        case 'd': r.numbers.push_back(argv[i]->d); break;
+        case 's': r.strings.push_back(reinterpret_cast<const char*>(argv[i])); break;
+        case 'f': r.numbers.push_back(read(argv[i], float{})); break;
+        case 'i': r.numbers.push_back(read(argv[i], int32_t{})); break;
+        case 'd': r.numbers.push_back(read(argv[i], double{})); break;
         default: break;
       }
     }

@@ -452,14 +452,18 @@ class Osc {
   static int onReply(const char* path, const char* types, lo_arg** argv, int argc, lo_message, void* arg) {
     auto* self = static_cast<Osc*>(arg);
     const std::string p = path;
+    // liblo's argv points into the packet, 4-byte aligned: read by copying, never through
+    // the 8-byte-aligned lo_arg union (UBSan: misaligned access).
     if (p == "/musicmill/error") {
       ++self->errors;
-      if (argc > 0 && types[0] == 's') self->lastError = &argv[0]->s;
+      if (argc > 0 && types[0] == 's') self->lastError = reinterpret_cast<const char*>(argv[0]);
     } else if (p == "/musicmill/pong") {
       ++self->pongs;
     } else if (p == "/musicmill/value" && argc >= 2 && types[0] == 's' && types[1] == 'f') {
-      self->valueId = &argv[0]->s;
-      self->value = argv[1]->f;
+      self->valueId = reinterpret_cast<const char*>(argv[0]);
+      float v;
+      std::memcpy(&v, argv[1], sizeof v);
+      self->value = v;
     }
     return 0;
   }

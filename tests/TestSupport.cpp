@@ -1,6 +1,10 @@
 #include "TestSupport.h"
 
 #include <sys/wait.h>
+#ifdef __linux__
+#include <signal.h>
+#include <sys/prctl.h>
+#endif
 
 #include <array>
 #include <atomic>
@@ -36,6 +40,12 @@ CommandResult runCommand(const std::string& command) {
   const int st = ::pclose(p);
   r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
   return r;
+}
+
+void dieWithParent() {
+#ifdef __linux__
+  ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+#endif
 }
 
 std::vector<float> sine(double freq, double rate, double seconds, float amp) {

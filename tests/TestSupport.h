@@ -17,6 +17,10 @@ struct CommandResult {
   std::string output;  // stdout + stderr
 };
 CommandResult runCommand(const std::string& command);
+// In a forked child before exec: the child is killed when the test process dies (a
+// crashed or sanitizer-aborted test must not leave an instrument or a JACK server
+// running for the rest of the suite). Linux; elsewhere nothing.
+void dieWithParent();
 
 std::vector<float> sine(double freq, double rate, double seconds, float amp = 0.5f);
 // Frequency of the strongest sinusoid by zero crossings over the middle of the buffer.

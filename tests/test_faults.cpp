@@ -139,6 +139,7 @@ TEST_CASE("the disk full while saving: every save fails with a message and the s
   REQUIRE(::pipe(pipeFds) == 0);
   const pid_t pid = ::fork();
   if (pid == 0) {
+    dieWithParent();
     ::close(pipeFds[0]);
     ::signal(SIGXFSZ, SIG_IGN);
     rlimit lim{16, 16};

@@ -12,6 +12,8 @@
 
 #include "MappingFile.h"
 #include "MidiTestSupport.h"
+#include "ModelInterface.h"
+#include "ModelMetadataText.h"
 #include "OscServer.h"
 #include "Parameters.h"
 #include "PresetFile.h"
@@ -169,6 +171,14 @@ TEST_CASE("fuzz: every fuzz corpus file is accepted or refused with a message", 
           CHECK(f.tracks > 0);
         } catch (const MidiFileError& e) {
           CHECK(startsWith(e.what(), path + ":"));
+        }
+      } else if (target == "model_metadata") {
+        try {
+          const ModelInfo info = interpretModelInterface(path, parseModelMetadataText(bytesOf(entry.path())));
+          CHECK(info.ratio >= 1);
+          CHECK(info.sampleRate >= 8000);
+        } catch (const ModelError& e) {
+          CHECK(startsWith(e.what(), "Model file '" + path + "'"));
         }
       } else if (target == "osc") {
         const std::string packet = bytesOf(entry.path());

@@ -262,6 +262,35 @@ TEST_CASE("a controller unplugged and plugged back in is picked up again", "[mid
   CHECK(out.find("MIDI: lost mmtester:out") != std::string::npos);
 }
 
+TEST_CASE("the JACK server killed mid-show: JACK MIDI controllers are connected again when it is back",
+          "[midi][jack][faults]") {
+  LiveRig r(kFullMapping, "--clock-out virtual");
+  r.fence(40);
+  r.controller.reset();  // the test's own client dies with the server anyway
+  r.osc.reset();
+  r.server.kill9();
+  REQUIRE(waitUntil([&] { return r.mm->output().find("audio server went away") != std::string::npos; }, 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  REQUIRE(r.server.restart());
+  const bool reconnected =
+      waitUntil([&] { return r.mm->output().find("audio: reconnected") != std::string::npos; }, 30);
+  INFO(r.mm->output());
+  REQUIRE(reconnected);
+  r.controller = std::make_unique<JackMidiSender>("mmtester");  // the controller, on the new server
+  const bool connected = waitUntil([] { return jackPortConnected("mmtester:out"); }, 15);
+  INFO(r.mm->output());
+  REQUIRE(connected);
+  r.osc = std::make_unique<OscProbe>(r.oscPort);
+  r.fence(90);  // a CC after the restart reaches its parameter
+  CHECK(waitUntil([] { return JackTestClient::portExists("musicmill-clock:clock"); }, 10));
+  const int status = r.mm->stop();
+  const std::string out = r.mm->output();
+  INFO(out);
+  CHECK(status == 0);
+  CHECK(out.find("MIDI: reopened the MIDI system") != std::string::npos);
+  CHECK(out.find("MIDI: clock out reopened") != std::string::npos);
+}
+
 TEST_CASE("MIDI clock in sets the tempo; clock out ticks at the tempo", "[midi][jack]") {
   LiveRig r(kFullMapping, "--set bpm=100 --clock-out virtual");
   // Listen to the instrument's clock output.

@@ -6,11 +6,14 @@
 #include <cmath>
 #include <string>
 
+#include "ModelInterface.h"
 #include "ModelRuntime.h"
 #include "TestSupport.h"
 
 using namespace mm;
+using mmtest::binary;
 using mmtest::fixture;
+using mmtest::runCommand;
 
 TEST_CASE("v2 fixture at 48 kHz: interface discovered", "[runtime]") {
   auto m = ModelRuntime::load(fixture("v2_48k.ts"));
@@ -101,6 +104,118 @@ TEST_CASE("broken and non-model files are rejected, each with its own message", 
   CHECK(failureOf(fixture("no_decode.ts")) == ModelErrorKind::MissingMethod);
   CHECK(failureOf(fixture("nan_output.ts")) == ModelErrorKind::NonFiniteOutput);
   CHECK(failureOf(fixture("wrong_length.ts")) == ModelErrorKind::WrongOutputShape);
+  // Metadata that would have been misread: a ratio beyond 32 bits (read as an int it was
+  // 8, and played), a NaN sample rate (converting it to int is undefined).
+  CHECK(failureOf(fixture("wrapped_ratio.ts")) == ModelErrorKind::BadInterface);
+  CHECK(failureOf(fixture("nan_rate_v1.ts")) == ModelErrorKind::BadInterface);
+}
+
+TEST_CASE("a broken prior is left out with a warning and the model plays", "[runtime]") {
+  auto m = ModelRuntime::load(fixture("broken_prior.ts"));
+  CHECK_FALSE(m->info().hasPrior);
+  REQUIRE(m->info().warnings.size() == 1);
+  CHECK(m->info().warnings[0].find("prior") != std::string::npos);
+  CHECK(m->info().warnings[0].find("broken_prior.ts") != std::string::npos);
+  const auto r = runCommand(binary() + " inspect " + fixture("broken_prior.ts"));
+  CHECK(r.status == 0);
+  CHECK(r.output.find("warning") != std::string::npos);
+}
+
+namespace {
+RawValue tensorOf(std::vector<double> v) {
+  RawValue r;
+  r.kind = RawValue::Kind::Tensor;
+  r.typeName = "Long";
+  r.numel = static_cast<int64_t>(v.size());
+  r.values = std::move(v);
+  return r;
+}
+RawModelInterface goodV2() {
+  RawModelInterface raw;
+  raw.hasGetMethods = true;
+  raw.listedMethods = {"encode", "decode", "forward"};
+  raw.compiledMethods = {"encode", "decode", "forward", "get_methods"};
+  raw.bufferNames = {"encode_params", "decode_params"};
+  raw.attributes["encode_params"] = tensorOf({1, 1, 16, 2048});
+  raw.attributes["decode_params"] = tensorOf({8, 2048, 2, 1});
+  RawValue sr;
+  sr.kind = RawValue::Kind::Int;
+  sr.intValue = 48000;
+  raw.attributes["sr"] = sr;
+  return raw;
+}
+std::string refusal(const RawModelInterface& raw) {
+  try {
+    interpretModelInterface("m.ts", raw);
+  } catch (const ModelError& e) {
+    CHECK(std::string(e.what()).rfind("Model file 'm.ts'", 0) == 0);
+    return e.what();
+  }
+  return "";
+}
+}  // namespace
+
+TEST_CASE("model metadata: every value is checked before it is used", "[runtime]") {
+  const ModelInfo ok = interpretModelInterface("m.ts", goodV2());
+  CHECK(ok.interfaceVersion == 2);
+  CHECK(ok.ratio == 2048);
+  CHECK(ok.latentSize == 8);
+  CHECK(ok.encodedLatentSize == 16);
+  CHECK(ok.outChannels == 2);
+  CHECK(ok.sampleRate == 48000);
+  CHECK(ok.fullLatentSize == 16);
+  CHECK(ok.warnings.empty());
+
+  auto with = [](const std::string& name, RawValue v) {
+    RawModelInterface raw = goodV2();
+    raw.attributes[name] = std::move(v);
+    return raw;
+  };
+  RawValue d;
+  d.kind = RawValue::Kind::Double;
+  d.doubleValue = std::nan("");
+  CHECK(refusal(with("sr", d)).find("nan Hz") != std::string::npos);
+  d.doubleValue = 1e300;
+  CHECK(refusal(with("sr", d)).find("1e+300 Hz") != std::string::npos);
+  d.doubleValue = 44100.5;
+  CHECK_FALSE(refusal(with("sr", d)).empty());
+  CHECK(refusal(with("encode_params", tensorOf({1, 1, 16, 4294969344.0}))).find("holds 4294969344") !=
+        std::string::npos);
+  CHECK(refusal(with("encode_params", tensorOf({1, 1, 16, 131072}))).find("ratio 131072") != std::string::npos);
+  CHECK(refusal(with("decode_params", tensorOf({8, 2048, 2}))).find("3 elements") != std::string::npos);
+  CHECK(refusal(with("decode_params", tensorOf({8, 2048.5, 2, 1}))).find("2048.5") != std::string::npos);
+  CHECK(refusal(with("decode_params", tensorOf({8, 2048, 3, 1}))).find("out 3") != std::string::npos);
+  CHECK(refusal(with("decode_params", tensorOf({8, 2048, 1, 4}))).find("1/4") != std::string::npos);
+  CHECK(refusal(with("encode_params", tensorOf({1, 1, 0, 2048}))).find("encoded latent 0") != std::string::npos);
+  RawValue other;
+  other.kind = RawValue::Kind::Other;
+  other.typeName = "str";
+  CHECK(refusal(with("sr", other)).find("type str") != std::string::npos);
+
+  RawModelInterface noDecode = goodV2();
+  noDecode.compiledMethods = {"encode", "forward"};
+  CHECK(refusal(noDecode).find("no usable 'decode'") != std::string::npos);
+
+  // v1: methods come from the *_params buffers whose method exists; the rate from a tensor.
+  RawModelInterface v1 = goodV2();
+  v1.hasGetMethods = false;
+  v1.listedMethods.clear();
+  v1.attributes.erase("sr");
+  RawValue rate = tensorOf({44100});
+  rate.typeName = "Float";
+  v1.attributes["sampling_rate"] = rate;
+  const ModelInfo i1 = interpretModelInterface("m.ts", v1);
+  CHECK(i1.interfaceVersion == 1);
+  CHECK(i1.sampleRate == 44100);
+  CHECK(i1.methods == std::vector<std::string>{"encode", "decode"});
+
+  // An implausible full_latent_size is ignored with a warning.
+  RawValue full;
+  full.kind = RawValue::Kind::Int;
+  full.intValue = -5;
+  const ModelInfo i2 = interpretModelInterface("m.ts", with("full_latent_size", full));
+  CHECK(i2.fullLatentSize == 16);
+  CHECK(i2.warnings.size() == 1);
 }
 
 TEST_CASE("asking for a device this LibTorch lacks names what is available", "[runtime]") {

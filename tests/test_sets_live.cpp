@@ -30,6 +30,7 @@ const std::string kPerform = " perform --headless --audio-api jack --no-connect 
 pid_t spawn(const std::string& args, const std::string& log) {
   const pid_t pid = ::fork();
   if (pid == 0) {
+    dieWithParent();
     const std::string cmd = "exec " + binary() + " " + args + " > " + log + " 2>&1";
     ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     ::_exit(127);

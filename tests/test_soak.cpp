@@ -17,6 +17,7 @@
 #include <iostream>
 
 #include "SoakDriver.h"
+#include "TimingCheck.h"
 
 using namespace mmtest;
 
@@ -28,7 +29,7 @@ namespace {
 // 0.3 MB over 10 minutes (bench/results/soak.txt). 32 MB is far above that noise and far
 // below what a leak would reach: 3,400 MIDI messages/s x 45 s = 153,000 messages, so
 // 32 MB is about 220 bytes a message; or about 2 MB per preset switch (~22 in 45 s).
-constexpr double kRssBoundMb = 32.0;
+[[maybe_unused]] constexpr double kRssBoundMb = 32.0;  // not judged under sanitizers
 }  // namespace
 
 TEST_CASE("soak: a minute of MIDI storm, OSC changes, preset and model switches under a CPU hog", "[soak][jack]") {
@@ -50,20 +51,25 @@ TEST_CASE("soak: a minute of MIDI storm, OSC changes, preset and model switches 
 
   // Audio kept flowing: the callback ran on the graph's cycles, the output was never
   // silent for a whole second, no block came out non-finite.
-  CHECK(r.callbacks >= 0.95 * static_cast<double>(r.graphCycles));
+  CHECK_TIMING(r.callbacks >= 0.95 * static_cast<double>(r.graphCycles));
   CHECK(r.windowDb.size() >= static_cast<size_t>(o.seconds) - 2);
-  CHECK(r.silentWindows == 0);
+  CHECK_TIMING(r.silentWindows == 0);
   CHECK(r.nonFiniteBlocks == 0);
 
   // Memory.
   CHECK(r.rssStartKb > 0);
+#if defined(MM_SANITIZED)
+  // AddressSanitizer keeps freed memory in quarantine (up to 256 MB): growth says nothing.
+  WARN("resident memory grew " << r.rssGrowthKb() / 1024.0 << " MB (not judged in a sanitized build)");
+#else
   CHECK(r.rssGrowthKb() / 1024.0 < kRssBoundMb);
+#endif
 
   // Everything sent was taken: the storm rate held, no MIDI lost on either side, the
   // fence after the storm arrived, every switch was acknowledged, no OSC change refused.
-  CHECK(r.midiSent / r.playedSeconds > 2000);
+  CHECK_TIMING(r.midiSent / r.playedSeconds > 2000);
   CHECK(r.midiWriteFailures == 0);
-  CHECK(r.midiDropped == 0);
+  CHECK_TIMING(r.midiDropped == 0);
   CHECK(r.fenceSeen);
   CHECK(r.presetSwitches >= static_cast<uint64_t>(o.seconds / o.switchSeconds) - 1);
   CHECK(r.navAcknowledged == r.programChanges + r.presetNotes + r.oscPrograms);

@@ -43,6 +43,7 @@ class Xvfb {
     if (::pipe(fds) != 0) return;
     pid_ = ::fork();
     if (pid_ == 0) {
+      dieWithParent();
       ::close(fds[0]);
       const std::string screen = std::to_string(width) + "x" + std::to_string(height) + "x24";
       const std::string fd = std::to_string(fds[1]);
