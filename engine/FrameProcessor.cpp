@@ -10,7 +10,8 @@ int defaultFramesPerBlock(int ratio) { return std::max(1, (256 + ratio - 1) / ra
 
 FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
                                int framesPerBlock, uint64_t seed)
-    : model_(model),
+    : model_(&model),
+      info_(model.info()),
       registry_(registry),
       frames_(std::max(1, framesPerBlock)),
       controls_(registry, model.info().latentSize,
@@ -24,20 +25,12 @@ FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
       priorIndex_(registry.indexOf("source.prior")),
       standard_(StandardParams::resolve(registry)) {}
 
-void FrameProcessor::adoptStateFrom(FrameProcessor& old) {
-  modulators_ = old.modulators_;
-  sources_ = old.sources_;
-  pattern_.adoptClipsFrom(old.pattern_);
-  style_.adoptFrom(old.style_);
-  partner_ = std::move(old.partner_);
-}
-
 void FrameProcessor::setPartner(std::unique_ptr<ModelRuntime> partner) {
   if (!partner) {
     partner_.reset();
     return;
   }
-  const ModelInfo& a = model_.info();
+  const ModelInfo& a = info_;
   const ModelInfo& b = partner->info();
   const std::string which = "model B (" + b.path + ")";
   if (b.sampleRate != a.sampleRate)
@@ -96,7 +89,7 @@ void FrameProcessor::mixPartner(float* out) {
   const float target = params_[static_cast<size_t>(p.outputIndex)];
   const float from = p.lastOutput < 0.f ? target : p.lastOutput;
   p.lastOutput = target;
-  const int chA = model_.info().outChannels, chB = b.outChannels;
+  const int chA = info_.outChannels, chB = b.outChannels;
   constexpr float kHalfPi = 1.5707963f;
   for (int i = 0; i < n; ++i) {
     const float x = from + (target - from) * static_cast<float>(i + 1) / static_cast<float>(n);
@@ -109,11 +102,11 @@ void FrameProcessor::mixPartner(float* out) {
 }
 
 bool FrameProcessor::process(const float* in, float* out) {
-  const ModelInfo& info = model_.info();
+  const ModelInfo& info = info_;
   registry_.snapshot(params_.data());
   for (ParamModulator* m : modulators_)
     m->modulate(params_.data(), static_cast<int>(params_.size()), frames_, controls_.frameRate());
-  model_.encode(in, blockSamples(), z_.data());
+  model_->encode(in, blockSamples(), z_.data());
   if (partner_) partner_->model->encode(in, blockSamples(), partner_->z.data());
   for (LatentSource* s : sources_) s->mix(z_.data(), info.latentSize, frames_, params_.data());
   if (partner_ && partner_->latentBlend) {
@@ -139,13 +132,13 @@ bool FrameProcessor::process(const float* in, float* out) {
                            pattern_.render(patternZ_.data(), frames_, static_cast<int>(params_[sp.patternSlot]), params_[sp.bpm]);
   const float* prior = nullptr;
   if (info.hasPrior && priorIndex_ >= 0 && params_[priorIndex_] > 0.f) {
-    model_.prior(1.f, frames_, prior_.data());
+    model_->prior(1.f, frames_, prior_.data());
     prior = prior_.data();
   }
   controls_.process(z_.data(), frames_, params_.data(), prior, havePattern ? patternZ_.data() : nullptr, &style_);
   bool finite = true;
   try {
-    model_.decode(z_.data(), frames_, out);
+    model_->decode(z_.data(), frames_, out);
   } catch (const ModelError& e) {
     if (e.kind() != ModelErrorKind::NonFiniteOutput) throw;
     std::fill(out, out + static_cast<size_t>(blockSamples()) * info.outChannels, 0.f);

@@ -48,9 +48,11 @@ class FrameProcessor {
                  uint64_t seed = 1);
 
   int framesPerBlock() const { return frames_; }
-  int blockSamples() const { return frames_ * model_.info().ratio; }
-  const ModelInfo& info() const { return model_.info(); }
-  ModelRuntime& model() { return model_; }
+  int blockSamples() const { return frames_ * info_.ratio; }
+  // A copy taken at construction: safe to read from any thread, also while a panic
+  // reload replaces the model underneath (replaceModel keeps the same interface).
+  const ModelInfo& info() const { return info_; }
+  ModelRuntime& model() { return *model_; }
   LatentControls& controls() { return controls_; }
   // Control thread: load/capture through these (their hand-over is lock-free).
   PatternMemory& pattern() { return pattern_; }
@@ -60,9 +62,12 @@ class FrameProcessor {
   // the modulation matrix, which may use LFO outputs as sources).
   void setModulator(ParamModulator* m) { modulators_.assign(m ? 1 : 0, m); }
   void addModulator(ParamModulator* m) { if (m) modulators_.push_back(m); }
-  // After a panic reload: the fresh processor keeps the performer's modulators, pattern
-  // slots and style anchors (processing thread).
-  void adoptStateFrom(FrameProcessor& old);
+  // Processing thread only, after a panic: go on with `fresh`, a new load of the same file
+  // (a fresh streaming state). Everything the performer set up here stays: modulators,
+  // sources, pattern slots, style anchors, model B, and whatever the control thread is
+  // handing over right now. The caller checked that `fresh` has the same interface and
+  // keeps it alive while this processor uses it.
+  void replaceModel(ModelRuntime& fresh) { model_ = &fresh; }
   void addSource(LatentSource* s) { sources_.push_back(s); }
 
   // Multi-model blending (setup only, before processing starts). Model B runs on the same
@@ -91,7 +96,8 @@ class FrameProcessor {
   bool lastPartnerMuted() const { return partner_ && partner_->lastMuted; }
 
  private:
-  ModelRuntime& model_;
+  ModelRuntime* model_;  // processing thread only (replaceModel)
+  const ModelInfo info_;
   ParameterRegistry& registry_;
   int frames_;
   LatentControls controls_;

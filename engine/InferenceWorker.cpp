@@ -28,7 +28,7 @@ InferenceWorker::InferenceWorker(std::unique_ptr<ModelRuntime> model, ParameterR
 InferenceWorker::~InferenceWorker() { stop(); }
 
 double InferenceWorker::blockSamplesDevice() const {
-  return processor_->blockSamples() * deviceRate_ / model_->info().sampleRate;
+  return processor_->blockSamples() * deviceRate_ / processor_->info().sampleRate;  // any thread
 }
 
 void InferenceWorker::prepare(int maxCallbackFrames) {
@@ -184,10 +184,11 @@ void InferenceWorker::reloadModel() {
                            " Hz, R " + std::to_string(now.ratio) + ", " + std::to_string(now.latentSize) +
                            " latent dimensions; was " + std::to_string(was.sampleRate) + " Hz, R " +
                            std::to_string(was.ratio) + ", " + std::to_string(was.latentSize) + ")");
-    auto freshProcessor = std::make_unique<FrameProcessor>(*fresh, registry_, framesPerBlock_, seed_);
-    freshProcessor->adoptStateFrom(*processor_);
-    processor_ = std::move(freshProcessor);  // the old processor goes before its model
-    model_ = std::move(fresh);
+    // The processor stays (the control thread holds on to it: presets, anchors, patterns,
+    // status); only its model changes, here on the thread that runs it. The old model is
+    // freed at the end of this scope, after the processor has let go of it.
+    processor_->replaceModel(*fresh);
+    model_.swap(fresh);
   } catch (const ModelError& e) {
     std::fprintf(stderr, "musicmill: panic could not reload the model, keeping the old one: %s\n", e.what());
   }

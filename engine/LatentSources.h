@@ -52,9 +52,6 @@ class PatternMemory {
   // Returns false when the selected slot is empty (out is zeros).
   bool render(float* out, int frames, int slot, float bpm);
   const LatentClip* slot(int k) const { return slots_[k].get(); }
-  void adoptClipsFrom(PatternMemory& old) {
-    for (int s = 0; s < kSlots; ++s) slots_[s] = std::move(old.slots_[s]);
-  }
   double position() const { return pos_; }
 
  private:
@@ -81,9 +78,6 @@ class StyleBlender {
   bool target(float blend, float* out) const;
   void advance();
   bool has(int which) const { return anchors_[which & 1] != nullptr; }
-  void adoptFrom(StyleBlender& old) {
-    for (int i = 0; i < 2; ++i) anchors_[i] = std::move(old.anchors_[i]);
-  }
 
  private:
   int dims_;

@@ -2,6 +2,8 @@
 
 #include <sched.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -77,19 +79,29 @@ static bool anyJackdRunning() {
 }
 
 // libjack maps the table once per process, so this is done only before this process's
-// first server (ctest runs each test case in a process of its own).
+// first server (ctest runs each test case in a process of its own). Test processes may run
+// side by side (the sanitizer stage runs ctest -j2): each holds a shared lock on
+// /tmp/mm-test-jack.lock from its first server to its exit, and the table is removed only
+// by a process that gets the lock exclusively, that is when no other test process is
+// using JACK (removing it under another process's live clients crashes libjack there).
 static void clearStaleJackRegistry() {
 #ifdef __linux__
   static bool done = false;
   if (done) return;
   done = true;
-  if (anyJackdRunning()) return;
-  namespace fs = std::filesystem;
-  std::error_code ec;
-  for (const auto& e : fs::directory_iterator("/dev/shm", ec)) {
-    const std::string n = e.path().filename().string();
-    if (n == "jack-shm-registry" || n.rfind("jack-", 0) == 0) fs::remove(e.path(), ec);
+  const int fd = ::open("/tmp/mm-test-jack.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return;  // cannot coordinate: leave JACK's files alone
+  if (::flock(fd, LOCK_EX | LOCK_NB) == 0) {
+    if (!anyJackdRunning()) {
+      namespace fs = std::filesystem;
+      std::error_code ec;
+      for (const auto& e : fs::directory_iterator("/dev/shm", ec)) {
+        const std::string n = e.path().filename().string();
+        if (n == "jack-shm-registry" || n.rfind("jack-", 0) == 0) fs::remove(e.path(), ec);
+      }
+    }
   }
+  ::flock(fd, LOCK_SH);  // held (fd left open) until this process exits
 #endif
 }
 

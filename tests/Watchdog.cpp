@@ -65,8 +65,10 @@ void killTree(pid_t pid) {
 class Watchdog {
  public:
   static Watchdog& instance() {
-    static Watchdog w;
-    return w;
+    // Never destroyed: its detached thread waits on it until the process ends (destroying
+    // the condition variable under that wait is a race; ThreadSanitizer found it).
+    static Watchdog* w = new Watchdog;
+    return *w;
   }
   void arm(const std::string& name) {
     std::lock_guard<std::mutex> lock(m_);
