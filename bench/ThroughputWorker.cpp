@@ -9,6 +9,7 @@
 //                   [--blas-threads N]   (overrides the OpenBLAS pool size the runtime set:
 //                                         the "before" of that optimisation)
 //                   [--retain-memory 1|0] (ModelRuntime::Options::retainFreedMemory)
+//                   [--huge-pages 1|0]    (ModelRuntime::Options::hugePageWeights)
 //                   [--sched fifo]       (SCHED_FIFO priority 10 for the measuring thread: what
 //                                         a real-time worker thread would see on a busy machine)
 //
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   opt.threads = std::stoi(arg(argc, argv, "--threads", "1"));
   opt.probe = false;  // warm-up is under the driver's control (--warmup)
   opt.retainFreedMemory = arg(argc, argv, "--retain-memory", "1") == "1";
+  opt.hugePageWeights = arg(argc, argv, "--huge-pages", "0") == "1";
   const std::string graph = arg(argc, argv, "--graph", "loaded");
   opt.graph = graph == "frozen"      ? mm::ModelRuntime::Options::Graph::Frozen
               : graph == "optimized" ? mm::ModelRuntime::Options::Graph::FrozenOptimized
@@ -184,7 +186,8 @@ int main(int argc, char** argv) {
         for (size_t i = 0; i < warmMs.size(); ++i) answer += (i ? "," : "") + std::to_string(warmMs[i]);
         using GetBlasThreads = int (*)();
         auto get = reinterpret_cast<GetBlasThreads>(::dlsym(RTLD_DEFAULT, "openblas_get_num_threads"));
-        answer += "],\"threads\":" + std::to_string(at::get_num_threads()) +
+        answer += "],\"huge_pages\":" + std::to_string(rt->hugePagesBackingWeights()) +
+                  ",\"threads\":" + std::to_string(at::get_num_threads()) +
                   ",\"blas_threads\":" + std::to_string(get ? get() : -1) + "}";
       } else if (c == "decode" && n > 0) {
         const long f0 = minorFaults();

@@ -73,10 +73,11 @@ class Worker:
 
 
 def cpp_worker(build, name, model, threads=1, graph="loaded", executor="profiling",
-               mkldnn=1, warmup=0, blas_threads=None, sched="other", retain_memory=1):
+               mkldnn=1, warmup=0, blas_threads=None, sched="other", retain_memory=1, huge_pages=0):
     argv = [os.path.join(build, "mm_bench_worker"), "--model", model, "--threads", str(threads),
             "--graph", graph, "--executor", executor, "--mkldnn", str(mkldnn),
-            "--warmup", str(warmup), "--sched", sched, "--retain-memory", str(retain_memory)]
+            "--warmup", str(warmup), "--sched", sched, "--retain-memory", str(retain_memory),
+            "--huge-pages", str(huge_pages)]
     if blas_threads is not None:
         argv += ["--blas-threads", str(blas_threads)]
     return Worker(name, argv)
@@ -153,19 +154,22 @@ def bench_throughput(args, threads):
 
     Two processes of each kind: two identical processes differ by up to ~5-15 % in a cell
     (core, cache and physical pages they happen to get), as much as C++ and Python do, so
-    each side is the pool of its two processes. A third Python process runs with glibc's
+    each side is the pool of its two processes. Two more Python processes run with glibc's
     malloc tuned the way the runtime tunes it (retainFreedMemory), to separate what the
-    runtime adds from what the allocator does."""
+    runtime adds from what the allocator does. Each ratio is the median over repetitions
+    of (pool mean / pool mean), with the lowest and highest repetition beside it."""
     log(f"throughput: C++ runtime vs Python, {threads} thread(s)")
     reps = args.reps if threads == 1 else max(2, (args.reps + 1) // 2)
     tuned_env = {"MALLOC_MMAP_THRESHOLD_": str(32 * 1024 * 1024),
                  "MALLOC_TRIM_THRESHOLD_": str(1024 * 1024 * 1024)}
-    py_tuned = py_worker("python-tuned-malloc", args.bench_model, threads=threads, env=tuned_env)
     kinds = {"cpp": [cpp_worker(args.build, "cpp-1", args.bench_model, threads=threads),
                      cpp_worker(args.build, "cpp-2", args.bench_model, threads=threads)],
              "python": [py_worker("python-1", args.bench_model, threads=threads),
                         py_worker("python-2", args.bench_model, threads=threads)],
-             "python_tuned_malloc": [py_tuned]}
+             "python_tuned_malloc": [py_worker("python-tuned-1", args.bench_model, threads=threads,
+                                               env=tuned_env),
+                                     py_worker("python-tuned-2", args.bench_model, threads=threads,
+                                               env=tuned_env)]}
     ws = start_all([w for group in kinds.values() for w in group])
     info = ws[0].info
     R, sr = info["ratio"], info["sr"]
@@ -192,10 +196,12 @@ def bench_throughput(args, threads):
                              "page_faults_per_call": max(x for x in fl if x is not None)}
                 per_rep[kind] = [statistics.mean(statistics.median(res[w.name][r]) for w in group)
                                  for r in range(reps)]
-            row["python_over_cpp_time"] = statistics.median(
-                p / c for p, c in zip(per_rep["python"], per_rep["cpp"]))
-            row["python_tuned_over_cpp_time"] = statistics.median(
-                p / c for p, c in zip(per_rep["python_tuned_malloc"], per_rep["cpp"]))
+            py_ratios = [p / c for p, c in zip(per_rep["python"], per_rep["cpp"])]
+            tuned_ratios = [p / c for p, c in zip(per_rep["python_tuned_malloc"], per_rep["cpp"])]
+            row["python_over_cpp_time"] = statistics.median(py_ratios)
+            row["python_over_cpp_range"] = [min(py_ratios), max(py_ratios)]
+            row["python_tuned_over_cpp_time"] = statistics.median(tuned_ratios)
+            row["python_tuned_over_cpp_range"] = [min(tuned_ratios), max(tuned_ratios)]
             row["cpp_process_spread"] = statistics.median(
                 statistics.median(a) / statistics.median(b)
                 for a, b in zip(res["cpp-2"], res["cpp-1"]))
@@ -222,6 +228,9 @@ def variants(args, model, realtime_fits):
                              "(retainFreedMemory = false): the runtime before this change",
          lambda: cpp_worker(b, "no-retain-memory", model, warmup=args.warmup_calls,
                             retain_memory=0)),
+        ("huge-pages", "weights moved onto 2 MB pages after loading (Options::hugePageWeights, "
+                       "madvise MADV_COLLAPSE)",
+         lambda: cpp_worker(b, "huge-pages", model, warmup=args.warmup_calls, huge_pages=1)),
         ("frozen", "torch::jit::freeze of a clone (Options::Graph::Frozen)",
          lambda: cpp_worker(b, "frozen", model, graph="frozen", warmup=args.warmup_calls)),
         ("frozen+optimized", "freeze + optimize_for_inference (Options::Graph::FrozenOptimized)",
@@ -391,6 +400,11 @@ def fms(x):
     return f"{x:.3f}" if x < 1 else f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
+def rng(row, key):
+    lo_hi = row.get(key)
+    return f"{lo_hi[0]:.2f}..{lo_hi[1]:.2f}" if lo_hi else "-"
+
+
 def tables(res):
     md = []
     m = res["machine"]
@@ -401,19 +415,22 @@ def tables(res):
         md.append(f"### Throughput, v2-size benchmark model ({tp['params'] / 1e6:.1f} M parameters, "
                   f"R = {tp['ratio']}, {tp['sr']} Hz), batch 1, {tp['threads']} thread(s)\n")
         md.append("| call | frames | audio (s) | C++ median (ms) | C++ real-time factor | "
-                  "Python median (ms) | Python real-time factor | Python time / C++ time | "
+                  "Python median (ms) | Python real-time factor | Python time / C++ time "
+                  "(lowest..highest repetition) | "
                   "page faults per call, C++ / Python | Python with the runtime's malloc "
-                  "setting: time / C++ time | C++ process 2 / process 1 | original design "
-                  "(M3 Max GPU) |")
+                  "setting: time / C++ time (lowest..highest) | C++ process 2 / process 1 | "
+                  "original design (M3 Max GPU) |")
         md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
         for r in tp["rows"]:
             ref = f"{PUBLISHED_M3_MAX_GPU[r['frames']]}x" if r["mode"] == "decode" else "-"
             md.append(f"| {'decode' if r['mode'] == 'decode' else 'encode+decode'} | {r['frames']} | "
                       f"{r['audio_s']:.2f} | {r['cpp']['median_ms']:.0f} | {r['cpp']['rtf']:.2f}x | "
                       f"{r['python']['median_ms']:.0f} | {r['python']['rtf']:.2f}x | "
-                      f"{r['python_over_cpp_time']:.2f} | {pf(r['cpp']['page_faults_per_call'])} / "
+                      f"{r['python_over_cpp_time']:.2f} ({rng(r, 'python_over_cpp_range')}) | "
+                      f"{pf(r['cpp']['page_faults_per_call'])} / "
                       f"{pf(r['python']['page_faults_per_call'])} | "
-                      f"{r['python_tuned_over_cpp_time']:.2f} | {r['cpp_process_spread']:.2f} | {ref} |")
+                      f"{r['python_tuned_over_cpp_time']:.2f} ({rng(r, 'python_tuned_over_cpp_range')}) | "
+                      f"{r['cpp_process_spread']:.2f} | {ref} |")
         md.append("")
     if res.get("options"):
         md.append("### Streaming cost per frame at batch 1 (runtime defaults, one-frame "

@@ -6,6 +6,10 @@
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
+#if defined(__linux__)
+#include <sys/mman.h>
+#include <unistd.h>
+#endif
 #include <torch/csrc/jit/api/module.h>
 #include <torch/script.h>
 #include <torch/torch.h>
@@ -155,6 +159,38 @@ RawModelInterface readRawInterface(const torch::jit::Module& m, const std::strin
   return raw;
 }
 
+// Backs the memory of the module's weights and buffers with transparent 2 MB pages:
+// MADV_COLLAPSE (Linux 6.1+) rebuilds each 2 MB-aligned region they touch as one huge page,
+// synchronously and independently of the system's THP policy (unless it is "never").
+// Best effort: a region that cannot be collapsed (not anonymous memory, another VMA in
+// it, no free huge page) stays as it was. Returns how many regions were collapsed.
+int collapseWeightsToHugePages(const torch::jit::Module& m) {
+#if defined(__linux__)
+#ifndef MADV_COLLAPSE
+#define MADV_COLLAPSE 25
+#endif
+  constexpr uintptr_t kHuge = 2u << 20;
+  std::vector<uintptr_t> chunks;
+  auto add = [&](const at::Tensor& t) {
+    if (!t.defined() || !t.device().is_cpu() || t.nbytes() == 0) return;
+    const auto begin = reinterpret_cast<uintptr_t>(t.storage().data());
+    const auto end = begin + t.storage().nbytes();
+    for (uintptr_t c = begin & ~(kHuge - 1); c < end; c += kHuge) chunks.push_back(c);
+  };
+  for (const auto& p : m.parameters(/*recurse=*/true)) add(p);
+  for (const auto& b : m.buffers(/*recurse=*/true)) add(b);
+  std::sort(chunks.begin(), chunks.end());
+  chunks.erase(std::unique(chunks.begin(), chunks.end()), chunks.end());
+  int collapsed = 0;
+  for (uintptr_t c : chunks)
+    if (::madvise(reinterpret_cast<void*>(c), kHuge, MADV_COLLAPSE) == 0) ++collapsed;
+  return collapsed;
+#else
+  (void)m;
+  return 0;
+#endif
+}
+
 }  // namespace
 
 std::vector<std::string> availableDevices() {
@@ -292,6 +328,7 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
     }
   }
   auto& run = rt->impl_->module;
+  if (opt.hugePageWeights && rt->impl_->device.is_cpu()) rt->hugePages_ = collapseWeightsToHugePages(run);
   rt->impl_->encode = run.get_method("encode");
   rt->impl_->decode = run.get_method("decode");
   if (info.hasPrior) rt->impl_->prior = run.get_method("prior");

@@ -90,6 +90,12 @@ class ModelRuntime {
     // handing it back to the kernel, so the next call does not page-fault it in again
     // (process-wide, set once; a no-op elsewhere). Measured in bench/README.md.
     bool retainFreedMemory = true;
+    // Linux: after loading, back the model's weights and buffers with 2 MB pages
+    // (madvise MADV_COLLAPSE, best effort): a frame reads every weight, and with 4 KB
+    // pages a 127 MB model spans 31,000 pages. Off: measured 1.28-1.33x slower for batch
+    // calls of the v2-size model and no faster per frame (bench/README.md); kept as an
+    // option for machines where the TLB matters more. Elsewhere a no-op.
+    bool hugePageWeights = false;
   };
 
   // Throws ModelError. Loads, discovers the interface and (by default) probes once.
@@ -100,6 +106,8 @@ class ModelRuntime {
   ~ModelRuntime();
 
   const ModelInfo& info() const { return info_; }
+  // How many 2 MB pages now back the weights (hugePageWeights), for reports and benchmarks.
+  int hugePagesBackingWeights() const { return hugePages_; }
 
   // Worker thread only. `in` holds inChannels planar rows of n samples, n a multiple of
   // the ratio. `z` receives latentSize planar rows of n / ratio frames.
@@ -118,6 +126,7 @@ class ModelRuntime {
   struct Impl;
   std::unique_ptr<Impl> impl_;
   ModelInfo info_;
+  int hugePages_ = 0;
 };
 
 }  // namespace mm
