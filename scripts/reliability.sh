@@ -23,7 +23,7 @@ stages=("$@")
 
 # Minutes each stage needs on the 2-core CI machine, build included (measured, README
 # "Reliability"), with some margin.
-declare -A NEED=([fuzz]=9 [tsan]=9 [asan]=40)
+declare -A NEED=([fuzz]=9 [tsan]=6 [asan]=30)
 
 fits() {
   local need=$((NEED[$1] * 60))
