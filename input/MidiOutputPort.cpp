@@ -85,4 +85,26 @@ void MidiOutputPort::send(const unsigned char* message, size_t size) {
   out_->sendMessage(message, size);
 }
 
+MidiOutputRecovery::Outcome MidiOutputRecovery::poll(bool serverLost, const std::function<std::string()>& reopen,
+                                                     Clock::time_point now) {
+  if (serverLost && !pending_) {
+    pending_ = true;
+    lastTry_ = now;  // the first try a second after the loss: a crashed server needs that to restart
+    lastError_.clear();
+  }
+  if (!pending_ || now - lastTry_ < std::chrono::seconds(1)) return {};
+  lastTry_ = now;
+  if (!JackServerWatch::serverAnswers()) return {};
+  Outcome o;
+  const std::string err = reopen();
+  if (err.empty()) {
+    pending_ = false;
+    o.reopened = true;
+  } else if (err != lastError_) {
+    lastError_ = err;
+    o.error = err;
+  }
+  return o;
+}
+
 }  // namespace mm

@@ -36,6 +36,8 @@ class TriggerMidiOut {
   // opens the same port again on a fresh connection and goes on sending if it was.
   // "" or why not.
   std::string reopen();
+  // The port's JACK server went away (MidiOutputRecovery decides when to reopen()).
+  bool serverLost() const { return out_.serverLost(); }
 
   // Control thread, any time: the note of class `cls`, the channel (1..16), note length.
   void setNote(int cls, int note);

@@ -31,6 +31,8 @@ class MidiClockOut {
   // Main thread: the MIDI system went away and came back (a JACK server restarted): opens
   // the same port again on a fresh connection and goes on ticking if it was. "" or why not.
   std::string reopen();
+  // The port's JACK server went away (MidiOutputRecovery decides when to reopen()).
+  bool serverLost() const { return out_.serverLost(); }
   uint64_t ticksSent() const { return ticks_.load(); }
 
  private:

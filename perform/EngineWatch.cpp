@@ -3,7 +3,8 @@
 // - The audio server going away mid-show (a JACK server stopped, crashed or killed): the
 //   instrument says so, keeps everything it has (models, parameters, set position), and
 //   tries once a second to open the same stream again; when the server is back it plays on
-//   and says so. Subsystems with JACK MIDI ports reopen them then (onAudioReconnected).
+//   and says so. JACK MIDI ports come back on their own (MidiInputPorts::rescan,
+//   MidiOutputRecovery), whether or not the audio is on JACK.
 // - A model producing NaN/Inf: the engine mutes that model's blocks (the dry voice and a
 //   blend partner play on); this says so, at most once every 5 s while it lasts.
 #include <chrono>
@@ -78,7 +79,6 @@ bool attachEngineWatch(Session& session) {
                     st.sampleRate, st.buffer);
       s->post(b);
       state->lost = false;
-      for (auto& f : s->onAudioReconnected) f();
       return;
     }
     if (why != state->lastReason) {  // each distinct reason once, not every second

@@ -95,9 +95,8 @@ bool attachMidi(Session& session) {
   // After any set-list move the preset has changed the parameters under the knobs.
   session.onNavigate.push_back([live](NavCommand, int) { live->rearmPickup(); });
   // JACK MIDI lives in the JACK server. The inputs notice a server crash themselves and
-  // connect the controllers again when a server is back (MidiInputPorts::rescan); the
-  // clock output is opened again when the audio reconnects.
-  const bool jackMidi = o.api == "jack";
+  // connect the controllers again when a server is back (MidiInputPorts::rescan); so does
+  // the clock output (MidiOutputRecovery), whether or not the audio is on JACK.
   session.onStop.push_back([] { gLiveMidi = nullptr; });
 
   if (auto port = args.get("clock-out")) {
@@ -109,11 +108,12 @@ bool attachMidi(Session& session) {
     }
     session.post("MIDI: clock out on " + out->portName());
     out->start();
-    if (jackMidi)
-      session.onAudioReconnected.push_back([out, &session] {
-        const std::string err = out->reopen();
-        session.post(err.empty() ? "MIDI: clock out reopened on " + out->portName() : "MIDI: " + err);
-      });
+    auto recovery = std::make_shared<MidiOutputRecovery>();
+    session.onTick.push_back([out, recovery, &session] {
+      const auto r = recovery->poll(out->serverLost(), [&] { return out->reopen(); }, MidiOutputRecovery::Clock::now());
+      if (r.reopened) session.post("MIDI: clock out reopened on " + out->portName());
+      if (!r.error.empty()) session.post("MIDI: clock out not reopened yet: " + r.error);
+    });
     session.onStop.push_back([out] { out->stop(); });
   }
   return true;

@@ -63,10 +63,6 @@ struct Session {
   std::vector<std::shared_ptr<void>> keepAlive;
   std::vector<std::function<void()>> onTick;  // main thread, every UI frame / ~5 ms
   std::vector<std::function<void()>> onStop;  // main thread, before the engine stops
-  // Main thread: the audio server came back after it went away (EngineWatch). Under JACK
-  // every client of the old server died with it, JACK MIDI ports included: subsystems
-  // with such ports open them again here.
-  std::vector<std::function<void()>> onAudioReconnected;
   // Main thread: subscribers carry out navigation (see NavCommand).
   std::vector<std::function<void(NavCommand, int)>> onNavigate;
   // UI panels other subsystems contribute (title, draw function using Dear ImGui);

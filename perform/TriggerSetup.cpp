@@ -263,11 +263,15 @@ bool attachTriggers(Session& session) {
   session.onStop.push_back([t] {
     if (t->midi) t->midi->stop();
   });
-  if (t->midi && args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : "") == "jack")
-    session.onAudioReconnected.push_back([t, &session] {
-      const std::string err = t->midi->reopen();
-      session.post(err.empty() ? "triggers: MIDI notes out reopened on " + t->midi->portName() : "triggers: " + err);
+  if (t->midi) {  // after a JACK server crash, the notes out come back with a server
+    auto recovery = std::make_shared<MidiOutputRecovery>();
+    session.onTick.push_back([t, recovery, &session] {
+      const auto r =
+          recovery->poll(t->midi->serverLost(), [t] { return t->midi->reopen(); }, MidiOutputRecovery::Clock::now());
+      if (r.reopened) session.post("triggers: MIDI notes out reopened on " + t->midi->portName());
+      if (!r.error.empty()) session.post("triggers: MIDI notes out not reopened yet: " + r.error);
     });
+  }
 #ifdef MM_UI_BUILT
   session.panels.emplace_back("Beatbox triggers", [t] { t->drawPanel(); });
 #endif

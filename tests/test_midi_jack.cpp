@@ -5,6 +5,7 @@
 // clock in/out, and broken mapping files.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <cmath>
 #include <filesystem>
 #include <future>
@@ -12,6 +13,7 @@
 
 #include "JackHarness.h"
 #include "MappingFile.h"
+#include "MidiClockOut.h"
 #include "MidiTestSupport.h"
 #include "Parameters.h"
 #include "TestSupport.h"
@@ -289,6 +291,64 @@ TEST_CASE("the JACK server killed mid-show: JACK MIDI controllers are connected 
   CHECK(status == 0);
   CHECK(out.find("MIDI: reopened the MIDI system") != std::string::npos);
   CHECK(out.find("MIDI: clock out reopened") != std::string::npos);
+}
+
+TEST_CASE("the JACK server killed under a MIDI output alone (no audio on JACK): the output comes back with a server",
+          "[midi][jack][faults]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  auto reg = makeStandardRegistry(8);
+  MidiClockOut clock(*reg, reg->indexOf("bpm"));
+  REQUIRE(clock.open("jack", "mmclocktest", "virtual").empty());
+  clock.start();
+  REQUIRE(waitUntil([] { return JackTestClient::portExists("mmclocktest:clock"); }, 10));
+  MidiOutputRecovery recovery;
+  auto poll = [&] {
+    return recovery.poll(clock.serverLost(), [&] { return clock.reopen(); }, MidiOutputRecovery::Clock::now());
+  };
+  CHECK_FALSE(poll().reopened);
+  CHECK_FALSE(recovery.pending());
+
+  server.kill9();
+  REQUIRE(waitUntil([&] { return clock.serverLost(); }, 10));
+  const uint64_t ticks = clock.ticksSent();
+  for (int i = 0; i < 15; ++i) {  // 1.5 s without a server: nothing to reopen on
+    CHECK_FALSE(poll().reopened);
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(recovery.pending());
+  CHECK(clock.ticksSent() > ticks);  // the sender drops its ticks instead of hanging in RtMidi
+
+  REQUIRE(server.restart());
+  bool reopened = false;
+  const bool back = waitUntil(
+      [&] {
+        reopened = reopened || poll().reopened;
+        return reopened;
+      },
+      15);
+  REQUIRE(back);
+  CHECK_FALSE(recovery.pending());
+  CHECK_FALSE(clock.serverLost());
+  REQUIRE(JackTestClient::portExists("mmclocktest:clock"));
+
+  // The reopened port ticks: a listener on the new server hears clock.
+  std::atomic<int> heard{0};
+  RtMidiIn listener(RtMidi::UNIX_JACK, "mmlistener");
+  listener.ignoreTypes(true, false, true);
+  listener.setCallback(
+      [](double, std::vector<unsigned char>* msg, void* count) {
+        if (!msg->empty() && (*msg)[0] == 0xF8) static_cast<std::atomic<int>*>(count)->fetch_add(1);
+      },
+      &heard);
+  int port = -1;
+  for (unsigned i = 0; i < listener.getPortCount(); ++i)
+    if (listener.getPortName(i) == "mmclocktest:clock") port = static_cast<int>(i);
+  REQUIRE(port >= 0);
+  listener.openPort(static_cast<unsigned>(port), "in");
+  CHECK(waitUntil([&] { return heard.load() >= 24; }, 10));
+  listener.closePort();
+  clock.stop();
 }
 
 TEST_CASE("MIDI clock in sets the tempo; clock out ticks at the tempo", "[midi][jack]") {
