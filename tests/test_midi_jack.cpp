@@ -64,6 +64,16 @@ struct LiveRig {
   float norm(const char* id, float n) const { return reg->fromNormalized(reg->indexOf(id), n); }
 };
 
+// Opens `in` on the output port named `source`; false when there is none.
+bool listenTo(RtMidiIn& in, const std::string& source) {
+  for (unsigned i = 0; i < in.getPortCount(); ++i)
+    if (in.getPortName(i) == source) {
+      in.openPort(i, "in");
+      return true;
+    }
+  return false;
+}
+
 const char* kFullMapping = R"(format = 1
 name = "end to end"
 channel = 1
@@ -341,11 +351,7 @@ TEST_CASE("the JACK server killed under a MIDI output alone (no audio on JACK): 
         if (!msg->empty() && (*msg)[0] == 0xF8) static_cast<std::atomic<int>*>(count)->fetch_add(1);
       },
       &heard);
-  int port = -1;
-  for (unsigned i = 0; i < listener.getPortCount(); ++i)
-    if (listener.getPortName(i) == "mmclocktest:clock") port = static_cast<int>(i);
-  REQUIRE(port >= 0);
-  listener.openPort(static_cast<unsigned>(port), "in");
+  REQUIRE(listenTo(listener, "mmclocktest:clock"));
   CHECK(waitUntil([&] { return heard.load() >= 24; }, 10));
   listener.closePort();
   clock.stop();
@@ -368,11 +374,7 @@ TEST_CASE("MIDI clock in sets the tempo; clock out ticks at the tempo", "[midi][
         h->msgs.emplace_back((*msg)[0], t);
       },
       &heard);
-  int port = -1;
-  for (unsigned i = 0; i < listener.getPortCount(); ++i)
-    if (listener.getPortName(i) == "musicmill-clock:clock") port = static_cast<int>(i);
-  REQUIRE(port >= 0);
-  listener.openPort(static_cast<unsigned>(port), "in");
+  REQUIRE(listenTo(listener, "musicmill-clock:clock"));
 
   // The test's controller sends Start and clock at 140 BPM for 3 s.
   auto& c = *r.controller;
