@@ -23,13 +23,23 @@ std::string TriggerMidiOut::open(int api, const std::string& clientName, const s
 }
 
 void TriggerMidiOut::start() {
+  wanted_ = true;
+  startThread();
+}
+
+void TriggerMidiOut::stop() {
+  wanted_ = false;
+  stopThread();
+}
+
+void TriggerMidiOut::startThread() {
   if (!out_.isOpen() || thread_.joinable()) return;
   running_.store(true);
   source_.setNoteOutput(true);
   thread_ = std::thread([this] { run(); });
 }
 
-void TriggerMidiOut::stop() {
+void TriggerMidiOut::stopThread() {
   source_.setNoteOutput(false);
   running_.store(false);
   source_.noteSignal().post();  // wake the sender so it sees the stop at once
@@ -37,10 +47,10 @@ void TriggerMidiOut::stop() {
 }
 
 std::string TriggerMidiOut::reopen() {
-  const bool wasRunning = thread_.joinable();
-  stop();
+  stopThread();
   const std::string err = out_.reopen();
-  if (err.empty() && wasRunning) start();
+  // Sending again if the performance wants notes, even after an earlier reopen failed.
+  if (err.empty() && wanted_) startThread();
   return err;
 }
 

@@ -47,10 +47,13 @@ class TriggerMidiOut {
 
  private:
   void run();
+  void startThread();
+  void stopThread();
 
   TriggerAnalyzer& source_;
   MidiOutputPort out_;
   std::thread thread_;
+  bool wanted_ = false;  // control thread: between start() and stop()
   std::atomic<bool> running_{false};
   std::atomic<int> notes_[kMaxTriggerClasses];
   std::atomic<int> channel_{9};

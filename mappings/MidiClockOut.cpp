@@ -26,20 +26,31 @@ std::string MidiClockOut::open(const std::string& api, const std::string& client
 }
 
 void MidiClockOut::start() {
-  if (!out_.isOpen() || running_.exchange(true)) return;
-  thread_ = std::thread([this] { run(); });
+  wanted_ = true;
+  startThread();
 }
 
 void MidiClockOut::stop() {
-  if (!running_.exchange(false)) return;
-  if (thread_.joinable()) thread_.join();
+  wanted_ = false;
+  stopThread();
+}
+
+void MidiClockOut::startThread() {
+  if (!out_.isOpen() || thread_.joinable()) return;
+  running_.store(true);
+  thread_ = std::thread([this] { run(); });
+}
+
+void MidiClockOut::stopThread() {
+  running_.store(false);
+  if (thread_.joinable()) thread_.join();  // also a sender that ended on a port error
 }
 
 std::string MidiClockOut::reopen() {
-  const bool wasRunning = thread_.joinable();
-  stop();
+  stopThread();
   const std::string err = out_.reopen();
-  if (err.empty() && wasRunning) start();
+  // Ticking again if the performance wants clock, even after an earlier reopen failed.
+  if (err.empty() && wanted_) startThread();
   return err;
 }
 

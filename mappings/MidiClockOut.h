@@ -37,11 +37,14 @@ class MidiClockOut {
 
  private:
   void run();
+  void startThread();
+  void stopThread();
 
   const ParameterRegistry& registry_;
   int bpmIndex_;
   MidiOutputPort out_;
   std::thread thread_;
+  bool wanted_ = false;  // main thread: between start() and stop()
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> ticks_{0};
 };

@@ -274,9 +274,11 @@ TEST_CASE("a controller unplugged and plugged back in is picked up again", "[mid
   CHECK(out.find("MIDI: lost mmtester:out") != std::string::npos);
 }
 
-TEST_CASE("the JACK server killed mid-show: JACK MIDI controllers are connected again when it is back",
+TEST_CASE("the JACK server killed mid-show: JACK MIDI controllers and outputs are connected again when it is back",
           "[midi][jack][faults]") {
-  LiveRig r(kFullMapping, "--clock-out virtual");
+  // With the MIDI clock out and the beatbox-trigger notes out (a profile still to learn).
+  LiveRig r(kFullMapping, "--clock-out virtual --trigger-midi-out virtual --triggers " + tempDir() + "/triggers.toml");
+  REQUIRE(waitUntil([] { return JackTestClient::portExists("musicmill-triggers:triggers"); }, 10));
   r.fence(40);
   r.controller.reset();  // the test's own client dies with the server anyway
   r.osc.reset();
@@ -295,65 +297,88 @@ TEST_CASE("the JACK server killed mid-show: JACK MIDI controllers are connected 
   r.osc = std::make_unique<OscProbe>(r.oscPort);
   r.fence(90);  // a CC after the restart reaches its parameter
   CHECK(waitUntil([] { return JackTestClient::portExists("musicmill-clock:clock"); }, 10));
+  CHECK(waitUntil([] { return JackTestClient::portExists("musicmill-triggers:triggers"); }, 10));
   const int status = r.mm->stop();
   const std::string out = r.mm->output();
   INFO(out);
   CHECK(status == 0);
   CHECK(out.find("MIDI: reopened the MIDI system") != std::string::npos);
   CHECK(out.find("MIDI: clock out reopened") != std::string::npos);
+  CHECK(out.find("triggers: MIDI notes out reopened") != std::string::npos);
 }
+
+namespace {
+// A JACK MIDI input port "<name>:in" that counts the clock ticks it hears.
+struct ClockSink {
+  std::atomic<int> ticks{0};
+  RtMidiIn in{RtMidi::UNIX_JACK, "mmsink"};
+  ClockSink() {
+    in.ignoreTypes(true, false, true);
+    in.setCallback(
+        [](double, std::vector<unsigned char>* msg, void* self) {
+          if (!msg->empty() && (*msg)[0] == 0xF8) static_cast<ClockSink*>(self)->ticks.fetch_add(1);
+        },
+        this);
+    in.openVirtualPort("in");
+  }
+};
+}  // namespace
 
 TEST_CASE("the JACK server killed under a MIDI output alone (no audio on JACK): the output comes back with a server",
           "[midi][jack][faults]") {
+  // The clock goes to a named port (a synth's input): after the crash the server comes
+  // back before the synth does, so the first reopen fails and a later one must succeed
+  // and tick again.
   JackServer server(44100, 256);
   REQUIRE(server.ok());
+  auto sink = std::make_unique<ClockSink>();
   auto reg = makeStandardRegistry(8);
   MidiClockOut clock(*reg, reg->indexOf("bpm"));
-  REQUIRE(clock.open("jack", "mmclocktest", "virtual").empty());
+  REQUIRE(clock.open("jack", "mmclocktest", "mmsink").empty());
   clock.start();
-  REQUIRE(waitUntil([] { return JackTestClient::portExists("mmclocktest:clock"); }, 10));
+  CHECK(waitUntil([&] { return sink->ticks.load() >= 24; }, 10));
   MidiOutputRecovery recovery;
+  std::vector<MidiOutputRecovery::Outcome> outcomes;
   auto poll = [&] {
-    return recovery.poll(clock.serverLost(), [&] { return clock.reopen(); }, MidiOutputRecovery::Clock::now());
+    auto o = recovery.poll(clock.serverLost(), [&] { return clock.reopen(); }, MidiOutputRecovery::Clock::now());
+    if (o.reopened || !o.error.empty()) outcomes.push_back(o);
+    return o.reopened;
   };
-  CHECK_FALSE(poll().reopened);
+  CHECK_FALSE(poll());
   CHECK_FALSE(recovery.pending());
 
+  abandon(sink);  // a client of the server about to die: never destroyed (that crashes libjack)
   server.kill9();
   REQUIRE(waitUntil([&] { return clock.serverLost(); }, 10));
   const uint64_t ticks = clock.ticksSent();
   for (int i = 0; i < 15; ++i) {  // 1.5 s without a server: nothing to reopen on
-    CHECK_FALSE(poll().reopened);
+    CHECK_FALSE(poll());
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   CHECK(recovery.pending());
   CHECK(clock.ticksSent() > ticks);  // the sender drops its ticks instead of hanging in RtMidi
 
-  REQUIRE(server.restart());
-  bool reopened = false;
-  const bool back = waitUntil(
+  REQUIRE(server.restart());  // the server is back, the synth not yet: reopening fails, said once
+  REQUIRE(waitUntil(
       [&] {
-        reopened = reopened || poll().reopened;
-        return reopened;
+        poll();
+        return !outcomes.empty();
       },
-      15);
-  REQUIRE(back);
+      10));
+  for (int i = 0; i < 25; ++i) {
+    poll();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  REQUIRE(outcomes.size() == 1);
+  CHECK_FALSE(outcomes[0].reopened);
+  CHECK(outcomes[0].error.find("no MIDI output port has that in its name") != std::string::npos);
+  CHECK(recovery.pending());
+
+  sink = std::make_unique<ClockSink>();  // the synth is back
+  REQUIRE(waitUntil([&] { return poll(); }, 10));
   CHECK_FALSE(recovery.pending());
   CHECK_FALSE(clock.serverLost());
-  REQUIRE(JackTestClient::portExists("mmclocktest:clock"));
-
-  // The reopened port ticks: a listener on the new server hears clock.
-  std::atomic<int> heard{0};
-  RtMidiIn listener(RtMidi::UNIX_JACK, "mmlistener");
-  listener.ignoreTypes(true, false, true);
-  listener.setCallback(
-      [](double, std::vector<unsigned char>* msg, void* count) {
-        if (!msg->empty() && (*msg)[0] == 0xF8) static_cast<std::atomic<int>*>(count)->fetch_add(1);
-      },
-      &heard);
-  REQUIRE(listenTo(listener, "mmclocktest:clock"));
-  CHECK(waitUntil([&] { return heard.load() >= 24; }, 10));
-  listener.closePort();
+  CHECK(waitUntil([&] { return sink->ticks.load() >= 24; }, 10));  // and hears clock again
   clock.stop();
 }
 
