@@ -23,7 +23,10 @@ FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
       prior_(static_cast<size_t>(model.info().latentSize) * frames_, 0.f),
       patternZ_(static_cast<size_t>(model.info().latentSize) * frames_, 0.f),
       priorIndex_(registry.indexOf("source.prior")),
-      standard_(StandardParams::resolve(registry)) {}
+      standard_(StandardParams::resolve(registry)) {
+  const char* ids[kAudioSideParams] = {"input.gain", "gate.threshold", "mix.dry_wet", "output.gain"};
+  for (int k = 0; k < kAudioSideParams; ++k) audioSideIndex_[k] = registry.indexOf(ids[k]);
+}
 
 void FrameProcessor::setPartner(std::unique_ptr<ModelRuntime> partner) {
   if (!partner) {
@@ -104,8 +107,13 @@ void FrameProcessor::mixPartner(float* out) {
 bool FrameProcessor::process(const float* in, float* out) {
   const ModelInfo& info = info_;
   registry_.snapshot(params_.data());
+  for (int k = 0; k < kAudioSideParams; ++k)
+    if (audioSideIndex_[k] >= 0) audioSideSet_[k] = params_[static_cast<size_t>(audioSideIndex_[k])];
   for (ParamModulator* m : modulators_)
     m->modulate(params_.data(), static_cast<int>(params_.size()), frames_, controls_.frameRate());
+  for (int k = 0; k < kAudioSideParams; ++k)
+    if (audioSideIndex_[k] >= 0)
+      audioSide_[k].store(params_[static_cast<size_t>(audioSideIndex_[k])] - audioSideSet_[k], std::memory_order_relaxed);
   model_->encode(in, blockSamples(), z_.data());
   if (partner_) partner_->model->encode(in, blockSamples(), partner_->z.data());
   for (LatentSource* s : sources_) s->mix(z_.data(), info.latentSize, frames_, params_.data());

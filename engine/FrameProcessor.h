@@ -92,6 +92,16 @@ class FrameProcessor {
   const std::vector<float>& lastLatents() const { return z_; }
   const std::vector<float>& lastParams() const { return params_; }
   uint64_t nonFiniteBlocks() const { return nonFinite_; }
+
+  // Modulation of the parameters that act on audio around the model (input.gain,
+  // gate.threshold, mix.dry_wet, output.gain): routes and LFOs modulate the block's
+  // snapshot here, but the input and output stages run per audio block and read the
+  // registry. The modulation amount of the last block (modulated - set value, in the
+  // parameter's units) is published for them. Written by the processing thread, read by
+  // the audio thread (relaxed atomics).
+  enum AudioSideParam { kInputGain, kGateThreshold, kDryWet, kOutputGain, kAudioSideParams };
+  float audioSideOffset(AudioSideParam p) const { return audioSide_[p].load(std::memory_order_relaxed); }
+
   // Whether model B (the partner) was muted in the last process() for NaN/Inf output.
   bool lastPartnerMuted() const { return partner_ && partner_->lastMuted; }
 
@@ -108,6 +118,9 @@ class FrameProcessor {
   std::vector<float> params_, z_, prior_, patternZ_;
   uint64_t nonFinite_ = 0;
   int priorIndex_ = -1;
+  int audioSideIndex_[kAudioSideParams] = {-1, -1, -1, -1};
+  float audioSideSet_[kAudioSideParams] = {};
+  std::atomic<float> audioSide_[kAudioSideParams] = {};
   StandardParams standard_;
 
   struct Partner {

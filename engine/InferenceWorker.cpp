@@ -89,16 +89,31 @@ void InferenceWorker::loop() {
   while (running_.load()) {
     wake_.waitFor(std::chrono::milliseconds(20));
     if (!running_.load()) break;
-    if (panic_.exchange(false)) reloadModel();
+    // Whatever model code throws must not end the show: processAvailable mutes the block
+    // that failed and goes on; this outer net catches what is thrown around it.
     try {
+      if (panic_.exchange(false)) reloadModel();
       processAvailable();
-    } catch (const ModelError& e) {
-      // A model that starts failing must not take the engine down: report and keep going
-      // (the audio thread crossfades to dry while no output arrives).
-      std::fprintf(stderr, "musicmill: %s\n", e.what());
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    } catch (const std::exception& e) {
+      noteFault(e.what());
+    } catch (...) {
+      noteFault("an exception that is not a std::exception");
     }
   }
+}
+
+void InferenceWorker::noteFault(const char* what) noexcept {
+  faults_.fetch_add(1);
+  try {
+    std::lock_guard<std::mutex> lock(faultMutex_);
+    lastFault_ = what;
+  } catch (...) {  // no memory for the text: the count still says it happened
+  }
+}
+
+std::string InferenceWorker::lastFault() const {
+  std::lock_guard<std::mutex> lock(faultMutex_);
+  return lastFault_;
 }
 
 void InferenceWorker::processAvailable() {
@@ -130,8 +145,18 @@ void InferenceWorker::processAvailable() {
     const double delay = artificialDelayMs_.load();
     const auto t0 = std::chrono::steady_clock::now();
     if (delay > 0) std::this_thread::sleep_for(std::chrono::microseconds(static_cast<long>(delay * 1000)));
-    if (!processor_->process(modelIn_.data(), modelOut_.data())) nonFinite_.fetch_add(1);
-    if (processor_->lastPartnerMuted()) partnerNonFinite_.fetch_add(1);
+    try {
+      if (!processor_->process(modelIn_.data(), modelOut_.data())) nonFinite_.fetch_add(1);
+      if (processor_->lastPartnerMuted()) partnerNonFinite_.fetch_add(1);
+    } catch (const std::exception& e) {
+      // The block is muted as a NaN block is, and consumed: the stream keeps its timing
+      // (a missing block would read as a late frame and grow the latency).
+      std::fill(modelOut_.begin(), modelOut_.end(), 0.f);
+      noteFault(e.what());
+    } catch (...) {
+      std::fill(modelOut_.begin(), modelOut_.end(), 0.f);
+      noteFault("an exception that is not a std::exception");
+    }
     const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     lastComputeMs_.store(ms);
     const uint64_t k = computeCount_.load(std::memory_order_relaxed);

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -59,6 +60,11 @@ class InferenceWorker {
   uint64_t droppedInput() const { return droppedInput_.load(); }
   uint64_t nonFiniteBlocks() const { return nonFinite_.load(); }
   uint64_t partnerNonFiniteBlocks() const { return partnerNonFinite_.load(); }
+  // Blocks where model code threw (a c10::Error, std::bad_alloc, a ModelError, anything):
+  // each was muted like a NaN block and the worker went on. The last reason, for the
+  // control thread to say (any thread; copies under a mutex the audio thread never takes).
+  uint64_t faultBlocks() const { return faults_.load(); }
+  std::string lastFault() const;
   uint64_t reloads() const { return reloads_.load(); }  // completed panic reloads
   ComputeStats computeStats() const;  // control thread, after stop() or approximate live
   double lastComputeMs() const { return lastComputeMs_.load(); }
@@ -74,6 +80,7 @@ class InferenceWorker {
   void loop();
   void processAvailable();
   void reloadModel();
+  void noteFault(const char* what) noexcept;
 
   std::unique_ptr<ModelRuntime> model_;
   ParameterRegistry& registry_;
@@ -90,7 +97,9 @@ class InferenceWorker {
   std::thread thread_;
   std::atomic<bool> running_{false}, panic_{false}, reloading_{false}, realtimeGranted_{false};
   std::atomic<double> artificialDelayMs_{0.0}, lastComputeMs_{0.0};
-  std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0}, partnerNonFinite_{0};
+  std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0}, partnerNonFinite_{0}, faults_{0};
+  mutable std::mutex faultMutex_;  // worker and control threads only
+  std::string lastFault_;
   // Per-block compute times: the worker writes slot [count % size] then publishes count.
   // Atomic slots: a status read while the worker writes (after the ring wrapped) is not
   // a data race, only slightly stale.

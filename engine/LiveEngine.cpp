@@ -447,7 +447,15 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
 
   // 1. Input: the voice channel, gain and gate, to every listening model.
   for (int i = 0; i < n; ++i) mono_[i] = in ? in[i * devIn_ + std::min(config_.inputChannel, devIn_ - 1)] : 0.f;
-  inStage_.process(mono_.data(), n, registry_.get(sp_.inputGain), registry_.get(sp_.gateThreshold));
+  // The set value plus what modulation routes and LFOs add (FrameProcessor publishes it
+  // once per model block): the current model's, whichever is playing.
+  const FrameProcessor& mod = slots_[audioCurrent_].worker->processor();
+  auto modulated = [&](int index, FrameProcessor::AudioSideParam k) {
+    const ParamSpec& spec = registry_.spec(index);
+    return std::clamp(registry_.get(index) + mod.audioSideOffset(k), spec.min, spec.max);
+  };
+  inStage_.process(mono_.data(), n, modulated(sp_.inputGain, FrameProcessor::kInputGain),
+                   modulated(sp_.gateThreshold, FrameProcessor::kGateThreshold));
   for (int a = 0; a < analyzerCount_; ++a) analyzers_[a]->analyze(mono_.data(), n, sampleTime_);
   sampleTime_ += static_cast<uint64_t>(n);
 
@@ -495,8 +503,8 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   if (muted_.load(std::memory_order_relaxed) && w->reloads() >= panicTarget_.load(std::memory_order_relaxed))
     muted_.store(false, std::memory_order_relaxed);  // the model is fresh: sound returns
   const bool muted = muted_.load(std::memory_order_relaxed);
-  outStage_.process(dev_.data(), mono_.data(), n, devOut_, registry_.get(sp_.dryWet),
-                    registry_.get(sp_.outputGain));
+  outStage_.process(dev_.data(), mono_.data(), n, devOut_, modulated(sp_.dryWet, FrameProcessor::kDryWet),
+                    modulated(sp_.outputGain, FrameProcessor::kOutputGain));
   // Panic: ramp to silence within ~3 ms, back up once the worker has reloaded the model.
   const float muteTarget = muted ? 0.f : 1.f;
   const float muteStep = static_cast<float>(1.0 / (0.003 * rate_));
@@ -534,6 +542,7 @@ EngineStatus LiveEngine::status() const {
     s.blocksProcessed = worker_->blocksProcessed();
     s.droppedInput = worker_->droppedInput();
     s.nonFiniteBlocks = worker_->nonFiniteBlocks();
+    s.faultBlocks = worker_->faultBlocks();
     s.partnerNonFiniteBlocks = worker_->partnerNonFiniteBlocks();
     s.compute = worker_->computeStats();
     const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;

@@ -57,6 +57,7 @@ struct EngineStatus {
   uint64_t latencyGrowths = 0;   // times the engine settled at a higher latency
   double latencyMs = 0, floorMs = 0, computeBudgetMs = 0;
   uint64_t xruns = 0, lateCallbacks = 0, callbacks = 0, blocksProcessed = 0, droppedInput = 0;
+  uint64_t faultBlocks = 0;             // blocks muted because the playing model threw
   uint64_t nonFiniteBlocks = 0;         // blocks the playing model was muted for NaN/Inf
   uint64_t partnerNonFiniteBlocks = 0;  // the same for its blend partner (model B)
   double callbackLoad = 0;       // callback time / buffer time (last second, max)

@@ -27,6 +27,8 @@ class MidiFilePlayer {
 
   MidiFilePlayer(ParameterRegistry& registry, std::vector<MidiMap> maps, std::vector<MidiEvent> events);
 
+  // Every CC of the performance also drives the `ccN` modulation sources here.
+  void publishControlsTo(ModulationSources* sources) { mapper_.publishControlsTo(sources); }
   void advanceTo(double seconds);
   size_t applied() const { return next_; }
   size_t eventCount() const { return events_.size(); }

@@ -81,7 +81,8 @@ void MidiMapper::handle(const MidiEvent& e) {
 }
 
 void MidiMapper::handleCc(const MidiEvent& e) {
-  const int cc = e.bytes[1], value = e.bytes[2];
+  const int cc = e.bytes[1] & 127, value = e.bytes[2];
+  if (sources_) sources_->midiControl[cc].store(static_cast<float>(value & 127) / 127.f, std::memory_order_relaxed);
   for (Slot& s : slots_) {
     if (!channelMatches(s, e) || !mapHears(maps_[s.map], e)) continue;
     const MidiBinding& b = s.binding;

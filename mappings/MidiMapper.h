@@ -17,6 +17,7 @@
 
 #include "MidiEvent.h"
 #include "MidiMap.h"
+#include "ModulationSources.h"
 #include "Parameters.h"
 #include "PickupFilter.h"
 
@@ -38,6 +39,9 @@ class MidiMapper {
 
   // Set-list actions (program change, bank select, buttons with `action`).
   std::function<void(MidiAction, int)> onAction;
+  // Where every CC (mapped or not, any channel, any port) is published as a modulation
+  // source `ccN` (0..1), live and from a MIDI-file performance. nullptr: nowhere.
+  void publishControlsTo(ModulationSources* sources) { sources_ = sources; }
 
   void handle(const MidiEvent& e);
   // Applies a 14-bit MSB whose LSB did not follow within 10 ms (controllers that send
@@ -55,6 +59,7 @@ class MidiMapper {
   bool waitingForPickup(int paramIndex) const;
 
  private:
+  ModulationSources* sources_ = nullptr;
   struct Slot {
     size_t map = 0;
     MidiBinding binding;

@@ -27,10 +27,10 @@ bool attachOsc(Session& session);
 LiveMidi* liveMidi();
 
 // `render --midi PERFORMANCE.mid --mapping MAP`: loads both and hooks the performance into
-// the renderer's beforeBlock. Returns false after printing every problem; without --midi
-// does nothing and returns true.
-bool attachMidiPerformance(const Args& args, ParameterRegistry& registry, RenderOptions& options,
-                           std::unique_ptr<MidiFilePlayer>& performance);
+// the renderer's beforeBlock; its CCs drive the `ccN` sources in `sources`. Returns false
+// after printing every problem; without --midi does nothing and returns true.
+bool attachMidiPerformance(const Args& args, ParameterRegistry& registry, ModulationSources& sources,
+                           RenderOptions& options, std::unique_ptr<MidiFilePlayer>& performance);
 
 // Carries out a set-list action from MIDI or OSC (`from`) and posts what it did.
 void navigateAndSay(Session& session, const char* from, MidiAction action, int value);

@@ -20,7 +20,8 @@ namespace mm {
 
 namespace {
 struct Watch {
-  uint64_t nonFinite = 0, partnerNonFinite = 0;
+  uint64_t nonFinite = 0, partnerNonFinite = 0, faults = 0;
+  std::chrono::steady_clock::time_point lastFaultPost;
   std::chrono::steady_clock::time_point lastNanCheck, lastNanPost;
   bool lost = false;
   std::chrono::steady_clock::time_point lostAt, lastTry;
@@ -55,6 +56,19 @@ bool attachEngineWatch(Session& session) {
       } else if (!fresh) {  // a model switch changes which counts are shown: follow them
         state->nonFinite = st.nonFiniteBlocks;
         state->partnerNonFinite = st.partnerNonFiniteBlocks;
+      }
+    }
+    // Model code that threw: each such block was muted and the show went on. Said once,
+    // then at most every 5 s while it goes on, with the count and the model's own words.
+    if (InferenceWorker* w = engine.worker()) {
+      const uint64_t faults = w->faultBlocks();
+      if (faults < state->faults) state->faults = faults;  // another model is playing now
+      if (faults > state->faults && (state->lastFaultPost.time_since_epoch().count() == 0 ||
+                                     now - state->lastFaultPost >= std::chrono::seconds(5))) {
+        s->post("model: the playing model failed in " + std::to_string(faults - state->faults) +
+                " block(s) and those were muted; the show goes on. The model said: " + w->lastFault());
+        state->faults = faults;
+        state->lastFaultPost = now;
       }
     }
     if (!state->lost) {

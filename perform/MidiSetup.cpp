@@ -82,6 +82,7 @@ bool attachMidi(Session& session) {
     if (gLiveMidi == p) gLiveMidi = nullptr;
     delete p;
   });
+  live->mapper().publishControlsTo(&session.modSources);  // `ccN` modulation sources
   live->onMessage = [&session](const std::string& m) { session.post("MIDI: " + m); };
   live->onAction = [&session](MidiAction a, int v) { navigateAndSay(session, "MIDI", a, v); };
   if (const std::string err = live->start(); !err.empty()) {
@@ -119,8 +120,8 @@ bool attachMidi(Session& session) {
   return true;
 }
 
-bool attachMidiPerformance(const Args& args, ParameterRegistry& registry, RenderOptions& options,
-                           std::unique_ptr<MidiFilePlayer>& performance) {
+bool attachMidiPerformance(const Args& args, ParameterRegistry& registry, ModulationSources& sources,
+                           RenderOptions& options, std::unique_ptr<MidiFilePlayer>& performance) {
   const auto midiPath = args.get("midi");
   if (!midiPath) {
     if (!args.all("mapping").empty())
@@ -135,6 +136,7 @@ bool attachMidiPerformance(const Args& args, ParameterRegistry& registry, Render
   }
   for (const auto& w : performance->warnings()) std::cerr << "warning: " << w << "\n";
   MidiFilePlayer* player = performance.get();
+  player->publishControlsTo(&sources);
   options.beforeBlock = [player](double t) { player->advanceTo(t); };
   std::fprintf(stderr, "MIDI performance %s: %zu events\n", midiPath->c_str(), player->eventCount());
   return true;

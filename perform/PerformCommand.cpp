@@ -14,6 +14,7 @@
 
 #include "AtomicFile.h"
 #include "Commands.h"
+#include "ControlLoop.h"
 #include "ControlSetup.h"
 #include "Json.h"
 #include "LfoBank.h"
@@ -83,6 +84,7 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("frames_processed").value(static_cast<unsigned long long>(s.blocksProcessed))
       .key("dropped_input_samples").value(static_cast<unsigned long long>(s.droppedInput))
       .key("non_finite_blocks").value(static_cast<unsigned long long>(s.nonFiniteBlocks))
+      .key("model_fault_blocks").value(static_cast<unsigned long long>(s.faultBlocks))
       .key("partner_non_finite_blocks").value(static_cast<unsigned long long>(s.partnerNonFiniteBlocks))
       .key("compute_ms").beginObject()
       .key("median").value(s.compute.medianMs)
@@ -177,6 +179,10 @@ int runPerform(const Args& args, const char* argv0) {
                          "lighter model, a larger --block or a quieter machine helps\n",
                  s0.computeBudgetMs);
   std::fflush(stdout);
+  // Every control (MIDI, OSC, navigation, ramps, autosave) from here on is carried out on
+  // the control thread, whatever the UI or this thread do.
+  ControlLoop control(session);
+  control.start();
   const double duration = args.getDouble("duration", 0.0);
   int exitStatus = 0;
   bool headless = args.has("headless") || !uiAvailable();
@@ -196,7 +202,6 @@ int runPerform(const Args& args, const char* argv0) {
     uint64_t shownMessages = 0;
     while (!gStop.load() && !session.stopRequested.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      session.tick();
       if (session.messageCount() != shownMessages) {
         const uint64_t fresh = session.messageCount() - shownMessages;
         shownMessages = session.messageCount();
@@ -214,6 +219,7 @@ int runPerform(const Args& args, const char* argv0) {
       }
     }
   }
+  control.stop();
   for (auto& f : session.onStop) f();
   engine.stop();
   const EngineStatus s = engine.status();

@@ -132,7 +132,7 @@ int runRender(const Args& args, const char* argv0) {
   RenderOptions ro;
   ro.analyzers.push_back(voice.get());
   std::unique_ptr<MidiFilePlayer> performance;  // --midi PERFORMANCE.mid --mapping MAP
-  if (!attachMidiPerformance(args, *registry, ro, performance)) return 2;
+  if (!attachMidiPerformance(args, *registry, modSources, ro, performance)) return 2;
   const bool tty = isatty(fileno(stderr));
   const double seconds = static_cast<double>(input.frames()) / input.sampleRate;
   if (tty && seconds > 5.0) {

@@ -1,10 +1,12 @@
 // Session: everything a running `musicmill perform` has, handed to each subsystem
 // (UI, MIDI, OSC, set lists, triggers) so that each one plugs in from its own file.
 //
-// Threads: built and torn down on the main thread. onTick hooks run on the main thread
-// (the UI's frame loop, or the headless loop every ~5 ms): that is where MIDI/OSC queues
-// are drained into parameters, set-list navigation happens and autosave runs. Never on
-// the audio thread.
+// Threads: built and torn down on the main thread. onTick hooks run on the control thread
+// (ControlLoop, about every millisecond) with controlMutex held: that is where MIDI/OSC
+// queues are drained into parameters, set-list navigation happens and autosave runs.
+// Never on the audio thread. The UI reaches the subsystems (panels, navigation, learn)
+// only while it holds controlMutex; it holds it to handle input and build a frame, never
+// while it renders or waits for the display.
 #pragma once
 
 #include <atomic>
@@ -61,8 +63,8 @@ struct Session {
   // Objects a subsystem creates for the length of the performance (freed after the engine
   // stopped, in reverse order).
   std::vector<std::shared_ptr<void>> keepAlive;
-  std::vector<std::function<void()>> onTick;  // main thread, every UI frame / ~5 ms
-  std::vector<std::function<void()>> onStop;  // main thread, before the engine stops
+  std::vector<std::function<void()>> onTick;  // control thread, about every millisecond
+  std::vector<std::function<void()>> onStop;  // main thread, after the control thread stopped
   // Main thread: subscribers carry out navigation (see NavCommand).
   std::vector<std::function<void(NavCommand, int)>> onNavigate;
   // UI panels other subsystems contribute (title, draw function using Dear ImGui);
@@ -71,6 +73,8 @@ struct Session {
   // Text the UI shows as the current and next set-list position (set-list player fills).
   std::function<std::string()> setListNow, setListNext;
   std::atomic<bool> stopRequested{false};
+  // Held by the control thread for each tick and by the UI while it builds a frame.
+  std::mutex controlMutex;
 
   void tick() {
     for (auto& f : onTick) f();

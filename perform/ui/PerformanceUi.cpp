@@ -19,6 +19,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <mutex>
 #include <optional>
 
 #include "Commands.h"
@@ -107,6 +108,7 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
       .key("latent_samples").value(static_cast<unsigned long long>(ui.latents.size()))
       .key("onsets").value(static_cast<unsigned long long>(ui.onsets))
       .key("muted_frames").value(static_cast<unsigned long long>(ui.mutedFrames))
+      .key("control_held_max_ms").value(ui.controlHeldMaxMs)
       .key("worker_reloads")
       .value(static_cast<unsigned long long>(ui.engine->worker() ? ui.engine->worker()->reloads() : 0));
   auto list = [&](const char* name, const std::vector<std::string>& items) {
@@ -241,6 +243,8 @@ int runUi(Session& session, double durationSeconds) {
   // vsync paces the loop on a real display; under Xvfb or the software renderer it may
   // not, so the loop also sleeps off the rest of each display period itself.
   const double period = 1.0 / (desktop.refresh_rate > 0 ? desktop.refresh_rate : 60);
+  const char* slowEnv = std::getenv("MM_TEST_UI_FRAME_MS");
+  const int slowFrameMs = slowEnv ? std::max(0, std::atoi(slowEnv)) : 0;
   int status = 0;
   bool shotTaken = false;
   double frameCost = 0;  // seconds per frame, smoothed
@@ -249,6 +253,11 @@ int runUi(Session& session, double durationSeconds) {
     ui.now = static_cast<double>(frameStart - t0) / tickHz;
     if (durationSeconds > 0 && ui.now >= durationSeconds) break;
     if (script) script->queueKeyEvents(ui.frame, windowId);
+    // The control thread (ControlLoop) carries out MIDI, OSC and navigation; the UI holds
+    // controlMutex only while it handles input and builds the widgets, not while it
+    // renders, presents or rests, so its frame rate never delays a control.
+    std::unique_lock<std::mutex> control(session.controlMutex);
+    const Uint64 heldFrom = SDL_GetPerformanceCounter();
     SDL_Event e;
     while (SDL_PollEvent(&e)) {
       ImGui_ImplSDL2_ProcessEvent(&e);
@@ -257,9 +266,9 @@ int runUi(Session& session, double durationSeconds) {
         ui.quit = true;
       if (e.type == SDL_KEYDOWN) ui::handleKey(ui, e.key);
     }
-    session.tick();  // MIDI, OSC, set-list navigation: once per frame, also when minimized
     if (SDL_GetWindowFlags(window) & SDL_WINDOW_MINIMIZED) {
-      SDL_WaitEventTimeout(nullptr, 10);  // idle: nothing to draw, keep ticking ~100 Hz
+      control.unlock();
+      SDL_WaitEventTimeout(nullptr, 10);  // idle: nothing to draw
       continue;
     }
     const bool isFullscreen = (SDL_GetWindowFlags(window) & SDL_WINDOW_FULLSCREEN_DESKTOP) == SDL_WINDOW_FULLSCREEN_DESKTOP;
@@ -277,6 +286,11 @@ int runUi(Session& session, double durationSeconds) {
     ImGui::NewFrame();
     ui::drawStage(ui);
     ImGui::Render();
+    control.unlock();
+    const double heldMs = 1000.0 * static_cast<double>(SDL_GetPerformanceCounter() - heldFrom) / tickHz;
+    ui.controlHeldMaxMs = std::max(ui.controlHeldMaxMs, heldMs);
+    // Test hook: a render that costs this long (a software GL on a weak laptop).
+    if (slowFrameMs > 0) SDL_Delay(static_cast<Uint32>(slowFrameMs));
     SDL_RenderSetScale(renderer, io.DisplayFramebufferScale.x, io.DisplayFramebufferScale.y);
     SDL_SetRenderDrawColor(renderer, 9, 11, 14, 255);
     SDL_RenderClear(renderer);

@@ -52,6 +52,8 @@ struct UiState {
   EngineStatus status;
   double now = 0;       // seconds since the UI started
   uint64_t frame = 0;
+  // The longest the UI held Session::controlMutex in one frame (input + widgets), ms.
+  double controlHeldMaxMs = 0;
 
   bool fullscreen = true;
   bool showHelp = false;

@@ -1,0 +1,42 @@
+#include "ControlLoop.h"
+
+#include <chrono>
+#include <mutex>
+
+namespace mm {
+
+ControlLoop::ControlLoop(Session& session, double periodMs) : session_(session), periodMs_(periodMs) {}
+
+void ControlLoop::start() {
+  if (running_.exchange(true)) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void ControlLoop::stop() {
+  if (!running_.exchange(false)) return;
+  if (thread_.joinable()) thread_.join();
+}
+
+void ControlLoop::run() {
+  using Clock = std::chrono::steady_clock;
+  const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(periodMs_));
+  auto next = Clock::now();
+  while (running_.load()) {
+    const auto t0 = Clock::now();
+    {
+      std::lock_guard<std::mutex> lock(session_.controlMutex);
+      session_.tick();
+    }
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+    if (ms > longestTickMs_.load(std::memory_order_relaxed)) longestTickMs_.store(ms, std::memory_order_relaxed);
+    ticks_.fetch_add(1, std::memory_order_relaxed);
+    next += period;
+    const auto now = Clock::now();
+    // A tick that overran (a save, a reconnect) starts the next one at once, without
+    // trying to catch up the ones it missed.
+    if (next < now) next = now;
+    std::this_thread::sleep_until(next);
+  }
+}
+
+}  // namespace mm

@@ -1,0 +1,48 @@
+// ControlLoop: the performance's control thread. About every millisecond it runs the
+// session's tick hooks — MIDI and OSC drained into parameters (mapping, pickup, 14-bit
+// pairs, relative encoders, clock following, learn), set-list navigation and preset ramps,
+// autosave, style-anchor completion, the audio-server watch — so a control reaches the
+// registry within a millisecond of arriving, whatever the UI is doing.
+//
+// Threads: start/stop on the main thread. The loop holds Session::controlMutex while it
+// ticks; the UI takes the same mutex only while it handles input and builds a frame of
+// widgets (a millisecond or so), never while it renders, presents or waits for the
+// display, so a slow or stalled frame does not hold a control back. The headless main
+// loop takes nothing: it only prints messages.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <thread>
+
+#include "Session.h"
+
+namespace mm {
+
+class ControlLoop {
+ public:
+  explicit ControlLoop(Session& session, double periodMs = 1.0);
+  ~ControlLoop() { stop(); }
+  ControlLoop(const ControlLoop&) = delete;
+  ControlLoop& operator=(const ControlLoop&) = delete;
+
+  void start();
+  // Returns once the last tick has finished; the hooks are not called again.
+  void stop();
+
+  // Any thread: how many ticks ran, and the longest one (ms) — for the report.
+  uint64_t ticks() const { return ticks_.load(std::memory_order_relaxed); }
+  double longestTickMs() const { return longestTickMs_.load(std::memory_order_relaxed); }
+
+ private:
+  void run();
+
+  Session& session_;
+  const double periodMs_;
+  std::atomic<bool> running_{false};
+  std::thread thread_;
+  std::atomic<uint64_t> ticks_{0};
+  std::atomic<double> longestTickMs_{0.0};
+};
+
+}  // namespace mm
