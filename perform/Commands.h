@@ -4,6 +4,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "Cli.h"
 #include "ModelRuntime.h"
@@ -22,9 +23,17 @@ int runTriggers(const Args& args);  // TriggersCommand.cpp: learn | classify | s
 // Writes text to a temporary file beside `path`, then renames it over `path`.
 bool writeFileAtomically(const std::string& path, const std::string& text);
 
-// Applies every --set id=value; prints the first problem and returns false.
 class ParameterRegistry;
-bool applySetOptions(const Args& args, ParameterRegistry& registry);
+// A `--set id=value@SECONDS`: the value the parameter takes at that time of a render.
+struct TimedSet {
+  double seconds = 0;
+  int index = -1;
+  float value = 0;
+};
+// Applies every `--set id=value` now. `id=value@SECONDS` is checked and returned in
+// `timed` (sorted by time) for render to apply when the file reaches it; where `timed`
+// is nullptr (perform) a time is refused. False after printing what was wrong.
+bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<TimedSet>* timed = nullptr);
 // --model-b M: loads the second model of a blend into `partner` (left empty without the
 // option). Returns false after printing "musicmill COMMAND: --model-b: why".
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,

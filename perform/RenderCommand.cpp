@@ -1,6 +1,9 @@
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
@@ -19,13 +22,41 @@
 
 namespace mm {
 
-bool applySetOptions(const Args& args, ParameterRegistry& registry) {
+bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<TimedSet>* timed) {
   for (const auto& a : args.all("set")) {
-    if (auto err = registry.applyAssignment(a)) {
+    const size_t at = a.rfind('@');
+    if (at == std::string::npos) {
+      if (auto err = registry.applyAssignment(a)) {
+        std::cerr << "musicmill: " << *err << "\n";
+        return false;
+      }
+      continue;
+    }
+    if (!timed) {
+      std::cerr << "musicmill: --set " << a << ": a time (@SECONDS) is for render; live, move the control\n";
+      return false;
+    }
+    const std::string assignment = a.substr(0, at), when = a.substr(at + 1);
+    char* end = nullptr;
+    const double seconds = std::strtod(when.c_str(), &end);
+    if (when.empty() || end == when.c_str() || (*end != '\0' && std::string(end) != "s") || !std::isfinite(seconds) ||
+        seconds < 0) {
+      std::cerr << "musicmill: --set " << a << ": '" << when
+                << "' is not a time in seconds (e.g. --set output.gain=-20@1.5)\n";
+      return false;
+    }
+    // Checked as a plain --set would be, then the value in force now is put back.
+    const int index = registry.indexOf(assignment.substr(0, assignment.find('=')));
+    const float before = index >= 0 ? registry.get(index) : 0.f;
+    if (auto err = registry.applyAssignment(assignment)) {
       std::cerr << "musicmill: " << *err << "\n";
       return false;
     }
+    timed->push_back({seconds, index, registry.get(index)});
+    registry.set(index, before);
   }
+  if (timed)
+    std::stable_sort(timed->begin(), timed->end(), [](const TimedSet& x, const TimedSet& y) { return x.seconds < y.seconds; });
   return true;
 }
 
@@ -73,7 +104,8 @@ int runRender(const Args& args, const char* argv0) {
   std::unique_ptr<ModelRuntime> partner;
   if (!loadPartnerModel(args, opt, "render", partner)) return 2;
   auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
-  if (!applySetOptions(args, *registry)) return 2;
+  std::vector<TimedSet> timedSets;
+  if (!applySetOptions(args, *registry, &timedSets)) return 2;
   const int block = args.getInt("block", 0);
   if (block < 0) {
     std::cerr << "musicmill render: --block must be a positive number of latent frames\n";
@@ -133,6 +165,15 @@ int runRender(const Args& args, const char* argv0) {
   ro.analyzers.push_back(voice.get());
   std::unique_ptr<MidiFilePlayer> performance;  // --midi PERFORMANCE.mid --mapping MAP
   if (!attachMidiPerformance(args, *registry, modSources, ro, performance)) return 2;
+  if (!timedSets.empty()) {
+    // --set id=value@SECONDS: applied at the first piece at or after its time, after the
+    // MIDI performance's events of that piece.
+    ro.beforeBlock = [midi = ro.beforeBlock, &timedSets, &registry, next = size_t{0}](double t) mutable {
+      if (midi) midi(t);
+      for (; next < timedSets.size() && timedSets[next].seconds <= t; ++next)
+        registry->set(timedSets[next].index, timedSets[next].value);
+    };
+  }
   const bool tty = isatty(fileno(stderr));
   const double seconds = static_cast<double>(input.frames()) / input.sampleRate;
   if (tty && seconds > 5.0) {

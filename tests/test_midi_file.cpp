@@ -145,3 +145,73 @@ TEST_CASE("render --midi with a broken mapping or MIDI file refuses and writes n
   CHECK(r.status == 2);
   CHECK(r.output.find("--midi needs --mapping") != std::string::npos);
 }
+
+namespace {
+// Level in dB of a piece of a rendered file, against the input's level.
+double relativeDb(const std::vector<float>& out, const std::vector<float>& in, size_t from, size_t to) {
+  return 20.0 * std::log10(std::max(1e-9, rms(out, from, to)) / rms(in, from, to));
+}
+}  // namespace
+
+TEST_CASE("render: a change at 1 s (MIDI CC, ccN route, --set @SECONDS) changes only what follows 1 s",
+          "[midi][render]") {
+  const std::string dir = tempDir();
+  AudioBuffer in;
+  in.sampleRate = 44100;
+  in.channels = 1;
+  in.samples = sine(441.0, 44100, 2.0, 0.25f);
+  writeWav(dir + "/in.wav", in);
+  // 120 BPM, 480 PPQ: CC 8 and CC 21 go 0 -> 127 at beat 2 = 1.0 s (both at 0 from the start).
+  writeBytes(dir + "/perf.mid", makeSmf(0, 480, {{tempoEvent(0, 120.0), {0, {0xB0, 8, 0}}, {0, {0xB0, 21, 0}},
+                                                  {960, {0xB0, 8, 127}}, {960, {0xB0, 21, 127}}}}));
+  writeText(dir + "/map.toml", "format = 1\n[[control]]\ncc = 8\nparam = \"output.gain\"\nrange = [0.0, -40.0]\n"
+                               "takeover = \"jump\"\n");
+  writeText(dir + "/none.toml", "format = 1\n[[control]]\ncc = 7\nparam = \"chaos\"\n");
+  const std::string base = binary() + " render --in " + dir + "/in.wav --model " + fixture("identity_44k.ts") +
+                           " --set mix.dry_wet=1 --set gate.threshold=-90 ";
+  struct Case {
+    const char* name;
+    std::string args;
+    double afterDb;  // the level from 1 s on
+  };
+  const Case c = GENERATE_COPY(
+      Case{"a mapped CC on output.gain", "--midi " + dir + "/perf.mid --mapping " + dir + "/map.toml", -40.0},
+      Case{"a ccN modulation route",
+           "--midi " + dir + "/perf.mid --mapping " + dir + "/none.toml --mod 'cc21>output.gain:-40'", -40.0},
+      Case{"--set output.gain=-40@1", "--set output.gain=-40@1", -40.0},
+      Case{"--set input.gain=-20@1.0s", "--set input.gain=-20@1.0s", -20.0});
+  INFO(c.name);
+  const auto r = runCommand(base + c.args + " --out " + dir + "/out.wav");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const auto out = downmix(readAudioFile(dir + "/out.wav"));
+  REQUIRE(out.size() == in.samples.size());
+  // Before 1 s: untouched (0 dB), right up to the piece before it. From 1 s on (after the
+  // 20 ms gain smoothing): down as asked.
+  CHECK(relativeDb(out, in.samples, 4410, 44100 - 256) == Approx(0.0).margin(0.5));
+  CHECK(relativeDb(out, in.samples, 44100 + 4410, 88200) == Approx(c.afterDb).margin(1.0));
+}
+
+TEST_CASE("render --set with a time: a bad time or a time live is refused clearly", "[render]") {
+  const std::string dir = tempDir();
+  AudioBuffer in;
+  in.sampleRate = 44100;
+  in.channels = 1;
+  in.samples = sine(441.0, 44100, 0.3, 0.25f);
+  writeWav(dir + "/in.wav", in);
+  const std::string base = binary() + " render --in " + dir + "/in.wav --model " + fixture("identity_44k.ts") +
+                           " --out " + dir + "/out.wav ";
+  auto r = runCommand(base + "--set energy=0.5@soon");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("'soon' is not a time in seconds") != std::string::npos);
+  r = runCommand(base + "--set energi=0.5@1");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("energi") != std::string::npos);
+  r = runCommand(base + "--set energy=7@1");
+  CHECK(r.status == 2);
+  CHECK_FALSE(std::filesystem::exists(dir + "/out.wav"));
+  r = runCommand(binary() + " perform --headless --duration 1 --model " + fixture("identity_44k.ts") +
+                 " --set energy=0.5@1");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("a time (@SECONDS) is for render") != std::string::npos);
+}
