@@ -25,7 +25,7 @@ std::optional<ModRoute> parseRoute(const std::string& text, const ParameterRegis
                                    std::string* error) {
   auto fail = [&](const std::string& why) -> std::optional<ModRoute> {
     if (error) *error = "modulation route '" + text + "': " + why +
-                        " (form: SOURCE>TARGET:DEPTH[:decay=150ms][:smooth=20ms][:curve=exp][:bipolar][:invert])";
+                        " (form: SOURCE>TARGET:DEPTH[:decay=150ms][:smooth=20ms][:curve=exp|log|s][:bipolar][:invert])";
     return std::nullopt;
   };
   const auto gt = text.find('>');
@@ -69,6 +69,7 @@ std::optional<ModRoute> parseRoute(const std::string& text, const ParameterRegis
     } else if (o == "curve=linear") r.curve = ModCurve::Linear;
     else if (o == "curve=exp") r.curve = ModCurve::Exponential;
     else if (o == "curve=log") r.curve = ModCurve::Logarithmic;
+    else if (o == "curve=s" || o == "curve=s-curve") r.curve = ModCurve::SCurve;
     else return fail("unknown option '" + o + "'");
   }
   return r;
@@ -89,6 +90,7 @@ std::string routeToString(const ModRoute& r) {
   if (r.smoothingMs > 0) o << ":smooth=" << r.smoothingMs << "ms";
   if (r.curve == ModCurve::Exponential) o << ":curve=exp";
   if (r.curve == ModCurve::Logarithmic) o << ":curve=log";
+  if (r.curve == ModCurve::SCurve) o << ":curve=s";
   if (r.bipolar && r.source != ModSource::Lfo) o << ":bipolar";
   if (r.invert) o << ":invert";
   return o.str();
@@ -161,6 +163,7 @@ void ModulationMatrix::modulate(float* params, int count, int frames, double fra
     const float mag = std::fabs(v), sign = v < 0 ? -1.f : 1.f;
     if (r.curve == ModCurve::Exponential) v = sign * mag * mag;
     else if (r.curve == ModCurve::Logarithmic) v = sign * std::sqrt(mag);
+    else if (r.curve == ModCurve::SCurve) v = sign * mag * mag * (3.f - 2.f * mag);  // smoothstep: slow, fast, slow
     const float coef = r.smoothingMs > 0 ? static_cast<float>(std::exp(-dt * 1000.0 / r.smoothingMs)) : 0.f;
     a.smoothed = coef * a.smoothed + (1.f - coef) * v;
     const float amount = r.depth * a.smoothed;

@@ -7,7 +7,7 @@
 //   SOURCE  onset | envelope | pitch | lfo1 | lfo2 | ccN (MIDI CC N, 0..127) | triggerK (class K, 0..7)
 //   TARGET  any parameter id (energy, dim.1, chaos, ...)
 //   DEPTH   in the target's own units (energy 0.3 = +0.3 of energy at full source)
-//   options decay=150ms (pulse sources) | smooth=20ms | curve=linear|exp|log | bipolar | invert
+//   options decay=150ms (pulse sources) | smooth=20ms | curve=linear|exp|log|s | bipolar | invert
 // Examples: "onset>energy:0.3:decay=150ms"  (every voice hit bumps energy by 0.3, decaying
 // over 150 ms);  "envelope>dim.1:2.0"  (voice loudness drives dim.1).
 //
@@ -28,7 +28,7 @@
 namespace mm {
 
 enum class ModSource { Onset, Envelope, Pitch, Lfo, MidiControl, Trigger };
-enum class ModCurve { Linear, Exponential, Logarithmic };
+enum class ModCurve { Linear, Exponential, Logarithmic, SCurve };
 
 struct ModRoute {
   ModSource source = ModSource::Onset;

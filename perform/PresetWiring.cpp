@@ -71,19 +71,23 @@ bool attachPresetWiring(Session& session) {
     if (!s->setModRoutes) return;
     std::vector<ModRoute> parsed;
     for (const ModulationRoute& m : routes) {
-      std::string text = matrixSourceName(m.source) + ">" + m.target + ":" + std::to_string(m.depth);
-      if (m.polarity == Polarity::Bipolar) text += ":bipolar";
-      if (m.smoothingMs > 0.f) text += ":smooth=" + std::to_string(m.smoothingMs) + "ms";
-      if (m.curve == RouteCurve::Exponential) text += ":curve=exp";
-      if (m.curve == RouteCurve::Logarithmic) text += ":curve=log";
+      // Source and target are checked by the route parser; every number and option is
+      // carried over as it is (no text in between, so nothing is rounded or dropped).
       std::string error;
-      auto r = parseRoute(text, *s->registry, &error);
+      auto r = parseRoute(matrixSourceName(m.source) + ">" + m.target + ":0", *s->registry, &error);
       if (!r) {
         s->post("preset: modulation route skipped: " + error);
         continue;
       }
-      if (m.curve == RouteCurve::SCurve)
-        s->post("preset: route " + m.source + " > " + m.target + ": the s-curve plays as linear here");
+      r->depth = m.depth;
+      r->bipolar = m.polarity == Polarity::Bipolar;
+      r->curve = m.curve == RouteCurve::Exponential   ? ModCurve::Exponential
+                 : m.curve == RouteCurve::Logarithmic ? ModCurve::Logarithmic
+                 : m.curve == RouteCurve::SCurve      ? ModCurve::SCurve
+                                                      : ModCurve::Linear;
+      r->smoothingMs = m.smoothingMs;
+      r->decayMs = m.decayMs;
+      r->invert = m.invert;
       parsed.push_back(*r);
     }
     state->routes = parsed;
@@ -99,8 +103,11 @@ bool attachPresetWiring(Session& session) {
       m.polarity = r.bipolar ? Polarity::Bipolar : Polarity::Unipolar;
       m.curve = r.curve == ModCurve::Exponential   ? RouteCurve::Exponential
                 : r.curve == ModCurve::Logarithmic ? RouteCurve::Logarithmic
+                : r.curve == ModCurve::SCurve      ? RouteCurve::SCurve
                                                    : RouteCurve::Linear;
       m.smoothingMs = r.smoothingMs;
+      m.decayMs = r.decayMs;
+      m.invert = r.invert;
       out.push_back(m);
     }
     return out;

@@ -48,13 +48,15 @@ std::optional<RouteCurve> routeCurveFromString(const std::string& s);
 // a parameter id.
 struct ModulationRoute {
   std::string source, target;
-  float depth = 0.f;  // -1 .. 1
+  float depth = 0.f;  // in the target's own units at full source (as --mod)
   Polarity polarity = Polarity::Unipolar;
   RouteCurve curve = RouteCurve::Linear;
   float smoothingMs = 0.f;  // 0 .. 10000
+  float decayMs = 150.f;    // pulse sources (voice.onset, trigger.K): 0 .. 10000
+  bool invert = false;
   bool operator==(const ModulationRoute& o) const {
-    return source == o.source && target == o.target && depth == o.depth &&
-           polarity == o.polarity && curve == o.curve && smoothingMs == o.smoothingMs;
+    return source == o.source && target == o.target && depth == o.depth && polarity == o.polarity &&
+           curve == o.curve && smoothingMs == o.smoothingMs && decayMs == o.decayMs && invert == o.invert;
   }
 };
 

@@ -132,18 +132,21 @@ std::optional<PatternSlot> readPattern(const toml::table& t, const TomlSource& s
 
 std::optional<ModulationRoute> readRoute(const toml::table& t, const TomlSource& src, const PresetChecks& checks,
                                          const std::string& where) {
-  warnUnknownKeys(t, {"source", "target", "depth", "polarity", "curve", "smoothing_ms"}, src, where);
+  warnUnknownKeys(t, {"source", "target", "depth", "polarity", "curve", "smoothing_ms", "decay_ms", "invert"}, src,
+                  where);
   ModulationRoute r;
   const LoadReport* before = src.report;
   const size_t errorsBefore = before ? static_cast<size_t>(before->errorCount()) : 0;
   const auto source = readString(t, "source", src, where);
   const auto target = readString(t, "target", src, where);
-  const auto depth = readNumber(t, "depth", src, where, -1.0, 1.0);
+  // Depth is in the target's own units, as --mod plays it (bpm 40 = 40 BPM): files that
+  // kept to -1 .. 1 mean what they always played.
+  const auto depth = readNumber(t, "depth", src, where, -1e6, 1e6);
   if (!t.get("source") || (source && source->empty()))
     src.error(t, where + ": needs a 'source' (e.g. \"lfo.1\", \"voice.energy\")");
   if (!t.get("target") || (target && target->empty()))
     src.error(t, where + ": needs a 'target' parameter id (e.g. \"energy\")");
-  if (!t.get("depth")) src.error(t, where + ": needs a 'depth' in -1 .. 1");
+  if (!t.get("depth")) src.error(t, where + ": needs a 'depth' in the target's units (e.g. 0.3 for energy)");
   if (const auto pol = readString(t, "polarity", src, where)) {
     if (auto v = polarityFromString(*pol)) r.polarity = *v;
     else src.error(*t.get("polarity"), where + ": polarity '" + *pol + "' is not \"unipolar\" or \"bipolar\"");
@@ -155,6 +158,12 @@ std::optional<ModulationRoute> readRoute(const toml::table& t, const TomlSource&
                                      "' is not one of \"linear\", \"exponential\", \"logarithmic\", \"s-curve\"");
   }
   const auto smoothing = readNumber(t, "smoothing_ms", src, where, 0.0, 10000.0);
+  const auto decay = readNumber(t, "decay_ms", src, where, 0.0, 10000.0);
+  std::optional<bool> invert;
+  if (const toml::node* n = t.get("invert")) {
+    if (const auto b = n->value<bool>()) invert = *b;
+    else src.error(*n, where + ": invert must be true or false");
+  }
   if (before && static_cast<size_t>(before->errorCount()) != errorsBefore) {
     src.error(t, where + ": route skipped");
     return std::nullopt;
@@ -163,6 +172,8 @@ std::optional<ModulationRoute> readRoute(const toml::table& t, const TomlSource&
   r.target = *target;
   r.depth = static_cast<float>(*depth);
   if (smoothing) r.smoothingMs = static_cast<float>(*smoothing);
+  if (decay) r.decayMs = static_cast<float>(*decay);
+  if (invert) r.invert = *invert;
   if (checks.registry && checks.registry->indexOf(r.target) < 0)
     src.warn(*t.get("target"), where + ": target '" + r.target + "' is not a parameter of this model (kept, has no effect)");
   return r;

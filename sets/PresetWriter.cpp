@@ -40,7 +40,8 @@ void writePresetBody(std::ostringstream& o, const Preset& p, const std::string& 
   for (const ModulationRoute& r : p.modulation) {
     o << "\n[[" << prefix << "modulation]]\nsource = " << tomlString(r.source) << "\ntarget = " << tomlString(r.target)
       << "\ndepth = " << tomlFloat(r.depth) << "\npolarity = " << tomlString(toString(r.polarity))
-      << "\ncurve = " << tomlString(toString(r.curve)) << "\nsmoothing_ms = " << tomlFloat(r.smoothingMs) << "\n";
+      << "\ncurve = " << tomlString(toString(r.curve)) << "\nsmoothing_ms = " << tomlFloat(r.smoothingMs)
+      << "\ndecay_ms = " << tomlFloat(r.decayMs) << "\ninvert = " << (r.invert ? "true" : "false") << "\n";
   }
 }
 

@@ -133,3 +133,33 @@ TEST_CASE("offline render: voice hits modulate the model exactly as configured",
   CHECK(gain(1.12) == Approx(1.06).margin(0.2));
   CHECK(gain(1.9) == Approx(0.3).margin(0.02));
 }
+
+TEST_CASE("each curve shapes a MIDI control source as it says: linear, exp, log, s-curve", "[modulation]") {
+  auto reg = makeStandardRegistry(4);
+  const int chaos = reg->indexOf("chaos");
+  ModulationSources sources;
+  struct Shape {
+    const char* option;
+    float at25, at50, at75;  // the route's amount at CC 25 %, 50 %, 75 % (depth 1)
+  };
+  const Shape s = GENERATE(Shape{"linear", 0.25f, 0.5f, 0.75f}, Shape{"exp", 0.0625f, 0.25f, 0.5625f},
+                           Shape{"log", 0.5f, 0.70710678f, 0.8660254f},
+                           // smoothstep 3x^2 - 2x^3: slow at both ends, steep in the middle
+                           Shape{"s", 0.15625f, 0.5f, 0.84375f});
+  INFO(s.option);
+  std::string err;
+  auto r = parseRoute(std::string("cc21>chaos:1:curve=") + s.option, *reg, &err);
+  REQUIRE(r);
+  CHECK(parseRoute(routeToString(*r), *reg, &err)->curve == r->curve);  // the text keeps it
+  ModulationMatrix matrix(*reg, sources);
+  matrix.setRoutes({*r});
+  std::vector<float> params(static_cast<size_t>(reg->size()));
+  const float want[3] = {s.at25, s.at50, s.at75};
+  for (int k = 0; k < 3; ++k) {
+    sources.midiControl[21].store(0.25f * (k + 1));
+    reg->snapshot(params.data());
+    params[static_cast<size_t>(chaos)] = 0.f;
+    matrix.modulate(params.data(), static_cast<int>(params.size()), 1, 100.0);
+    CHECK(params[static_cast<size_t>(chaos)] == Approx(want[k]).margin(1e-5));
+  }
+}

@@ -31,7 +31,10 @@ Preset fullPreset(const std::string& dir) {
   p.style.b = writeText(dir + "/audio/b b.wav", "RIFF");
   p.patterns = {{0, 3, {{0.1f, -0.2f, 0.3f}, {1.f / 3, 2.f / 3, -1.f}}}, {5, 3, {{0.f, 0.f, 0.5f}}}};
   p.modulation = {{"lfo.1", "energy", -0.5f, Polarity::Bipolar, RouteCurve::SCurve, 12.5f},
-                  {"voice.energy", "dim.1", 1.f, Polarity::Unipolar, RouteCurve::Exponential, 0.f}};
+                  {"voice.energy", "dim.1", 1.f, Polarity::Unipolar, RouteCurve::Exponential, 0.f},
+                  // depth in the target's units (40 BPM), a decay and invert: every option kept
+                  {"voice.envelope", "bpm", 40.f, Polarity::Unipolar, RouteCurve::Linear, 0.f, 50.f, true},
+                  {"voice.onset", "energy", 0.123456789f, Polarity::Bipolar, RouteCurve::SCurve, 1e-3f, 333.3f, false}};
   p.mapping = writeText(dir + "/maps/footswitch.toml", "format = 1\n");
   p.rampMs = 75.5;
   return p;

@@ -139,8 +139,11 @@ TEST_CASE("autosave writes only changed states, on its interval, and keeps the p
   CHECK(a.writes() == 0);
   CHECK(readFile(dir + "/autosave.toml") == crashedText);
 
-  // A change is written at the next interval, and only then.
+  // A change is written at the next interval, and only then. Modulation routes go with
+  // it, every option kept (depth in the target's units, decay, invert, s-curve).
   now.preset.params["energy"] = 0.2f;
+  now.preset.modulation = {{"voice.envelope", "bpm", 40.f, Polarity::Unipolar, RouteCurve::Linear, 0.f, 50.f, true},
+                           {"lfo.2", "dim.0", -1.75f, Polarity::Bipolar, RouteCurve::SCurve, 20.f, 150.f, false}};
   CHECK(a.tick(t0 + std::chrono::milliseconds(5500), [&] { return now; }).empty());
   CHECK(a.writes() == 0);
   CHECK(a.tick(t0 + std::chrono::milliseconds(6100), [&] { return now; }).empty());
@@ -149,6 +152,7 @@ TEST_CASE("autosave writes only changed states, on its interval, and keeps the p
   const auto saved = loadLiveState(dir + "/autosave.toml", report);
   REQUIRE(saved);
   CHECK(saved->preset.params.at("energy") == 0.2f);
+  CHECK(saved->preset.modulation == now.preset.modulation);
   // ... and the crashed session's state was moved to history/, byte for byte.
   const auto history = filesIn(dir + "/history");
   REQUIRE(history.size() == 1);
