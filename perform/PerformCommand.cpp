@@ -60,7 +60,8 @@ bool writeFileAtomically(const std::string& path, const std::string& text) {
   return writeTextAtomically(path, text).empty();
 }
 
-std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg) {
+std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg,
+                             const std::vector<std::string>& routes) {
   const EngineStatus s = engine.status();
   JsonWriter j;
   j.beginObject()
@@ -92,7 +93,9 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("max").value(s.compute.maxMs)
       .key("count").value(static_cast<unsigned long long>(s.compute.count))
       .endObject()
-      .key("params").beginObject();
+      .key("routes").beginArray();
+  for (const std::string& r : routes) j.value(r);  // the modulation routes playing, in --mod syntax
+  j.endArray().key("params").beginObject();
   for (int i = 0; i < reg.size(); ++i) j.key(reg.spec(i).id).value(static_cast<double>(reg.get(i)));
   j.endObject().endObject();
   return j.str() + "\n";
@@ -227,7 +230,7 @@ int runPerform(const Args& args, const char* argv0) {
   if (engine.recorder().writtenFrames() > 0)
     std::printf("recorded %s\n", engine.recorder().path().c_str());
   if (auto report = args.get("report")) {
-    if (!writeFileAtomically(*report, engineReportJson(engine, *registry))) {
+    if (!writeFileAtomically(*report, engineReportJson(engine, *registry, session.activeRoutes ? session.activeRoutes() : std::vector<std::string>{}))) {
       std::cerr << "musicmill perform: cannot write the report '" << *report << "'\n";
       return 2;
     }

@@ -93,6 +93,11 @@ bool attachPresetWiring(Session& session) {
     state->routes = parsed;
     s->setModRoutes(parsed);
   };
+  session.activeRoutes = [state]() {
+    std::vector<std::string> out;
+    for (const ModRoute& r : state->routes) out.push_back(routeToString(r));
+    return out;
+  };
   hooks->captureModulation = [state]() {
     std::vector<ModulationRoute> out;
     for (const ModRoute& r : state->routes) {

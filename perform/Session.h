@@ -59,6 +59,8 @@ struct Session {
   std::function<std::string(int which, const std::string& audioPath)> setStyleAnchor;
   // Main thread: what anchor `which` holds and whether a file is encoding into it.
   std::function<StyleAnchorStatus(int which)> styleAnchor;
+  // Control thread (or after it stopped): the modulation routes playing, in --mod syntax.
+  std::function<std::vector<std::string>()> activeRoutes;
 
   // Objects a subsystem creates for the length of the performance (freed after the engine
   // stopped, in reverse order).

@@ -123,6 +123,7 @@ void SetListPlayer::applyPreset(const Preset& preset, std::optional<double> ramp
   ramp_.start(targetsFor(preset, tempo), ms, Clock::now());
   sendSections(preset);
   lastApplied_ = preset;
+  applied_ = true;
 }
 
 void SetListPlayer::sendSections(const Preset& preset) {
@@ -132,7 +133,9 @@ void SetListPlayer::sendSections(const Preset& preset) {
   if (hooks_.applyMapping) hooks_.applyMapping(preset.mapping);
 }
 
-void SetListPlayer::resendSections() { sendSections(lastApplied_); }
+void SetListPlayer::resendSections() {
+  if (applied_) sendSections(lastApplied_);
+}
 
 void SetListPlayer::restorePreset(const Preset& preset) {
   applyPreset(preset, 0.0);

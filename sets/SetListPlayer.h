@@ -77,7 +77,8 @@ class SetListPlayer {
   void restorePreset(const Preset& preset);
 
   // Calls the hooks again with the sections of the preset last applied (for subsystems
-  // whose hooks were set after it was applied).
+  // whose hooks were set after it was applied). Does nothing before any preset was
+  // applied: what plays then (the --mod routes) is not replaced by an empty preset.
   void resendSections();
 
   // Main thread, every tick: advances the parameter ramp.
@@ -136,6 +137,7 @@ class SetListPlayer {
   std::map<std::string, std::string> failed_;  // canonical model path -> why it failed
   std::string playingModel_;
   Preset lastApplied_;  // sections reported by captureLive when no capture hook is set
+  bool applied_ = false;  // some preset has been applied
 };
 
 }  // namespace mm

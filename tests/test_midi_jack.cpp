@@ -561,3 +561,51 @@ TEST_CASE("a mapping edited while playing is reloaded; a broken edit keeps the o
   CHECK(out.find("The previous mapping stays in use") != std::string::npos);
   CHECK(out.find("MIDI: reloaded " + r.mapping) != std::string::npos);
 }
+
+TEST_CASE("a ccN route plays live from a JACK MIDI controller; --mod routes are reported, autosaved and restored",
+          "[midi][jack]") {
+  {
+    LiveRig r(kFullMapping, "--mod 'cc21>output.gain:-40' --set mix.dry_wet=1 --set gate.threshold=-90");
+    JackTestClient client("ccnprobe", 1, 1, 4.0);
+    REQUIRE(client.ok());
+    REQUIRE(client.connectOut(0, "musicmill:inport 0"));
+    REQUIRE(client.connectIn("musicmill:outport 0", 0));
+    const std::vector<float> x = sine(441.0, 44100, 4.0, 0.3f);
+    client.play(0, x);
+    std::this_thread::sleep_for(std::chrono::milliseconds(2000));
+    r.controller->cc(1, 21, 127);  // unmapped: it drives the route only
+    client.waitFinished(20);
+    const auto out = client.recorded(0);
+    REQUIRE(out.size() == x.size());
+    const double before = 20 * std::log10(rms(out, 22050, 66150) / rms(x, 22050, 66150));
+    const double after = 20 * std::log10(std::max(1e-9, rms(out, 3 * 44100, 4 * 44100)) / rms(x, 3 * 44100, 4 * 44100));
+    INFO("level before the CC " << before << " dB, after " << after << " dB");
+    CHECK(before == Approx(0.0).margin(1.0));
+    CHECK(after == Approx(-40.0).margin(2.0));
+    CHECK(r.value("output.gain") == 0.0);  // the route modulates; the set value stays
+    REQUIRE(r.mm->stop() == 0);
+    CHECK(readFile(r.report).find("\"routes\":[\"cc21>output.gain:-40\"]") != std::string::npos);
+  }
+  // The routes given with --mod are live state: the autosave keeps them, every option.
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  const std::string dir = tempDir();
+  const std::string common = binary() + " perform --headless --audio-api jack --no-connect --model " +
+                             fixture("identity_44k.ts") + " --autosave-dir " + dir + " --autosave-seconds 1 ";
+  auto first = runCommand("timeout 60 " + common + "--duration 3 --mod 'envelope>bpm:40:decay=50ms:invert'");
+  INFO(first.output);
+  REQUIRE(first.status == 0);
+  const std::string saved = readFile(dir + "/autosave.toml");
+  INFO(saved);
+  CHECK(saved.find("source = \"voice.envelope\"") != std::string::npos);
+  CHECK(saved.find("depth = 40") != std::string::npos);
+  CHECK(saved.find("decay_ms = 50") != std::string::npos);
+  CHECK(saved.find("invert = true") != std::string::npos);
+  // ...and --restore, without --mod, plays them again.
+  auto again = runCommand("timeout 60 " + common + "--duration 2 --restore --report " + dir + "/report.json");
+  INFO(again.output);
+  REQUIRE(again.status == 0);
+  const std::string report = readFile(dir + "/report.json");
+  INFO(report);
+  CHECK(report.find("\"routes\":[\"envelope>bpm:40:invert\"]") != std::string::npos);
+}
