@@ -34,29 +34,35 @@ float LfoBank::shapeValue(LfoShape shape, double phase, float randomValue) {
   return 0.f;
 }
 
-void LfoBank::modulate(float* params, int count, int frames, double frameRate) {
+void LfoBank::prepare(double sampleRate, int) { sampleRate_ = sampleRate > 0 ? sampleRate : 44100.0; }
+
+void LfoBank::analyze(const float*, int n, uint64_t) noexcept {
   std::uniform_real_distribution<float> uni(-1.f, 1.f);
-  const float bpm = params[p_.bpm];
+  const float bpm = registry_.get(p_.bpm);
   for (size_t i = 0; i < p_.lfo.size(); ++i) {
     const auto& l = p_.lfo[i];
-    const double rate = effectiveRate(params[l.rate], params[l.sync] >= 0.5f, bpm);
-    const double before = phase_[i];
-    phase_[i] += rate * frames / frameRate;
+    const double rate = effectiveRate(registry_.get(l.rate), registry_.get(l.sync) >= 0.5f, bpm);
+    phase_[i] += rate * n / sampleRate_;
     if (phase_[i] >= 1.0) {
       phase_[i] -= std::floor(phase_[i]);
       randomPrev_[i] = random_[i];
       random_[i] = uni(rng_);
     }
-    (void)before;
-    const auto shape = static_cast<LfoShape>(std::clamp(static_cast<int>(params[l.shape]), 0, 3));
+    const auto shape = static_cast<LfoShape>(std::clamp(static_cast<int>(registry_.get(l.shape)), 0, 3));
     // Random: glide from the previous value over the first 10 % of the cycle (no click).
     const float glide = static_cast<float>(std::min(1.0, phase_[i] / 0.1));
     const float rnd = randomPrev_[i] + (random_[i] - randomPrev_[i]) * glide;
-    const float out = shapeValue(shape, phase_[i], rnd);
-    out_[i].store(out, std::memory_order_relaxed);
+    out_[i].store(shapeValue(shape, phase_[i], rnd), std::memory_order_relaxed);
+  }
+}
+
+void LfoBank::modulate(float* params, int count, int, double) {
+  for (size_t i = 0; i < p_.lfo.size(); ++i) {
+    const auto& l = p_.lfo[i];
     const int target = static_cast<int>(params[l.target]);
     const float depth = params[l.depth];
     if (target < 0 || target >= count || depth <= 0.f) continue;
+    const float out = out_[i].load(std::memory_order_relaxed);
     const ParamSpec& s = registry_.spec(target);
     params[target] = std::clamp(params[target] + depth * out * 0.5f * (s.max - s.min), s.min, s.max);
   }

@@ -139,6 +139,7 @@ int runDemo(const Args& args, const char* argv0) {
       silence.sampleRate = info.sampleRate;
       silence.samples.assign(static_cast<size_t>(seconds * info.sampleRate), 0.f);
       RenderOptions ro;
+      ro.analyzers.push_back(&lfos);  // the LFOs' clock
       AudioBuffer out = renderBuffer(proc, *reg, silence, ro);
       writeWav((fs::path(*outDir) / demo.file).string(), out);
       const AudioFeatures f = measureAudio(downmix(out), out.sampleRate);

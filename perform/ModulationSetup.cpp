@@ -3,17 +3,10 @@
 #include <iostream>
 
 #include "ModulationMatrix.h"
+#include "PerformanceModulation.h"
 #include "VoiceAnalyzer.h"
 
 namespace mm {
-
-namespace {
-// Per model slot: its own LFOs and matrix (each slot's worker is its own thread).
-struct SlotModulators {
-  std::unique_ptr<LfoBank> lfos;
-  std::unique_ptr<ModulationMatrix> matrix;
-};
-}  // namespace
 
 bool attachModulation(Session& session) {
   const Args& args = *session.args;
@@ -39,22 +32,12 @@ bool attachModulation(Session& session) {
     }
     routes.push_back(*r);
   }
-  auto slots = std::make_shared<std::vector<std::unique_ptr<SlotModulators>>>();
-  session.keepAlive.push_back(slots);
-  Session* s = &session;
-  session.engine->setProcessorSetup([s, slots, routes](FrameProcessor& proc) {
-    auto m = std::make_unique<SlotModulators>();
-    m->lfos = std::make_unique<LfoBank>(*s->registry);
-    m->matrix = std::make_unique<ModulationMatrix>(*s->registry, s->modSources, m->lfos.get());
-    m->matrix->setRoutes(routes);
-    proc.setModulator(m->lfos.get());
-    proc.addModulator(m->matrix.get());
-    if (!s->lfos) s->lfos = m->lfos.get();
-    slots->push_back(std::move(m));
-  });
-  session.setModRoutes = [slots](const std::vector<ModRoute>& r) {
-    for (auto& m : *slots) m->matrix->setRoutes(r);
-  };
+  auto modulation = std::make_shared<PerformanceModulation>(*session.registry, session.modSources);
+  session.keepAlive.push_back(modulation);
+  modulation->setRoutes(routes);
+  modulation->attachTo(*session.engine);
+  session.lfos = &modulation->lfos();
+  session.setModRoutes = [modulation](const std::vector<ModRoute>& r) { modulation->setRoutes(r); };
   return true;
 }
 

@@ -163,6 +163,7 @@ int runRender(const Args& args, const char* argv0) {
 
   RenderOptions ro;
   ro.analyzers.push_back(voice.get());
+  ro.analyzers.push_back(&lfos);  // the LFOs' clock is the audio, as live
   std::unique_ptr<MidiFilePlayer> performance;  // --midi PERFORMANCE.mid --mapping MAP
   if (!attachMidiPerformance(args, *registry, modSources, ro, performance)) return 2;
   if (!timedSets.empty()) {

@@ -44,7 +44,7 @@ struct Session {
   const char* argv0 = nullptr;
   ParameterRegistry* registry = nullptr;
   LiveEngine* engine = nullptr;
-  LfoBank* lfos = nullptr;  // the current model's LFOs (for the UI)
+  const LfoBank* lfos = nullptr;  // the performance's LFOs (for the UI)
   // Voice analysis, beatbox triggers and MIDI publish here; modulation matrices read it.
   ModulationSources modSources;
   // Control thread: capture the last `beats` beats of the voice's latents into pattern

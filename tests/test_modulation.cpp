@@ -2,14 +2,18 @@
 // their target by the configured amount with the configured decay, live and offline.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "AudioFile.h"
 #include "FrameProcessor.h"
 #include "LfoBank.h"
+#include "LiveEngine.h"
 #include "ModelRuntime.h"
 #include "ModulationMatrix.h"
 #include "OfflineRenderer.h"
+#include "PerformanceModulation.h"
 #include "TestSupport.h"
 #include "VoiceAnalyzer.h"
 
@@ -162,4 +166,56 @@ TEST_CASE("each curve shapes a MIDI control source as it says: linear, exp, log,
     matrix.modulate(params.data(), static_cast<int>(params.size()), 1, 100.0);
     CHECK(params[static_cast<size_t>(chaos)] == Approx(want[k]).margin(1e-5));
   }
+}
+
+TEST_CASE("an LFO keeps its phase through a model switch: the level it draws is continuous", "[modulation][switch]") {
+  // Two preloaded models that sound the same (two loads of the identity fixture); LFO 1
+  // swings output.gain by +-18 dB at 1 Hz. The switch comes at 2.25 s, at the top of the
+  // LFO's swing: a model slot with LFOs of its own would start its swing from phase 0 there
+  // (an 18 dB jump within the 30 ms crossfade).
+  auto reg = makeStandardRegistry(8);
+  reg->setById("mix.dry_wet", 1.f);
+  reg->setById("gate.threshold", -90.f);
+  reg->setById("lfo.1.rate", 1.f);
+  reg->setById("lfo.1.shape", 0.f);  // sine
+  reg->setById("lfo.1.depth", 0.5f);  // 0.5 * half the 72 dB range = 18 dB
+  reg->setById("lfo.1.target", static_cast<float>(reg->indexOf("output.gain")));
+  LiveEngine engine(*reg);
+  engine.openWithoutDevice(ModelRuntime::load(fixture("identity_44k.ts")), 44100, 128, 1, 1);
+  ModulationSources sources;
+  PerformanceModulation modulation(*reg, sources);
+  modulation.attachTo(engine);
+  REQUIRE(engine.addModel(ModelRuntime::load(fixture("identity_44k.ts"))) == 1);
+  engine.start();
+  const int blocks = static_cast<int>(4.0 * 44100 / 128), switchAt = static_cast<int>(2.25 * 44100 / 128);
+  std::vector<float> in(128), out(128), all;
+  all.reserve(static_cast<size_t>(blocks) * 128);
+  for (int k = 0; k < blocks; ++k) {
+    for (int i = 0; i < 128; ++i) in[i] = 0.1f * std::sin(2 * M_PI * 300.0 * (k * 128 + i) / 44100.0);
+    if (k == switchAt) engine.selectModel(1, 30.0);
+    engine.processBlock(in.data(), out.data(), 128, false);
+    all.insert(all.end(), out.begin(), out.end());
+    std::this_thread::sleep_for(std::chrono::microseconds(2800));
+  }
+  const uint64_t late = engine.status().lateCallbacks;
+  engine.stop();
+  CHECK(engine.currentModel() == 1);
+  // The level in 10 ms windows (dB against the steady input, 0.1 / sqrt 2): it follows the
+  // LFO, whose steepest slope is 18 dB * 2 pi per second, 1.1 dB per window.
+  const double inRms = 0.1 / std::sqrt(2.0);
+  double worst = 0, worstAt = 0, swing = 0;
+  double prev = std::nan("");
+  for (size_t w = 44100 / 2; w + 441 <= all.size(); w += 441) {
+    const double db = 20 * std::log10(std::max(1e-9, rms(all, w, w + 441)) / inRms);
+    swing = std::max(swing, std::fabs(db));
+    if (!std::isnan(prev) && std::fabs(db - prev) > worst) {
+      worst = std::fabs(db - prev);
+      worstAt = static_cast<double>(w) / 44100;
+    }
+    prev = db;
+  }
+  INFO("largest step between 10 ms windows " << worst << " dB at " << worstAt << " s; swing +-" << swing
+                                             << " dB; late frames " << late);
+  CHECK(swing == Approx(18.0).margin(2.0));
+  if (late == 0) CHECK(worst < 2.5);  // a late frame crossfades to dry by design: not judged
 }
