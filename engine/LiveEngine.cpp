@@ -203,9 +203,20 @@ void LiveEngine::setProcessorSetup(std::function<void(FrameProcessor&)> setup) {
 }
 
 void LiveEngine::addInputAnalyzer(InputAnalyzer* analyzer) {
-  if (!analyzer || analyzerCount_ >= 4) return;
+  if (!analyzer || analyzerCount_ >= kMaxAnalyzers) return;
   analyzer->prepare(rate_, std::max(buffer_, 8192));
   analyzers_[analyzerCount_++] = analyzer;
+}
+
+void LiveEngine::sharePatternCaptures() {
+  const int n = slotCount_.load();
+  for (int k = 0; k < n; ++k) {
+    auto captured = slots_[k].worker->processor().pattern().takeCaptured();
+    if (!captured) continue;
+    for (int j = 0; j < n; ++j)
+      if (j != k && slots_[j].worker->info().latentSize == captured->clip.dims)
+        slots_[j].worker->processor().pattern().load(captured->slot, std::make_unique<LatentClip>(captured->clip));
+  }
 }
 
 void LiveEngine::selectModel(int slot, double crossfadeMs) {

@@ -116,6 +116,9 @@ class LiveEngine {
   // Several subsystems may each add one; they run in the order added.
   void setProcessorSetup(std::function<void(FrameProcessor&)> setup);
 
+  // Control thread, every tick: a pattern captured by one model slot's worker is loaded into
+  // every other slot with the same latent size, so it plays after a switch too.
+  void sharePatternCaptures();
   // Control thread, before start(): analyzers run on the processed input in the callback.
   void addInputAnalyzer(InputAnalyzer* analyzer);
   double sampleRate() const { return rate_; }
@@ -173,7 +176,8 @@ class LiveEngine {
   float switchMix_ = 0.f;
   std::vector<float> wet2_;
   std::vector<std::function<void(FrameProcessor&)>> processorSetups_;
-  InputAnalyzer* analyzers_[4] = {nullptr, nullptr, nullptr, nullptr};
+  static constexpr int kMaxAnalyzers = 8;
+  InputAnalyzer* analyzers_[kMaxAnalyzers] = {};
   int analyzerCount_ = 0;
   uint64_t sampleTime_ = 0;
   int framesPerBlock_ = 0;

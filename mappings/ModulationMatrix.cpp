@@ -101,32 +101,45 @@ ModulationMatrix::ModulationMatrix(const ParameterRegistry& registry, const Modu
     : registry_(registry), sources_(sources), lfos_(lfos) {}
 
 void ModulationMatrix::setRoutes(const std::vector<ModRoute>& routes) {
-  auto table = std::make_unique<std::vector<Active>>();
+  Table& t = tables_.back();
+  t.version = ++version_;
+  t.count = 0;
   for (const ModRoute& r : routes) {
-    Active a;
-    a.route = r;
-    a.target = registry_.indexOf(r.target);
-    if (r.source == ModSource::Onset) a.lastCount = sources_.onsetCount.load();
-    if (r.source == ModSource::Trigger) a.lastCount = sources_.triggerCount[r.sourceIndex & 7].load();
-    if (a.target >= 0) table->push_back(a);
+    const int target = registry_.indexOf(r.target);
+    if (target < 0 || t.count >= kMaxRoutes) continue;
+    Compiled& c = t.routes[t.count++];
+    c.source = r.source;
+    c.sourceIndex = r.sourceIndex;
+    c.target = target;
+    c.depth = r.depth;
+    c.smoothingMs = r.smoothingMs;
+    c.decayMs = r.decayMs;
+    c.bipolar = r.bipolar;
+    c.invert = r.invert;
+    c.curve = r.curve;
   }
-  incoming_.publish(std::move(table));
+  tables_.publish();
 }
 
-float ModulationMatrix::sourceValue(Active& a, double dt) {
-  const ModRoute& r = a.route;
+void ModulationMatrix::prepare(double sampleRate, int) { sampleRate_ = sampleRate > 0 ? sampleRate : 44100.0; }
+
+float ModulationMatrix::sourceValue(int i, double dt) noexcept {
+  const Compiled& r = live_.routes[i];
   switch (r.source) {
     case ModSource::Onset:
     case ModSource::Trigger: {
       const uint64_t count = r.source == ModSource::Onset ? sources_.onsetCount.load(std::memory_order_relaxed)
                                                           : sources_.triggerCount[r.sourceIndex & 7].load(std::memory_order_relaxed);
-      a.pulse *= r.decayMs > 0 ? static_cast<float>(std::exp(-dt * 1000.0 / r.decayMs)) : 0.f;
-      if (count != a.lastCount) {
-        a.lastCount = count;
-        a.pulse = r.source == ModSource::Trigger ? std::clamp(sources_.triggerVelocity[r.sourceIndex & 7].load(), 0.f, 1.f) : 1.f;
-        if (a.pulse <= 0.f) a.pulse = 1.f;
+      float& pulse = pulse_[i];
+      pulse *= r.decayMs > 0 ? static_cast<float>(std::exp(-dt * 1000.0 / r.decayMs)) : 0.f;
+      if (count != lastCount_[i]) {
+        lastCount_[i] = count;
+        pulse = r.source == ModSource::Trigger
+                    ? std::clamp(sources_.triggerVelocity[r.sourceIndex & 7].load(std::memory_order_relaxed), 0.f, 1.f)
+                    : 1.f;
+        if (pulse <= 0.f) pulse = 1.f;
       }
-      return a.pulse;
+      return pulse;
     }
     case ModSource::Envelope: {
       // Loudness 0..1: -60 dBFS .. 0 dBFS on a dB scale, as the ear hears it.
@@ -148,16 +161,24 @@ float ModulationMatrix::sourceValue(Active& a, double dt) {
   return 0.f;
 }
 
-void ModulationMatrix::modulate(float* params, int count, int frames, double frameRate) {
-  if (auto fresh = incoming_.take()) {
-    routes_ = std::move(*fresh);
-    amounts_.assign(routes_.size(), 0.f);
+void ModulationMatrix::analyze(const float*, int n, uint64_t) noexcept {
+  const Table& fresh = tables_.read();
+  if (fresh.version != live_.version) {
+    live_ = fresh;  // plain data: a copy, no allocation
+    for (int i = 0; i < live_.count; ++i) {
+      pulse_[i] = smoothed_[i] = 0.f;
+      // A pulse source counts hits from now on, not the ones before the route existed.
+      const Compiled& r = live_.routes[i];
+      lastCount_[i] = r.source == ModSource::Onset ? sources_.onsetCount.load(std::memory_order_relaxed)
+                      : r.source == ModSource::Trigger
+                          ? sources_.triggerCount[r.sourceIndex & 7].load(std::memory_order_relaxed)
+                          : 0;
+    }
   }
-  const double dt = frames / frameRate;
-  for (size_t i = 0; i < routes_.size(); ++i) {
-    Active& a = routes_[i];
-    const ModRoute& r = a.route;
-    float v = sourceValue(a, dt);
+  const double dt = n / sampleRate_;
+  for (int i = 0; i < live_.count; ++i) {
+    const Compiled& r = live_.routes[i];
+    float v = sourceValue(i, dt);
     if (r.bipolar && r.source != ModSource::Lfo) v = 2.f * v - 1.f;  // 0..1 -> -1..1
     if (r.invert) v = -v;
     const float mag = std::fabs(v), sign = v < 0 ? -1.f : 1.f;
@@ -165,13 +186,27 @@ void ModulationMatrix::modulate(float* params, int count, int frames, double fra
     else if (r.curve == ModCurve::Logarithmic) v = sign * std::sqrt(mag);
     else if (r.curve == ModCurve::SCurve) v = sign * mag * mag * (3.f - 2.f * mag);  // smoothstep: slow, fast, slow
     const float coef = r.smoothingMs > 0 ? static_cast<float>(std::exp(-dt * 1000.0 / r.smoothingMs)) : 0.f;
-    a.smoothed = coef * a.smoothed + (1.f - coef) * v;
-    const float amount = r.depth * a.smoothed;
-    amounts_[i] = amount;
-    if (a.target < 0 || a.target >= count) continue;
-    const ParamSpec& s = registry_.spec(a.target);
-    params[a.target] = std::clamp(params[a.target] + amount, s.min, s.max);
+    smoothed_[i] = coef * smoothed_[i] + (1.f - coef) * v;
+    outTarget_[i].store(r.target, std::memory_order_relaxed);
+    outAmount_[i].store(r.depth * smoothed_[i], std::memory_order_relaxed);
   }
+  outCount_.store(live_.count, std::memory_order_release);
+}
+
+void ModulationMatrix::modulate(float* params, int count, int, double) {
+  const int routes = outCount_.load(std::memory_order_acquire);
+  for (int i = 0; i < routes; ++i) {
+    const int target = outTarget_[i].load(std::memory_order_relaxed);
+    if (target < 0 || target >= count) continue;
+    const ParamSpec& s = registry_.spec(target);
+    params[target] = std::clamp(params[target] + outAmount_[i].load(std::memory_order_relaxed), s.min, s.max);
+  }
+}
+
+std::vector<float> ModulationMatrix::lastAmounts() const {
+  std::vector<float> out(static_cast<size_t>(outCount_.load(std::memory_order_acquire)));
+  for (size_t i = 0; i < out.size(); ++i) out[i] = outAmount_[i].load(std::memory_order_relaxed);
+  return out;
 }
 
 }  // namespace mm

@@ -11,10 +11,11 @@
 // Examples: "onset>energy:0.3:decay=150ms"  (every voice hit bumps energy by 0.3, decaying
 // over 150 ms);  "envelope>dim.1:2.0"  (voice loudness drives dim.1).
 //
-// Threads: setRoutes() on the control thread (lock-free hand-over); modulate() on the
-// processing thread.
+// Threads: setRoutes() on the control thread (lock-free hand-over, a triple buffer);
+// analyze() on the audio thread; modulate() on any processing thread.
 #pragma once
 
+#include <atomic>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,7 @@
 #include "FrameProcessor.h"
 #include "LfoBank.h"
 #include "ModulationSources.h"
-#include "ObjectExchange.h"
+#include "TripleBuffer.h"
 #include "Parameters.h"
 
 namespace mm {
@@ -47,29 +48,53 @@ std::optional<ModRoute> parseRoute(const std::string& text, const ParameterRegis
                                    std::string* error);
 std::string routeToString(const ModRoute& route);
 
-class ModulationMatrix : public ParamModulator {
+class ModulationMatrix : public ParamModulator, public InputAnalyzer {
  public:
+  static constexpr int kMaxRoutes = 32;
   ModulationMatrix(const ParameterRegistry& registry, const ModulationSources& sources,
                    const LfoBank* lfos = nullptr);
-  void setRoutes(const std::vector<ModRoute>& routes);  // control thread
+  // Control thread: the routes from the next audio block on. Routes whose target is not a
+  // parameter here, and any past kMaxRoutes, are left out (the caller says so).
+  void setRoutes(const std::vector<ModRoute>& routes);
+  // Audio thread (an InputAnalyzer, after the voice analysis and the LFOs): advances every
+  // route's source by the block (pulse decay, smoothing) and publishes its amount. Offline,
+  // the renderer calls it per piece. One matrix per performance: its clock is the audio.
+  void prepare(double sampleRate, int maxBlock) override;
+  MM_REALTIME void analyze(const float* mono, int n, uint64_t sampleTime) noexcept override;
+  // Any processing thread (every model slot's worker): adds each route's amount to its
+  // target in the snapshot. Reads only atomics.
   void modulate(float* params, int count, int frames, double frameRate) override;
   // Current modulation amount per route (target units), for the UI and tests.
-  std::vector<float> lastAmounts() const { return amounts_; }
+  std::vector<float> lastAmounts() const;
 
  private:
-  struct Active {
-    ModRoute route;
-    int target = -1;
-    uint64_t lastCount = 0;
-    float pulse = 0.f, smoothed = 0.f, velocity = 1.f;
+  struct Compiled {  // a route as the audio thread plays it: plain data, no allocation
+    ModSource source = ModSource::Onset;
+    int sourceIndex = 0, target = -1;
+    float depth = 0.f, smoothingMs = 0.f, decayMs = 150.f;
+    bool bipolar = false, invert = false;
+    ModCurve curve = ModCurve::Linear;
   };
-  float sourceValue(Active& a, double dt);
+  struct Table {
+    uint64_t version = 0;
+    int count = 0;
+    Compiled routes[kMaxRoutes];
+  };
+  float sourceValue(int i, double dt) noexcept;
   const ParameterRegistry& registry_;
   const ModulationSources& sources_;
   const LfoBank* lfos_;
-  ObjectExchange<std::vector<Active>> incoming_;
-  std::vector<Active> routes_;
-  std::vector<float> amounts_;
+  double sampleRate_ = 44100.0;
+  uint64_t version_ = 0;            // control thread
+  TripleBuffer<Table> tables_;      // control thread -> audio thread
+  // Audio thread only.
+  Table live_;
+  float pulse_[kMaxRoutes] = {}, smoothed_[kMaxRoutes] = {};
+  uint64_t lastCount_[kMaxRoutes] = {};
+  // Audio thread -> workers, UI.
+  std::atomic<int> outCount_{0};
+  std::atomic<int> outTarget_[kMaxRoutes] = {};
+  std::atomic<float> outAmount_[kMaxRoutes] = {};
 };
 
 }  // namespace mm

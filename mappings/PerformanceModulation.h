@@ -1,15 +1,14 @@
 // PerformanceModulation: the LFOs and modulation routes of one performance, wired into
 // every model slot of the live engine. Performance state lives here once, not per model:
-// one LfoBank, clocked by the audio callback, so an LFO keeps its phase through a model
-// switch and the UI shows the LFOs that play. Each slot gets a ModulationMatrix of its own
-// (a route's pulse and smoothing state is advanced by that slot's worker thread), all
-// playing the same routes.
+// one LfoBank and one ModulationMatrix, both clocked by the audio callback (LFO phases,
+// route pulses and smoothing advance per audio block), and applied by every slot's worker.
+// So an LFO keeps its phase and a pulse its decay through a model switch, and the UI shows
+// the LFOs that play.
 //
-// Threads: construct, attachTo() and setRoutes() on the control thread; the LFO clock
-// runs in the audio callback; the modulators on each slot's worker.
+// Threads: construct, attachTo() and setRoutes() on the control thread; the clocks in the
+// audio callback; the modulators on each slot's worker.
 #pragma once
 
-#include <memory>
 #include <vector>
 
 #include "LfoBank.h"
@@ -21,36 +20,34 @@ namespace mm {
 class PerformanceModulation {
  public:
   PerformanceModulation(const ParameterRegistry& registry, const ModulationSources& sources)
-      : registry_(registry), sources_(sources), lfos_(registry) {}
+      : lfos_(registry), matrix_(registry, sources, &lfos_) {}
   PerformanceModulation(const PerformanceModulation&) = delete;
   PerformanceModulation& operator=(const PerformanceModulation&) = delete;
 
-  // Before the engine starts: the LFO clock joins its callback, and every model slot (the
-  // ones open now and any preloaded later) gets the LFOs and its own matrix.
+  // Before the engine starts (after the voice analysis joined it): the clocks join its
+  // callback, and every model slot (the ones open now and any preloaded later) applies the
+  // LFOs, then the routes (which may use the LFOs).
   void attachTo(LiveEngine& engine) {
     engine.addInputAnalyzer(&lfos_);
+    engine.addInputAnalyzer(&matrix_);
     engine.setProcessorSetup([this](FrameProcessor& proc) {
-      auto m = std::make_unique<ModulationMatrix>(registry_, sources_, &lfos_);
-      m->setRoutes(routes_);
       proc.setModulator(&lfos_);
-      proc.addModulator(m.get());
-      matrices_.push_back(std::move(m));
+      proc.addModulator(&matrix_);
     });
   }
-  // Every slot plays `routes` from its next block.
+  // Every slot plays `routes` from the next audio block.
   void setRoutes(const std::vector<ModRoute>& routes) {
     routes_ = routes;
-    for (auto& m : matrices_) m->setRoutes(routes);
+    matrix_.setRoutes(routes);
   }
   const std::vector<ModRoute>& routes() const { return routes_; }
   const LfoBank& lfos() const { return lfos_; }
+  const ModulationMatrix& matrix() const { return matrix_; }
 
  private:
-  const ParameterRegistry& registry_;
-  const ModulationSources& sources_;
   LfoBank lfos_;
+  ModulationMatrix matrix_;
   std::vector<ModRoute> routes_;
-  std::vector<std::unique_ptr<ModulationMatrix>> matrices_;
 };
 
 }  // namespace mm

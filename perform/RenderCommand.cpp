@@ -7,6 +7,7 @@
 #include <iostream>
 #include <stdexcept>
 
+#include "AtomicFile.h"
 #include "AudioFile.h"
 #include "Commands.h"
 #include "ControlSetup.h"
@@ -14,11 +15,15 @@
 #include "LatentSources.h"
 #include "LfoBank.h"
 #include "ModulationMatrix.h"
-#include "VoiceAnalyzer.h"
 #include "MidiFilePlayer.h"
 #include "ModelRuntime.h"
 #include "OfflineRenderer.h"
 #include "Parameters.h"
+#include "StandardMidiFile.h"
+#include "TriggerAnalyzer.h"
+#include "TriggerClassifier.h"
+#include "TriggerProfile.h"
+#include "VoiceAnalyzer.h"
 
 namespace mm {
 
@@ -163,9 +168,47 @@ int runRender(const Args& args, const char* argv0) {
 
   RenderOptions ro;
   ro.analyzers.push_back(voice.get());
-  ro.analyzers.push_back(&lfos);  // the LFOs' clock is the audio, as live
+  // Beatbox triggers, as live: after the voice analysis, before the routes (triggerK).
+  std::unique_ptr<TriggerAnalyzer> triggers;
+  TriggerProfile triggerProfile;
+  std::vector<MidiEvent> triggerNotes;
+  if (auto path = args.get("triggers")) {
+    if (const std::string err = loadTriggerProfile(*path, triggerProfile); !err.empty()) {
+      std::cerr << "musicmill render: " << err << (err.back() == '\n' ? "" : "\n");
+      return 2;
+    }
+    try {
+      triggers = std::make_unique<TriggerAnalyzer>(&modSources, triggerProfile.settings);
+    } catch (const std::exception& e) {
+      std::cerr << "musicmill render: triggers: " << e.what() << "\n";
+      return 2;
+    }
+    triggers->setClassifier(std::make_unique<TriggerClassifier>(triggerProfile));
+    ro.analyzers.push_back(triggers.get());
+  } else if (args.get("trigger-midi")) {
+    std::cerr << "musicmill render: --trigger-midi needs --triggers PROFILE.toml\n";
+    return 2;
+  }
+  ro.analyzers.push_back(&lfos);  // the clocks of the LFOs and the routes are the audio, as live
+  ro.analyzers.push_back(&matrix);
   std::unique_ptr<MidiFilePlayer> performance;  // --midi PERFORMANCE.mid --mapping MAP
   if (!attachMidiPerformance(args, *registry, modSources, ro, performance)) return 2;
+  if (triggers) {
+    // The hits as the live trigger output would send them: a note at the moment each hit
+    // is decided (onset + listen window), note off after the profile's note length.
+    ro.beforeBlock = [before = ro.beforeBlock, t = triggers.get(), &triggerNotes, &triggerProfile](double time) {
+      if (before) before(time);
+      TriggerReport r;
+      while (t->popReport(r)) {
+        if (r.hit.cls < 0 || r.hit.cls >= static_cast<int>(triggerProfile.classes.size())) continue;
+        const double at = static_cast<double>(r.hit.decidedSample) / t->sampleRate();
+        const uint8_t ch = static_cast<uint8_t>((triggerProfile.settings.midiChannel - 1) & 15);
+        const uint8_t note = static_cast<uint8_t>(triggerProfile.classes[static_cast<size_t>(r.hit.cls)].note & 127);
+        triggerNotes.push_back(MidiEvent::make(at, 0x90 | ch, note, static_cast<uint8_t>(std::clamp(r.hit.velocity, 1, 127))));
+        triggerNotes.push_back(MidiEvent::make(at + triggerProfile.settings.noteLengthMs / 1000.0, 0x80 | ch, note, 0));
+      }
+    };
+  }
   if (!timedSets.empty()) {
     // --set id=value@SECONDS: applied at the first piece at or after its time, after the
     // MIDI performance's events of that piece.
@@ -191,9 +234,23 @@ int runRender(const Args& args, const char* argv0) {
   AudioBuffer result;
   try {
     result = renderBuffer(proc, *registry, input, ro, &stats);
-  } catch (const ModelError& e) {
+  } catch (const std::exception& e) {  // a ModelError, or an analyzer that cannot start
     std::cerr << "musicmill render: " << e.what() << "\n";
     return 2;
+  }
+  if (triggers) {
+    ro.beforeBlock(static_cast<double>(input.frames()) / input.sampleRate);  // the hits of the last piece
+    size_t hits = 0;
+    for (const MidiEvent& e : triggerNotes) hits += (e.bytes[0] & 0xF0) == 0x90;
+    std::printf("triggers: %zu hits\n", hits);
+    if (auto midiOut = args.get("trigger-midi")) {
+      const std::vector<uint8_t> bytes = midiFileBytes(triggerNotes);
+      if (const std::string err = writeTextAtomically(*midiOut, std::string(bytes.begin(), bytes.end())); !err.empty()) {
+        std::cerr << "musicmill render: --trigger-midi: " << err << "\n";
+        return 2;
+      }
+      std::printf("wrote %s: the trigger notes\n", midiOut->c_str());
+    }
   }
   try {
     writeWav(*out, result);

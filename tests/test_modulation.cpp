@@ -65,10 +65,12 @@ TEST_CASE("every voice hit bumps energy by 0.3, decaying over 150 ms", "[modulat
   std::string err;
   matrix.setRoutes({*parseRoute("onset>energy:0.3:decay=150ms", *reg, &err)});
   std::vector<float> p(reg->size());
-  const double frameRate = 1000.0;  // 1 ms per latent frame keeps the arithmetic plain
+  const double frameRate = 1000.0;  // 1 ms per audio block and per latent frame keeps the arithmetic plain
+  matrix.prepare(frameRate, 1);
   auto step = [&](int ms) {
     float v = 0;
     for (int i = 0; i < ms; ++i) {
+      matrix.analyze(nullptr, 1, 0);  // the audio block: the route's clock
       reg->snapshot(p.data());
       matrix.modulate(p.data(), reg->size(), 1, frameRate);
       v = p[energy];
@@ -89,9 +91,11 @@ TEST_CASE("voice loudness drives dim.1 in proportion to its level in dB", "[modu
   ModulationMatrix matrix(*reg, sources);
   std::string err;
   matrix.setRoutes({*parseRoute("envelope>dim.1:2.0", *reg, &err)});
+  matrix.prepare(100.0, 1);
   std::vector<float> p(reg->size());
   auto valueAt = [&](float envelope) {
     sources.envelope.store(envelope);
+    matrix.analyze(nullptr, 1, 0);
     reg->snapshot(p.data());
     matrix.modulate(p.data(), reg->size(), 1, 100.0);
     return p[dim1];
@@ -125,6 +129,7 @@ TEST_CASE("offline render: voice hits modulate the model exactly as configured",
   RenderOptions ro;
   ro.applyOutputStage = false;
   ro.analyzers.push_back(&voice);
+  ro.analyzers.push_back(&matrix);  // after the voice analysis, as live
   AudioBuffer out = renderBuffer(proc, *reg, in, ro);
   // Gain = out/in over 20 ms windows: 0.3 at rest; right after a hit up to 2.0 (energy 1),
   // 120 ms later 0.3 + 1.7 * e^(-120/150) = 1.06; back to rest well before the next hit.
@@ -157,10 +162,12 @@ TEST_CASE("each curve shapes a MIDI control source as it says: linear, exp, log,
   CHECK(parseRoute(routeToString(*r), *reg, &err)->curve == r->curve);  // the text keeps it
   ModulationMatrix matrix(*reg, sources);
   matrix.setRoutes({*r});
+  matrix.prepare(100.0, 1);
   std::vector<float> params(static_cast<size_t>(reg->size()));
   const float want[3] = {s.at25, s.at50, s.at75};
   for (int k = 0; k < 3; ++k) {
     sources.midiControl[21].store(0.25f * (k + 1));
+    matrix.analyze(nullptr, 1, 0);
     reg->snapshot(params.data());
     params[static_cast<size_t>(chaos)] = 0.f;
     matrix.modulate(params.data(), static_cast<int>(params.size()), 1, 100.0);
