@@ -119,6 +119,10 @@ void PatternMemory::pickUp(float bpm) {
       clip->z[static_cast<size_t>(d) * n + k] = history_[static_cast<size_t>(d) * historyFrames_ + h];
   }
   clip->findSlices(frameRate_);
+  auto shared = std::make_unique<Captured>();
+  shared->slot = slot;
+  shared->clip = *clip;
+  captured_.publish(std::move(shared));
   slots_[slot] = std::move(clip);
 }
 

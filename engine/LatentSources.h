@@ -45,6 +45,13 @@ class PatternMemory {
   // Control thread.
   void load(int slot, std::unique_ptr<LatentClip> clip);
   void requestCapture(int slot, double beats);  // capture the last `beats` beats of voice
+  // A capture this memory made, for the control thread to give to the other model slots
+  // (a pattern is the performance's, not one model's). Null when there is none new.
+  struct Captured {
+    int slot = 0;
+    LatentClip clip;
+  };
+  std::unique_ptr<Captured> takeCaptured() { return captured_.take(); }
   // Processing thread, once per block: `voice` = encoded voice latents (dims x frames).
   void remember(const float* voice, int frames);
   void pickUp(float bpm);
@@ -59,6 +66,7 @@ class PatternMemory {
   double frameRate_;
   std::unique_ptr<LatentClip> slots_[kSlots];
   ClipExchange incoming_[kSlots];
+  ObjectExchange<Captured> captured_;  // processing thread -> control thread
   std::atomic<int> captureSlot_{-1};
   std::atomic<float> captureBeats_{4.f};
   std::vector<float> history_;  // ring of the last N voice frames (dims x N)

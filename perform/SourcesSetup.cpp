@@ -147,7 +147,10 @@ bool attachSources(Session& session) {
     }
     return st;
   };
-  session.onTick.push_back([s, c] { finishEncoding(*s, *c); });
+  session.onTick.push_back([s, c] {
+    finishEncoding(*s, *c);
+    s->engine->sharePatternCaptures();  // a capture belongs to the performance, not one model
+  });
   return true;
 }
 

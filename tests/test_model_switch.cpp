@@ -54,3 +54,42 @@ TEST_CASE("model switch crossfades without a click or a gap", "[live][switch]") 
   }
   CHECK(minRms > 0.2);  // no gap: a 0.5 sine has RMS 0.354
 }
+
+TEST_CASE("a pattern captured on one model plays after a switch to another of the same latent size",
+          "[live][switch]") {
+  // Two models with 8 latent dimensions (identity and its half-level twin). The voice (a
+  // sine) plays for 1.5 s on model A, the performer captures 2 beats into slot 0, the voice
+  // stops, and the set switches to model B with the pattern source on: B plays the pattern.
+  auto reg = makeStandardRegistry(8);
+  reg->setById("gate.threshold", -90.f);
+  reg->setById("mix.dry_wet", 1.f);
+  reg->setById("bpm", 120.f);
+  LiveEngine engine(*reg);
+  engine.openWithoutDevice(ModelRuntime::load(fixture("identity_44k.ts")), 44100, 128, 1, 1);
+  REQUIRE(engine.addModel(ModelRuntime::load(fixture("half_44k.ts"))) == 1);
+  engine.start();
+  const int blocks = static_cast<int>(3.5 * 44100 / 128);
+  const int captureAt = static_cast<int>(1.5 * 44100 / 128), switchAt = captureAt + 40;
+  std::vector<float> in(128), out(128), all;
+  for (int k = 0; k < blocks; ++k) {
+    for (int i = 0; i < 128; ++i)
+      in[i] = k < captureAt ? 0.3f * static_cast<float>(std::sin(2 * M_PI * 220.0 * (k * 128 + i) / 44100.0)) : 0.f;
+    if (k == captureAt) engine.worker()->processor().pattern().requestCapture(0, 2.0);
+    if (k == switchAt) {
+      reg->setById("source.voice", 0.f);
+      reg->setById("source.pattern", 1.f);
+      reg->setById("pattern.slot", 0.f);
+      engine.selectModel(1, 30.0);
+    }
+    engine.sharePatternCaptures();  // the control thread's tick
+    engine.processBlock(in.data(), out.data(), 128, false);
+    all.insert(all.end(), out.begin(), out.end());
+    std::this_thread::sleep_for(std::chrono::microseconds(2800));
+  }
+  engine.stop();
+  CHECK(engine.currentModel() == 1);
+  // The last second: no voice at all, model B playing the captured loop (at half level).
+  const double level = rms(all, all.size() - 44100, all.size());
+  INFO("model B's level from the pattern " << level << " (the voice captured: " << 0.3 / std::sqrt(2.0) << ")");
+  CHECK(level > 0.03);
+}
