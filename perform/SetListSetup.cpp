@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "Autosave.h"
+#include "AutosaveWriter.h"
 #include "EngineModelSwitcher.h"
 #include "PresetFile.h"
 #include "SetListPlayer.h"
@@ -40,6 +41,7 @@ struct SetListSession {
   std::shared_ptr<PresetHooks> hooks;
   SetListPlayer player;
   std::unique_ptr<Autosave> autosave;
+  std::unique_ptr<AutosaveWriter> autosaveWriter;  // writes off the control thread
 
   SetListSession(Session& s, ModelRuntime::Options options)
       : session(&s),
@@ -220,6 +222,7 @@ bool attachSetList(Session& session) {
     if (auto err = session.registry->applyAssignment(a)) std::fprintf(stderr, "musicmill: %s\n", err->c_str());
 
   autosave.setBaseline(defaultState(*session.registry, player.modelPlaying()));
+  if (autosaveOn) sl->autosaveWriter = std::make_unique<AutosaveWriter>(autosave, every);
   players()[&session] = sl.get();
 
   session.onNavigate.push_back([sl](NavCommand c, int value) {
@@ -242,11 +245,14 @@ bool attachSetList(Session& session) {
     first = false;
     const auto now = SetListPlayer::Clock::now();
     sl->player.tick(now);
-    const std::string err = sl->autosave->tick(now, [&] { return captureState(sl->player); });
-    if (!err.empty()) session.post(err);
+    if (sl->autosaveWriter) {
+      sl->autosaveWriter->tick(now, [&] { return captureState(sl->player); });
+      for (const std::string& m : sl->autosaveWriter->takeMessages()) session.post(m);
+    }
   });
   session.onStop.push_back([sl, autosaveOn] {
     if (!autosaveOn) return;
+    if (sl->autosaveWriter) sl->autosaveWriter->stop();
     const std::string err = sl->autosave->saveIfChanged(captureState(sl->player));
     if (!err.empty()) std::fprintf(stderr, "%s\n", err.c_str());
   });

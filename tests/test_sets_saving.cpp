@@ -5,10 +5,14 @@
 #include <sys/resource.h>
 
 #include <csignal>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <thread>
 
 #include "AtomicFile.h"
 #include "Autosave.h"
+#include "AutosaveWriter.h"
 #include "Parameters.h"
 #include "PresetFile.h"
 #include "SetList.h"
@@ -184,4 +188,48 @@ TEST_CASE("autosave into an unusable folder reports once and never throws", "[se
   s.preset.params["energy"] = 0.2f;
   CHECK(a.tick(t0 + std::chrono::seconds(2), [&] { return s; }).empty());  // the same failure: not repeated
   CHECK(a.writes() == 0);
+}
+
+TEST_CASE("the autosave writer writes on its own thread, newest state wins, each failure said once", "[sets]") {
+  using Clock = AutosaveWriter::Clock;
+  const std::string dir = tempDir();
+  LiveState base;
+  base.preset.params = {{"energy", 0.4f}};
+  Autosave autosave(dir, 1.0);
+  autosave.setBaseline(base);
+  LiveState now = base;
+  now.preset.params["energy"] = 0.7f;
+  const auto t0 = Clock::now();
+  {
+    AutosaveWriter writer(autosave, 1.0);
+    writer.tick(t0, [&] { return now; });  // starts the interval
+    writer.tick(t0 + std::chrono::milliseconds(1100), [&] { return now; });
+    for (int i = 0; i < 500 && !fs::exists(dir + "/autosave.toml"); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    REQUIRE(fs::exists(dir + "/autosave.toml"));
+    writer.stop();
+  }
+  LoadReport report;
+  const auto saved = loadLiveState(dir + "/autosave.toml", report);
+  REQUIRE(saved);
+  CHECK(saved->preset.params.at("energy") == 0.7f);
+  CHECK(autosave.writes() == 1);
+
+  // A folder that cannot be written: the failure comes back as a message, once.
+  const std::string blocked = tempDir() + "/file";
+  { std::ofstream(blocked) << "a file where the folder should be"; }
+  Autosave broken(blocked + "/sub", 1.0);
+  broken.setBaseline(base);
+  AutosaveWriter writer(broken, 1.0);
+  std::vector<std::string> said;
+  for (int k = 0; k < 4; ++k) {
+    now.preset.params["energy"] = 0.1f * k;
+    writer.tick(t0 + std::chrono::milliseconds(1100 * k), [&] { return now; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    for (const auto& m : writer.takeMessages()) said.push_back(m);
+  }
+  writer.stop();
+  for (const auto& m : writer.takeMessages()) said.push_back(m);
+  INFO((said.empty() ? std::string("nothing said") : said[0]));
+  CHECK(said.size() == 1);
 }
