@@ -1,6 +1,7 @@
 #include "StandardMidiFile.h"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <iterator>
 
@@ -177,6 +178,37 @@ MidiFileData readMidiFile(const std::string& path) {
   std::vector<uint8_t> bytes(static_cast<size_t>(size));
   f.read(reinterpret_cast<char*>(bytes.data()), size);
   return parseMidiFile(bytes, path);
+}
+
+std::vector<uint8_t> midiFileBytes(std::vector<MidiEvent> events) {
+  constexpr int kPpq = 960;
+  constexpr double kTicksPerSecond = kPpq * 2.0;  // 120 BPM: two beats a second
+  std::stable_sort(events.begin(), events.end(), [](const MidiEvent& a, const MidiEvent& b) { return a.time < b.time; });
+  std::vector<uint8_t> track;
+  auto varLen = [&](uint32_t v) {
+    uint8_t buf[5];
+    int n = 0;
+    buf[n++] = v & 0x7F;
+    while (v >>= 7) buf[n++] = static_cast<uint8_t>((v & 0x7F) | 0x80);
+    while (n) track.push_back(buf[--n]);
+  };
+  varLen(0);
+  for (uint8_t b : {0xFF, 0x51, 0x03, 0x07, 0xA1, 0x20}) track.push_back(b);  // 500000 us a beat
+  uint32_t last = 0;
+  for (const MidiEvent& e : events) {
+    if (!e.isChannelMessage() || e.size < 2) continue;
+    const uint32_t tick = static_cast<uint32_t>(std::llround(std::max(0.0, e.time) * kTicksPerSecond));
+    varLen(tick - std::min(tick, last));
+    last = std::max(tick, last);
+    track.insert(track.end(), e.bytes, e.bytes + e.size);
+  }
+  varLen(0);
+  for (uint8_t b : {0xFF, 0x2F, 0x00}) track.push_back(b);
+  std::vector<uint8_t> f = {'M', 'T', 'h', 'd', 0, 0, 0, 6, 0, 0, 0, 1, kPpq >> 8, kPpq & 0xFF, 'M', 'T', 'r', 'k'};
+  const uint32_t n = static_cast<uint32_t>(track.size());
+  for (int shift : {24, 16, 8, 0}) f.push_back(static_cast<uint8_t>(n >> shift));
+  f.insert(f.end(), track.begin(), track.end());
+  return f;
 }
 
 }  // namespace mm

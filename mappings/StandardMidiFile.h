@@ -31,4 +31,8 @@ struct MidiFileData {
 MidiFileData readMidiFile(const std::string& path);
 MidiFileData parseMidiFile(const std::vector<uint8_t>& bytes, const std::string& name);
 
+// A format-0 file of `events` (short channel messages, `time` in seconds, in any order) at
+// 120 BPM and 960 ticks per quarter note (0.52 ms a tick). The bytes, for saving atomically.
+std::vector<uint8_t> midiFileBytes(std::vector<MidiEvent> events);
+
 }  // namespace mm

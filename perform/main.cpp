@@ -48,7 +48,10 @@ void usage() {
       "                                       bind the next MIDI control moved (saved to MAP)\n"
       "  render ... --midi PERFORMANCE.mid --mapping MAP.toml\n"
       "                                       apply a recorded MIDI performance offline\n"
-      "          [--triggers PROFILE.toml] [--trigger-midi-out PORT|virtual] [--listen-ms MS]\n"
+      "  render ... --set id=value@SECONDS    a parameter change at that time of the file\n"
+      "  render ... --triggers PROFILE.toml [--trigger-midi HITS.mid]\n"
+      "                                       beatbox triggers offline, as live; their notes to a file\n"
+      "  perform ... [--triggers PROFILE.toml] [--trigger-midi-out PORT|virtual] [--listen-ms MS]\n"
       "                                       beatbox triggers: each voice hit classified as one\n"
       "                                       of the performer's sounds -> MIDI note + latent hit\n"
       "  triggers learn --out PROFILE.toml --class NAME[:NOTE]=TAKE.wav ... [--from P] [--listen-ms MS]\n"
@@ -70,7 +73,7 @@ int main(int argc, char** argv) {
          "screenshot", "frames", "ui-script", "ui-log",
          "set-list", "preset", "autosave-dir", "autosave-seconds", "ramp-ms",
          "midi-in", "mapping", "midi-api", "midi-clock", "clock-out", "osc-port", "osc-bind", "midi", "timeout",
-         "value", "triggers", "trigger-midi-out", "listen-ms", "class", "profile", "from"});
+         "value", "triggers", "trigger-midi-out", "trigger-midi", "listen-ms", "class", "profile", "from"});
     if (args.command == "perform") {
       // `perform --set GIG.toml`: a --set without '=' names a set list (issue text and
       // MainStage habit); --set id=value stays a parameter assignment.

@@ -9,12 +9,14 @@
 #include <cmath>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <sstream>
 
 #include "AudioFile.h"
 #include "ModulationSources.h"
 #include "OnsetDetector.h"
 #include "Realtime.h"
+#include "StandardMidiFile.h"
 #include "TestSupport.h"
 #include "TriggerAnalyzer.h"
 #include "TriggerClassifier.h"
@@ -463,4 +465,46 @@ TEST_CASE("musicmill triggers learn, classify and show from the command line", "
   CHECK(broken.status == 2);
   CHECK(broken.output.find(out + ":" + std::to_string(lineOf(text, "k = \"three\"")) + ": k must be a whole number") !=
         std::string::npos);
+}
+
+TEST_CASE("render --triggers: the beatbox triggers run offline as live, and their notes are written", "[triggers][render]") {
+  const std::string dir = vocalPercussionSet() + "/" + triggerTestPerformers()[0];
+  const std::string work = tempDir(), profile = work + "/me.toml";
+  const CommandResult learn = runCommand(binary() + " triggers learn --out " + profile + " --class kick=" + dir +
+                                         "/train_kick.wav --class snare:40=" + dir +
+                                         "/train_snare.wav --class hihat=" + dir + "/train_hihat.wav");
+  INFO(learn.output);
+  REQUIRE(learn.status == 0);
+  const CommandResult r = runCommand(binary() + " render --in " + dir + "/test.wav --model " +
+                                     fixture("identity_44k.ts") + " --triggers " + profile + " --trigger-midi " + work +
+                                     "/hits.mid --out " + work + "/out.wav");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const MidiFileData notes = readMidiFile(work + "/hits.mid");
+  const auto labels = readTriggerLabels(dir + "/test.csv");
+  const std::map<std::string, int> noteOf = {{"kick", 36}, {"snare", 40}, {"hihat", 42}};
+  int hits = 0, right = 0;
+  std::vector<bool> used(labels.size(), false);
+  for (const MidiEvent& e : notes.events) {
+    if ((e.bytes[0] & 0xF0) != 0x90 || e.bytes[2] == 0) continue;
+    ++hits;
+    CHECK((e.bytes[0] & 0x0F) == 9);  // channel 10, General MIDI drums
+    // Sent when decided: after the onset by the listen window (tens of ms), as live.
+    for (size_t i = 0; i < labels.size(); ++i)
+      if (!used[i] && e.time >= labels[i].time && e.time - labels[i].time < 0.15) {
+        used[i] = true;
+        right += noteOf.at(labels[i].cls) == e.bytes[1];
+        break;
+      }
+  }
+  CHECK(r.output.find("triggers: " + std::to_string(hits) + " hits") != std::string::npos);
+  CHECK(hits >= static_cast<int>(labels.size()) * 9 / 10);
+  CHECK(hits <= static_cast<int>(labels.size()) * 11 / 10);
+  CHECK(right >= static_cast<int>(labels.size()) * 85 / 100);
+  // Without a profile the MIDI file is refused, not silently empty.
+  const CommandResult bare = runCommand(binary() + " render --in " + dir + "/test.wav --model " +
+                                        fixture("identity_44k.ts") + " --trigger-midi " + work + "/x.mid --out " +
+                                        work + "/x.wav");
+  CHECK(bare.status == 2);
+  CHECK(bare.output.find("--trigger-midi needs --triggers") != std::string::npos);
 }
