@@ -21,32 +21,6 @@ namespace mm {
 
 namespace {
 
-// A preset names its sources the way the set-list files do ("lfo.1", "voice.onset",
-// "midi.cc.74", "trigger.2"); the matrix's own route text uses "lfo1", "onset", "cc74",
-// "trigger2". Both spellings are accepted.
-std::string matrixSourceName(const std::string& s) {
-  auto after = [&](const std::string& prefix) { return s.substr(prefix.size()); };
-  if (s.rfind("lfo.", 0) == 0) return "lfo" + after("lfo.");
-  if (s == "voice.onset" || s == "voice.onsets") return "onset";
-  if (s == "voice.envelope" || s == "voice.energy" || s == "voice.loudness") return "envelope";
-  if (s == "voice.pitch") return "pitch";
-  if (s.rfind("midi.cc.", 0) == 0) return "cc" + after("midi.cc.");
-  if (s.rfind("trigger.", 0) == 0) return "trigger" + after("trigger.");
-  return s;
-}
-
-std::string presetSourceName(const ModRoute& r) {
-  switch (r.source) {
-    case ModSource::Onset: return "voice.onset";
-    case ModSource::Envelope: return "voice.envelope";
-    case ModSource::Pitch: return "voice.pitch";
-    case ModSource::Lfo: return "lfo." + std::to_string(r.sourceIndex + 1);
-    case ModSource::MidiControl: return "midi.cc." + std::to_string(r.sourceIndex);
-    case ModSource::Trigger: return "trigger." + std::to_string(r.sourceIndex);
-  }
-  return "onset";
-}
-
 struct WiringState {
   std::vector<ModRoute> routes;  // what the matrices play now
   std::string wantAnchor[2];     // anchor files the playing preset asks for ("" = leave as is)
@@ -67,56 +41,24 @@ bool attachPresetWiring(Session& session) {
   }
   Session* s = &session;
 
-  hooks->applyModulation = [s, state](const std::vector<ModulationRoute>& routes) {
+  // Every route the preset holds is kept (a save writes it back, nothing is lost); the
+  // ones whose target this model lacks do not play, and the performer is told.
+  hooks->applyModulation = [s, state](const std::vector<ModRoute>& routes) {
     if (!s->setModRoutes) return;
-    std::vector<ModRoute> parsed;
-    for (const ModulationRoute& m : routes) {
-      // Source and target are checked by the route parser; every number and option is
-      // carried over as it is (no text in between, so nothing is rounded or dropped).
-      std::string error;
-      auto r = parseRoute(matrixSourceName(m.source) + ">" + m.target + ":0", *s->registry, &error);
-      if (!r) {
-        s->post("preset: modulation route skipped: " + error);
-        continue;
-      }
-      r->depth = m.depth;
-      r->bipolar = m.polarity == Polarity::Bipolar;
-      r->curve = m.curve == RouteCurve::Exponential   ? ModCurve::Exponential
-                 : m.curve == RouteCurve::Logarithmic ? ModCurve::Logarithmic
-                 : m.curve == RouteCurve::SCurve      ? ModCurve::SCurve
-                                                      : ModCurve::Linear;
-      r->smoothingMs = m.smoothingMs;
-      r->decayMs = m.decayMs;
-      r->invert = m.invert;
-      parsed.push_back(*r);
-    }
-    state->routes = parsed;
-    s->setModRoutes(parsed);
+    for (const ModRoute& r : routes)
+      if (s->registry->indexOf(r.target) < 0)
+        s->post("preset: modulation route " + routeToString(r) + " does not play: this model has no parameter '" +
+                r.target + "' (kept in the preset)");
+    state->routes = routes;
+    s->setModRoutes(routes);
   };
-  session.activeRoutes = [state]() {
+  session.activeRoutes = [s, state]() {
     std::vector<std::string> out;
-    for (const ModRoute& r : state->routes) out.push_back(routeToString(r));
+    for (const ModRoute& r : state->routes)
+      if (s->registry->indexOf(r.target) >= 0) out.push_back(routeToString(r));
     return out;
   };
-  hooks->captureModulation = [state]() {
-    std::vector<ModulationRoute> out;
-    for (const ModRoute& r : state->routes) {
-      ModulationRoute m;
-      m.source = presetSourceName(r);
-      m.target = r.target;
-      m.depth = r.depth;
-      m.polarity = r.bipolar ? Polarity::Bipolar : Polarity::Unipolar;
-      m.curve = r.curve == ModCurve::Exponential   ? RouteCurve::Exponential
-                : r.curve == ModCurve::Logarithmic ? RouteCurve::Logarithmic
-                : r.curve == ModCurve::SCurve      ? RouteCurve::SCurve
-                                                   : RouteCurve::Linear;
-      m.smoothingMs = r.smoothingMs;
-      m.decayMs = r.decayMs;
-      m.invert = r.invert;
-      out.push_back(m);
-    }
-    return out;
-  };
+  hooks->captureModulation = [state]() { return state->routes; };
 
   hooks->applyPatterns = [s](const std::vector<PatternSlot>& slots) {
     LiveEngine& engine = *s->engine;

@@ -2,7 +2,8 @@
 // Parameter values are interpreted here (applied through the registry); the sections that
 // belong to other subsystems (style anchors, pattern memory, modulation routes, mapping
 // overrides) are validated and carried, and handed to those subsystems through
-// PresetHooks, never interpreted by sets/.
+// PresetHooks, never interpreted by sets/. Modulation routes are the instrument's one
+// route type, ModRoute, read and written with every option.
 //
 // Threads: a plain value; built by the loader, applied on the main thread.
 #pragma once
@@ -11,6 +12,8 @@
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "ModulationRoute.h"
 
 namespace mm {
 
@@ -36,30 +39,6 @@ constexpr int kPatternSlots = 8;
 constexpr int kMaxPatternFrames = 4096;
 constexpr int kMaxPatternDims = 256;
 
-enum class Polarity { Unipolar, Bipolar };
-enum class RouteCurve { Linear, Exponential, Logarithmic, SCurve };
-const char* toString(Polarity p);
-const char* toString(RouteCurve c);
-std::optional<Polarity> polarityFromString(const std::string& s);
-std::optional<RouteCurve> routeCurveFromString(const std::string& s);
-
-// A modulation-matrix route, carried for the modulation subsystem. `source` is that
-// subsystem's name for a signal ("lfo.1", "voice.energy", "midi.cc.74", ...); `target`
-// a parameter id.
-struct ModulationRoute {
-  std::string source, target;
-  float depth = 0.f;  // in the target's own units at full source (as --mod)
-  Polarity polarity = Polarity::Unipolar;
-  RouteCurve curve = RouteCurve::Linear;
-  float smoothingMs = 0.f;  // 0 .. 10000
-  float decayMs = 150.f;    // pulse sources (voice.onset, trigger.K): 0 .. 10000
-  bool invert = false;
-  bool operator==(const ModulationRoute& o) const {
-    return source == o.source && target == o.target && depth == o.depth && polarity == o.polarity &&
-           curve == o.curve && smoothingMs == o.smoothingMs && decayMs == o.decayMs && invert == o.invert;
-  }
-};
-
 struct Preset {
   std::string name;
   std::string notes;
@@ -70,7 +49,7 @@ struct Preset {
   std::map<std::string, float> params;
   StyleAnchors style;
   std::vector<PatternSlot> patterns;  // sorted by slot, unique slots
-  std::vector<ModulationRoute> modulation;
+  std::vector<ModRoute> modulation;  // the one route type (engine/ModulationRoute.h)
   std::string mapping;  // absolute path of a mapping-override file; empty = none
   std::optional<double> rampMs;  // parameter ramp when switching to this preset
 

@@ -21,12 +21,12 @@ namespace mm {
 struct PresetHooks {
   std::function<void(const StyleAnchors&)> applyStyle;
   std::function<void(const std::vector<PatternSlot>&)> applyPatterns;
-  std::function<void(const std::vector<ModulationRoute>&)> applyModulation;
+  std::function<void(const std::vector<ModRoute>&)> applyModulation;
   std::function<void(const std::string& mappingPath)> applyMapping;  // "" = no override
 
   std::function<StyleAnchors()> captureStyle;
   std::function<std::vector<PatternSlot>()> capturePatterns;
-  std::function<std::vector<ModulationRoute>()> captureModulation;
+  std::function<std::vector<ModRoute>()> captureModulation;
   std::function<std::string()> captureMapping;
 };
 

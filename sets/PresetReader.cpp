@@ -130,11 +130,11 @@ std::optional<PatternSlot> readPattern(const toml::table& t, const TomlSource& s
   return s;
 }
 
-std::optional<ModulationRoute> readRoute(const toml::table& t, const TomlSource& src, const PresetChecks& checks,
-                                         const std::string& where) {
+std::optional<ModRoute> readRoute(const toml::table& t, const TomlSource& src, const PresetChecks& checks,
+                                  const std::string& where) {
   warnUnknownKeys(t, {"source", "target", "depth", "polarity", "curve", "smoothing_ms", "decay_ms", "invert"}, src,
                   where);
-  ModulationRoute r;
+  ModRoute r;
   const LoadReport* before = src.report;
   const size_t errorsBefore = before ? static_cast<size_t>(before->errorCount()) : 0;
   const auto source = readString(t, "source", src, where);
@@ -144,15 +144,19 @@ std::optional<ModulationRoute> readRoute(const toml::table& t, const TomlSource&
   const auto depth = readNumber(t, "depth", src, where, -1e6, 1e6);
   if (!t.get("source") || (source && source->empty()))
     src.error(t, where + ": needs a 'source' (e.g. \"lfo.1\", \"voice.energy\")");
+  else if (source && !parseRouteSource(*source, r))
+    src.error(*t.get("source"), where + ": source '" + *source +
+                                    "' is not one of voice.onset, voice.envelope, voice.pitch, lfo.1, lfo.2, "
+                                    "midi.cc.0 .. midi.cc.127, trigger.0 .. trigger.7");
   if (!t.get("target") || (target && target->empty()))
     src.error(t, where + ": needs a 'target' parameter id (e.g. \"energy\")");
   if (!t.get("depth")) src.error(t, where + ": needs a 'depth' in the target's units (e.g. 0.3 for energy)");
   if (const auto pol = readString(t, "polarity", src, where)) {
-    if (auto v = polarityFromString(*pol)) r.polarity = *v;
+    if (*pol == "unipolar" || *pol == "bipolar") r.bipolar = *pol == "bipolar";
     else src.error(*t.get("polarity"), where + ": polarity '" + *pol + "' is not \"unipolar\" or \"bipolar\"");
   }
   if (const auto curve = readString(t, "curve", src, where)) {
-    if (auto v = routeCurveFromString(*curve)) r.curve = *v;
+    if (auto v = parseRouteCurve(*curve)) r.curve = *v;
     else
       src.error(*t.get("curve"), where + ": curve '" + *curve +
                                      "' is not one of \"linear\", \"exponential\", \"logarithmic\", \"s-curve\"");
@@ -168,7 +172,6 @@ std::optional<ModulationRoute> readRoute(const toml::table& t, const TomlSource&
     src.error(t, where + ": route skipped");
     return std::nullopt;
   }
-  r.source = *source;
   r.target = *target;
   r.depth = static_cast<float>(*depth);
   if (smoothing) r.smoothingMs = static_cast<float>(*smoothing);

@@ -37,10 +37,10 @@ void writePresetBody(std::ostringstream& o, const Preset& p, const std::string& 
     }
     o << "]\n";
   }
-  for (const ModulationRoute& r : p.modulation) {
-    o << "\n[[" << prefix << "modulation]]\nsource = " << tomlString(r.source) << "\ntarget = " << tomlString(r.target)
-      << "\ndepth = " << tomlFloat(r.depth) << "\npolarity = " << tomlString(toString(r.polarity))
-      << "\ncurve = " << tomlString(toString(r.curve)) << "\nsmoothing_ms = " << tomlFloat(r.smoothingMs)
+  for (const ModRoute& r : p.modulation) {
+    o << "\n[[" << prefix << "modulation]]\nsource = " << tomlString(routeSourceName(r)) << "\ntarget = "
+      << tomlString(r.target) << "\ndepth = " << tomlFloat(r.depth) << "\npolarity = "
+      << tomlString(r.bipolar ? "bipolar" : "unipolar") << "\ncurve = " << tomlString(routeCurveName(r.curve)) << "\nsmoothing_ms = " << tomlFloat(r.smoothingMs)
       << "\ndecay_ms = " << tomlFloat(r.decayMs) << "\ninvert = " << (r.invert ? "true" : "false") << "\n";
   }
 }

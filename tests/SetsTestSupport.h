@@ -11,6 +11,8 @@
 #include "LoadReport.h"
 #include "ModelRuntime.h"
 #include "ModelSwitcher.h"
+#include "ModulationRoute.h"
+#include "Parameters.h"
 
 // Own namespace: other test-support headers define helpers with the same names (an inline
 // mmtest::writeText returning void), and inline functions of one name are merged at link.
@@ -63,5 +65,15 @@ class FakeSwitcher : public mm::ModelSwitcher {
   }
   int currentModel() const override { return current; }
 };
+
+// A modulation route from its --mod text (the instrument's one route type), checked
+// against the standard registry of a 4-dimension model.
+inline mm::ModRoute route(const std::string& text) {
+  static const auto registry = mm::makeStandardRegistry(4);
+  std::string error;
+  auto r = mm::parseRoute(text, *registry, &error);
+  if (!r) throw std::runtime_error(error);
+  return *r;
+}
 
 }  // namespace setstest

@@ -30,11 +30,11 @@ Preset fullPreset(const std::string& dir) {
   p.style.a = writeText(dir + "/audio/a.wav", "RIFF");
   p.style.b = writeText(dir + "/audio/b b.wav", "RIFF");
   p.patterns = {{0, 3, {{0.1f, -0.2f, 0.3f}, {1.f / 3, 2.f / 3, -1.f}}}, {5, 3, {{0.f, 0.f, 0.5f}}}};
-  p.modulation = {{"lfo.1", "energy", -0.5f, Polarity::Bipolar, RouteCurve::SCurve, 12.5f},
-                  {"voice.energy", "dim.1", 1.f, Polarity::Unipolar, RouteCurve::Exponential, 0.f},
+  p.modulation = {route("lfo1>energy:-0.5:curve=s:smooth=12.5ms"), route("envelope>dim.1:1:curve=exp"),
                   // depth in the target's units (40 BPM), a decay and invert: every option kept
-                  {"voice.envelope", "bpm", 40.f, Polarity::Unipolar, RouteCurve::Linear, 0.f, 50.f, true},
-                  {"voice.onset", "energy", 0.123456789f, Polarity::Bipolar, RouteCurve::SCurve, 1e-3f, 333.3f, false}};
+                  route("envelope>bpm:40:decay=50ms:invert"),
+                  route("onset>energy:0.123456789:bipolar:curve=s:smooth=0.001ms:decay=333.3ms"),
+                  route("cc74>dim.0:-2.5:unipolar:curve=log"), route("trigger7>output.gain:-12:decay=0ms")};
   p.mapping = writeText(dir + "/maps/footswitch.toml", "format = 1\n");
   p.rampMs = 75.5;
   return p;
@@ -104,7 +104,7 @@ TEST_CASE("a set list saved and loaded again is equal, file and inline presets a
   inlinePart.preset.model = fat.model;
   inlinePart.preset.params = {{"energy", 0.95f}, {"dim.1", 0.5f}};
   inlinePart.preset.patterns = {{2, 2, {{0.5f, -0.5f}}}};
-  inlinePart.preset.modulation = {{"lfo.2", "chaos", 0.25f, Polarity::Unipolar, RouteCurve::Logarithmic, 5.f}};
+  inlinePart.preset.modulation = {route("lfo2>chaos:0.25:unipolar:curve=log:smooth=5ms")};
   a.parts = {fromFile, inlinePart};
   Song b;
   b.number = 5;

@@ -240,16 +240,16 @@ TEST_CASE("a part's style, patterns, modulation and mapping reach their subsyste
   Preset& p = set.songs[0].parts[1].preset;
   p.style = {"/audio/a.wav", "/audio/b.wav"};
   p.patterns = {{3, 2, {{0.5f, -0.5f}}}};
-  p.modulation = {{"lfo.1", "energy", 0.5f, Polarity::Bipolar, RouteCurve::Linear, 0.f}};
+  p.modulation = {route("lfo1>energy:0.5")};
   p.mapping = "/maps/foot.toml";
   REQUIRE(r.player.adopt(set));
   StyleAnchors style;
   std::vector<PatternSlot> patterns;
-  std::vector<ModulationRoute> routes;
+  std::vector<ModRoute> routes;
   std::string mapping = "unset";
   r.hooks.applyStyle = [&](const StyleAnchors& s) { style = s; };
   r.hooks.applyPatterns = [&](const std::vector<PatternSlot>& s) { patterns = s; };
-  r.hooks.applyModulation = [&](const std::vector<ModulationRoute>& m) { routes = m; };
+  r.hooks.applyModulation = [&](const std::vector<ModRoute>& m) { routes = m; };
   r.hooks.applyMapping = [&](const std::string& m) { mapping = m; };
   REQUIRE(r.player.gotoPart(0, 1));
   CHECK(style == p.style);
@@ -262,8 +262,8 @@ TEST_CASE("a part's style, patterns, modulation and mapping reach their subsyste
   r.hooks.capturePatterns = [] { return std::vector<PatternSlot>{{1, 1, {{0.25f}}}}; };
   CHECK(r.player.captureLive(false).patterns[0].slot == 1);
   // A subsystem that sets its hook after the part was applied gets it on resend.
-  std::vector<ModulationRoute> late;
-  r.hooks.applyModulation = [&](const std::vector<ModulationRoute>& m) { late = m; };
+  std::vector<ModRoute> late;
+  r.hooks.applyModulation = [&](const std::vector<ModRoute>& m) { late = m; };
   r.player.resendSections();
   CHECK(late == p.modulation);
   REQUIRE(r.player.gotoPart(0, 0));  // a part without them clears them

@@ -146,8 +146,8 @@ TEST_CASE("autosave writes only changed states, on its interval, and keeps the p
   // A change is written at the next interval, and only then. Modulation routes go with
   // it, every option kept (depth in the target's units, decay, invert, s-curve).
   now.preset.params["energy"] = 0.2f;
-  now.preset.modulation = {{"voice.envelope", "bpm", 40.f, Polarity::Unipolar, RouteCurve::Linear, 0.f, 50.f, true},
-                           {"lfo.2", "dim.0", -1.75f, Polarity::Bipolar, RouteCurve::SCurve, 20.f, 150.f, false}};
+  now.preset.modulation = {setstest::route("envelope>bpm:40:decay=50ms:invert"),
+                           setstest::route("lfo2>dim.0:-1.75:curve=s:smooth=20ms")};
   CHECK(a.tick(t0 + std::chrono::milliseconds(5500), [&] { return now; }).empty());
   CHECK(a.writes() == 0);
   CHECK(a.tick(t0 + std::chrono::milliseconds(6100), [&] { return now; }).empty());
