@@ -171,6 +171,7 @@ void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int b
   first.active = true;
   first.delay = first.preRoll;
   slotCount_.store(1);
+  reserved_.store(1);
   current_.store(0);
   requested_.store(0);
   audioCurrent_ = 0;
@@ -185,15 +186,32 @@ void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int b
 }
 
 int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model) {
-  const int k = slotCount_.load();
-  if (k >= kMaxSlots)
+  const int k = prepareModel(std::move(model));
+  publishModel(k);
+  return k;
+}
+
+int LiveEngine::prepareModel(std::unique_ptr<ModelRuntime> model) {
+  const int k = reserved_.fetch_add(1);
+  if (k >= kMaxSlots) {
+    reserved_.fetch_sub(1);
     throw std::runtime_error("too many models loaded at once (" + std::to_string(kMaxSlots) + ")");
+  }
+  try {
+    Slot& slot = slots_[k];  // nobody else reads a slot at or past slotCount_
+    slot.worker = makeWorker(std::move(model), slot);
+  } catch (...) {
+    reserved_.fetch_sub(1);  // one loader at a time: this was the last reservation
+    throw;
+  }
+  return k;
+}
+
+void LiveEngine::publishModel(int k) {
   Slot& slot = slots_[k];
-  slot.worker = makeWorker(std::move(model), slot);
   for (auto& setup : processorSetups_) setup(slot.worker->processor());
   if (running_.load()) slot.worker->start(slot.realtimeOk);
   slotCount_.store(k + 1);  // publish: the audio thread may now select it
-  return k;
 }
 
 void LiveEngine::setProcessorSetup(std::function<void(FrameProcessor&)> setup) {

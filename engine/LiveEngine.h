@@ -97,6 +97,13 @@ class LiveEngine {
   // Control thread: preloads another model (own worker, warmed up, pre-roll measured) and
   // returns its slot. Slot 0 is the model given to open(). Throws std::runtime_error.
   int addModel(std::unique_ptr<ModelRuntime> model);
+  // The same in two steps, so that a model loaded during the show never holds the control
+  // thread: prepareModel() on a loader thread (one load at a time) builds the worker, warms
+  // it up and measures its pre-roll in the next free slot, still invisible to everyone;
+  // publishModel() on the control thread runs the processor setups, starts the worker
+  // and makes the slot selectable. Slots are published in the order they were prepared.
+  int prepareModel(std::unique_ptr<ModelRuntime> model);
+  void publishModel(int slot);
   // Control thread, before open() / addModel(): the next model opened gets `partner` as
   // its model B (multi-model blending, FrameProcessor::setPartner), in place before its
   // warm-up so that the measured compute and the latency include both models. Throws
@@ -179,6 +186,7 @@ class LiveEngine {
   static constexpr int kMaxAnalyzers = 8;
   InputAnalyzer* analyzers_[kMaxAnalyzers] = {};
   int analyzerCount_ = 0;
+  std::atomic<int> reserved_{0};  // slots prepared or published (loader, control thread)
   uint64_t sampleTime_ = 0;
   int framesPerBlock_ = 0;
   InputStage inStage_;

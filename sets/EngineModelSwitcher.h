@@ -4,7 +4,9 @@
 // Threads: control (main) thread only, like the engine methods it calls.
 #pragma once
 
+#include <chrono>
 #include <cstdio>
+#include <future>
 #include <string>
 
 #include "LiveEngine.h"
@@ -17,6 +19,9 @@ class EngineModelSwitcher : public ModelSwitcher {
  public:
   EngineModelSwitcher(LiveEngine& engine, ModelRuntime::Options options)
       : engine_(engine), options_(std::move(options)) {}
+  ~EngineModelSwitcher() override {
+    if (load_.valid()) load_.wait();  // a load still running finishes before the engine goes
+  }
 
   // Loads and probes the file (ModelError on a bad file), then the engine gives it its
   // own worker, warms it up and measures its pre-roll, so selecting it later has no gap.
@@ -25,6 +30,28 @@ class EngineModelSwitcher : public ModelSwitcher {
     for (const auto& w : model->info().warnings) std::fprintf(stderr, "musicmill: warning: %s\n", w.c_str());
     return engine_.addModel(std::move(model));
   }
+  bool startLoad(const std::string& path) override {
+    if (load_.valid()) return false;
+    load_ = std::async(std::launch::async, [this, path] {
+      Loaded r;
+      r.path = path;
+      try {
+        auto model = ModelRuntime::load(path, options_);
+        for (const auto& w : model->info().warnings) std::fprintf(stderr, "musicmill: warning: %s\n", w.c_str());
+        r.slot = engine_.prepareModel(std::move(model));
+      } catch (const std::exception& e) {
+        r.error = e.what();
+      }
+      return r;
+    });
+    return true;
+  }
+  std::optional<Loaded> finishedLoad() override {
+    if (!load_.valid() || load_.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return std::nullopt;
+    Loaded r = load_.get();
+    if (r.slot >= 0) engine_.publishModel(r.slot);
+    return r;
+  }
   // The old model's tail crossfades into the new one on the audio thread.
   void selectModel(int slot, double crossfadeMs) override { engine_.selectModel(slot, crossfadeMs); }
   int currentModel() const override { return engine_.currentModel(); }
@@ -32,6 +59,7 @@ class EngineModelSwitcher : public ModelSwitcher {
  private:
   LiveEngine& engine_;
   ModelRuntime::Options options_;
+  std::future<Loaded> load_;  // the load running on the loader thread, if any
 };
 
 }  // namespace mm

@@ -78,30 +78,55 @@ void SetListPlayer::prepareModels(const Progress& progress, LoadReport& report) 
 
 void SetListPlayer::switchModel(const std::string& path, double crossfadeMs) {
   const std::string k = key(path);
+  wanted_.clear();  // whatever was loading for an earlier part is no longer asked for
   if (k == playingModel_) return;
   if (auto f = failed_.find(k); f != failed_.end()) {
-    say("model " + path + " did not load before the show, so the current model keeps playing");
+    say("model " + path + " did not load, so the current model keeps playing");
     return;
   }
-  auto slot = slots_.find(k);
-  if (slot == slots_.end()) {
-    // Not preloaded (a preset opened during the show): load it now. The audio keeps
-    // playing meanwhile on its own threads; only this (main) thread waits.
-    say("loading model " + path + " (it was not preloaded) ...");
-    try {
-      slot = slots_.emplace(k, models_.addModel(path)).first;
-    } catch (const std::exception& e) {
-      failed_[k] = e.what();
-      say(e.what());
-      return;
-    }
+  if (auto slot = slots_.find(k); slot != slots_.end()) {
+    selectSlot(k, slot->second, crossfadeMs);
+    return;
   }
+  // Not preloaded (a preset opened during the show): it loads on the loader thread while
+  // the current model and every control play on; the switch follows when it is ready.
+  wanted_ = k;
+  wantedPath_ = path;
+  wantedCrossfadeMs_ = crossfadeMs;
+  if (loading_.empty() && models_.startLoad(path)) loading_ = k;
+  say("loading model " + path + " (it was not preloaded); the current model plays on meanwhile");
+}
+
+void SetListPlayer::selectSlot(const std::string& k, int slot, double crossfadeMs) {
   try {
-    models_.selectModel(slot->second, crossfadeMs);
+    models_.selectModel(slot, crossfadeMs);
     playingModel_ = k;
   } catch (const std::exception& e) {
     say(e.what());
   }
+}
+
+void SetListPlayer::pollLoads() {
+  if (auto done = models_.finishedLoad()) {
+    const std::string k = key(done->path);
+    loading_.clear();
+    if (done->slot < 0) {
+      failed_[k] = done->error;
+      say(done->error);
+      if (wanted_ == k) wanted_.clear();
+    } else {
+      slots_[k] = done->slot;
+      if (wanted_ == k) {
+        wanted_.clear();
+        say("model " + done->path + " loaded; switching to it");
+        selectSlot(k, done->slot, wantedCrossfadeMs_);
+      }
+    }
+  }
+  // The set moved on to another model that is not loaded yet while one was loading.
+  if (loading_.empty() && !wanted_.empty() && !slots_.count(wanted_) && !failed_.count(wanted_) &&
+      models_.startLoad(wantedPath_))
+    loading_ = wanted_;
 }
 
 std::vector<float> SetListPlayer::targetsFor(const Preset& preset, std::optional<float> tempo) const {

@@ -81,8 +81,12 @@ class SetListPlayer {
   // applied: what plays then (the --mod routes) is not replaced by an empty preset.
   void resendSections();
 
-  // Main thread, every tick: advances the parameter ramp.
-  void tick(Clock::time_point now) { ramp_.tick(now); }
+  // Control thread, every tick: advances the parameter ramp, and switches to a model that
+  // was not preloaded once its load (on the loader thread) is done, if it is still wanted.
+  void tick(Clock::time_point now) {
+    ramp_.tick(now);
+    pollLoads();
+  }
   void tick() { tick(Clock::now()); }
 
   // The live state as a preset: every parameter (venue parameters too when
@@ -121,6 +125,8 @@ class SetListPlayer {
   void applyPart();
   void sendSections(const Preset& preset);
   void switchModel(const std::string& path, double crossfadeMs);
+  void selectSlot(const std::string& key, int slot, double crossfadeMs);
+  void pollLoads();
   std::vector<float> targetsFor(const Preset& preset, std::optional<float> tempo) const;
   std::optional<std::pair<int, int>> after(int song, int part) const;
   std::string key(const std::string& path) const;
@@ -136,6 +142,10 @@ class SetListPlayer {
   std::map<std::string, int> slots_;  // canonical model path -> slot
   std::map<std::string, std::string> failed_;  // canonical model path -> why it failed
   std::string playingModel_;
+  // A model not preloaded, asked for during the show: loading on the loader thread, and
+  // the one the set wants now (switched to when its load is done, unless the set moved on).
+  std::string loading_, wanted_, wantedPath_;
+  double wantedCrossfadeMs_ = 150.0;
   Preset lastApplied_;  // sections reported by captureLive when no capture hook is set
   bool applied_ = false;  // some preset has been applied
 };

@@ -58,6 +58,25 @@ class FakeSwitcher : public mm::ModelSwitcher {
     added.push_back(path);
     return static_cast<int>(added.size());  // slot 0 is the model playing at start
   }
+  // Loads "in the background" at once; the result comes with the next finishedLoad().
+  bool startLoad(const std::string& path) override {
+    if (pending) return false;
+    Loaded r;
+    r.path = path;
+    try {
+      r.slot = addModel(path);
+    } catch (const std::exception& e) {
+      r.error = e.what();
+    }
+    pending = r;
+    return true;
+  }
+  std::optional<Loaded> finishedLoad() override {
+    auto r = pending;
+    pending.reset();
+    return r;
+  }
+  std::optional<Loaded> pending;
   void selectModel(int slot, double crossfadeMs) override {
     if (refuseSelect) throw std::runtime_error("cannot switch now");
     selects.push_back({slot, crossfadeMs});

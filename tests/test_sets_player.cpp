@@ -218,7 +218,7 @@ TEST_CASE("models: preloaded once, switched with the set's crossfade only when t
   REQUIRE(r.player.nextPart());  // D on the broken model: parameters apply, model stays
   CHECK(r.models.selects.size() == 1);
   CHECK(r.get("energy") == Approx(0.4f));
-  CHECK(r.messages.back().find("did not load before the show") != std::string::npos);
+  CHECK(r.messages.back().find("did not load, so the current model keeps playing") != std::string::npos);
   REQUIRE(r.player.nextPart());  // E on c
   REQUIRE(r.models.selects.size() == 2);
   CHECK(r.models.selects[1].slot == 2);
@@ -352,4 +352,35 @@ TEST_CASE("the preset shelf: SelectPreset N applies preset N without touching th
   CHECK(r.get("chaos") == 0.f);
   CHECK_FALSE(r.player.selectPreset(2));
   CHECK(r.messages.back().find("there is no preset 2") != std::string::npos);
+}
+
+TEST_CASE("a model that was not preloaded loads off the control thread; the switch follows if still wanted",
+          "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  set.crossfadeMs = 120;
+  set.songs[0].parts[1].preset.model = "/models/late.ts";
+  set.songs[1].parts[0].preset.model = "/models/later.ts";
+  REQUIRE(r.player.adopt(set));
+  r.player.registerPlayingModel("/models/a.ts");
+  REQUIRE(r.player.start());
+  // No prepareModels: the part's model is asked for during the show.
+  REQUIRE(r.player.nextPart());
+  CHECK(r.models.selects.empty());  // nothing waits for the load: the old model plays on
+  CHECK(r.messages.back().find("loading model /models/late.ts (it was not preloaded)") != std::string::npos);
+  CHECK(r.get("energy") == Approx(0.2f));  // the part's parameters apply at once
+  r.player.tick();  // the load is done: switch
+  REQUIRE(r.models.selects.size() == 1);
+  CHECK(r.models.selects[0].slot == 1);
+  CHECK(r.models.selects[0].crossfadeMs == 120.0);
+  CHECK(r.player.modelPlaying() == "/models/late.ts");
+  // The set moves on before a load is done: the loaded model is kept for later, not played.
+  REQUIRE(r.player.nextPart());  // song 2: "/models/later.ts" starts loading
+  REQUIRE(r.player.prevPart());  // back to the part on late.ts, which still plays
+  r.player.tick();
+  CHECK(r.models.selects.size() == 1);  // later.ts finished loading but is not wanted now
+  CHECK(r.player.modelPlaying() == "/models/late.ts");
+  REQUIRE(r.player.nextPart());  // asked for again: it is loaded, so the switch is immediate
+  REQUIRE(r.models.selects.size() == 2);
+  CHECK(r.models.selects[1].slot == 2);
 }

@@ -151,3 +151,46 @@ TEST_CASE("part and model switches from the set list: values arrive, no click, n
   CHECK(minWindowRms(all, r.partSwitch, r.partSwitch + 44100) > 0.19);
   CHECK(minWindowRms(all, r.modelSwitch, r.modelSwitch + 44100) > 0.12);
 }
+
+TEST_CASE("a model that was not preloaded loads on a loader thread while the engine and the controls run on",
+          "[sets][switch]") {
+  auto reg = makeStandardRegistry(8);
+  reg->setById("gate.threshold", -90.f);
+  LiveEngine engine(*reg);
+  engine.openWithoutDevice(ModelRuntime::load(fixture("identity_44k.ts")), 44100, 128, 1, 1);
+  EngineModelSwitcher models(engine, ModelRuntime::Options{});
+  PresetHooks hooks;
+  SetListPlayer player(*reg, models, hooks);
+  std::vector<std::string> messages;
+  player.onMessage = [&](const std::string& m) { messages.push_back(m); };
+  player.registerPlayingModel(fixture("identity_44k.ts"));
+  SetList set;
+  set.rampMs = 0;
+  set.crossfadeMs = 30;
+  Song s;
+  s.number = 1;
+  s.name = "S";
+  s.parts = {part("Here", fixture("identity_44k.ts"), 0.5f), part("Elsewhere", fixture("delay_44k.ts"), 0.7f)};
+  set.songs = {s};
+  REQUIRE(player.adopt(set));
+  REQUIRE(player.start());  // no prepareModels: the second model is not preloaded
+  engine.start();
+  std::vector<float> in(128, 0.f), out(128);
+  REQUIRE(player.nextPart());
+  // The call came back before the model was there: the old one plays, the part's values apply.
+  CHECK(engine.currentModel() == 0);
+  CHECK(reg->getById("energy") == Approx(0.7f));
+  REQUIRE_FALSE(messages.empty());
+  CHECK(messages.back().find("it was not preloaded") != std::string::npos);
+  int blocks = 0;
+  for (; blocks < 4000 && engine.currentModel() != 1; ++blocks) {  // the control thread ticks as the audio runs
+    player.tick();
+    engine.processBlock(in.data(), out.data(), 128, false);
+    std::this_thread::sleep_for(std::chrono::microseconds(2800));
+  }
+  engine.stop();
+  INFO("switched after " << blocks << " audio blocks; " << (messages.empty() ? "" : messages.back()));
+  CHECK(engine.currentModel() == 1);
+  CHECK(engine.modelCount() == 2);
+  CHECK(messages.back().find("loaded; switching to it") != std::string::npos);
+}
