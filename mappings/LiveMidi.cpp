@@ -131,7 +131,7 @@ void LiveMidi::tick(double now) {
     clockWasLocked_ = clock_.locked();
   }
   if (ports_->dropped() != droppedReported_) {
-    say(std::to_string(ports_->dropped() - droppedReported_) + " MIDI messages dropped (the main thread fell behind)");
+    say(std::to_string(ports_->dropped() - droppedReported_) + " MIDI messages dropped (the control thread fell behind)");
     droppedReported_ = ports_->dropped();
   }
 }
@@ -197,5 +197,7 @@ void LiveMidi::finishLearn(const MidiBinding& control) {
   say(message);
   if (done) done(message);
 }
+
+uint64_t LiveMidi::droppedMessages() const { return ports_ ? ports_->dropped() : 0; }
 
 }  // namespace mm

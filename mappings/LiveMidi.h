@@ -66,6 +66,8 @@ class LiveMidi {
   MidiMapper& mapper() { return mapper_; }
   const MidiClockFollower& clock() const { return clock_; }
   std::vector<std::string> openPorts() const;
+  // MIDI messages lost because a port's queue was full (the control thread fell behind).
+  uint64_t droppedMessages() const;
 
  private:
   struct MappingSource {

@@ -90,6 +90,7 @@ bool attachMidi(Session& session) {
     return false;
   }
   gLiveMidi = live.get();
+  session.midiDropped = [live] { return live->droppedMessages(); };
   session.onTick.push_back([live] {
     live->tick(midiNow());
   });

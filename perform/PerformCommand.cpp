@@ -60,8 +60,9 @@ bool writeFileAtomically(const std::string& path, const std::string& text) {
   return writeTextAtomically(path, text).empty();
 }
 
-std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg,
-                             const std::vector<std::string>& routes) {
+std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg, const Session& session,
+                             const ControlLoop& control) {
+  const std::vector<std::string> routes = session.activeRoutes ? session.activeRoutes() : std::vector<std::string>{};
   const EngineStatus s = engine.status();
   JsonWriter j;
   j.beginObject()
@@ -87,6 +88,9 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("non_finite_blocks").value(static_cast<unsigned long long>(s.nonFiniteBlocks))
       .key("model_fault_blocks").value(static_cast<unsigned long long>(s.faultBlocks))
       .key("partner_non_finite_blocks").value(static_cast<unsigned long long>(s.partnerNonFiniteBlocks))
+      .key("control_ticks").value(static_cast<unsigned long long>(control.ticks()))
+      .key("control_longest_tick_ms").value(control.longestTickMs())
+      .key("midi_dropped").value(static_cast<unsigned long long>(session.midiDropped ? session.midiDropped() : 0))
       .key("compute_ms").beginObject()
       .key("median").value(s.compute.medianMs)
       .key("p99").value(s.compute.p99Ms)
@@ -230,7 +234,7 @@ int runPerform(const Args& args, const char* argv0) {
   if (engine.recorder().writtenFrames() > 0)
     std::printf("recorded %s\n", engine.recorder().path().c_str());
   if (auto report = args.get("report")) {
-    if (!writeFileAtomically(*report, engineReportJson(engine, *registry, session.activeRoutes ? session.activeRoutes() : std::vector<std::string>{}))) {
+    if (!writeFileAtomically(*report, engineReportJson(engine, *registry, session, control))) {
       std::cerr << "musicmill perform: cannot write the report '" << *report << "'\n";
       return 2;
     }

@@ -61,6 +61,8 @@ struct Session {
   std::function<StyleAnchorStatus(int which)> styleAnchor;
   // Control thread (or after it stopped): the modulation routes playing, in --mod syntax.
   std::function<std::vector<std::string>()> activeRoutes;
+  // Any thread: MIDI messages dropped because a port's queue was full (0 without MIDI).
+  std::function<uint64_t()> midiDropped;
 
   // Objects a subsystem creates for the length of the performance (freed after the engine
   // stopped, in reverse order).
