@@ -22,10 +22,6 @@ bool attachMidi(Session& session);
 // 127.0.0.1 (this machine only).
 bool attachOsc(Session& session);
 
-// The session's MIDI side (learn, pickup re-arm, connected ports), or nullptr when MIDI is
-// off. Valid from attachMidi until the session's onStop hooks ran.
-LiveMidi* liveMidi();
-
 // `render --midi PERFORMANCE.mid --mapping MAP`: loads both and hooks the performance into
 // the renderer's beforeBlock; its CCs drive the `ccN` sources in `sources`. Returns false
 // after printing every problem; without --midi does nothing and returns true.

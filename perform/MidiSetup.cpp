@@ -12,8 +12,6 @@
 namespace mm {
 
 namespace {
-LiveMidi* gLiveMidi = nullptr;  // main thread only; see liveMidi()
-
 NavCommand toNav(MidiAction a) {
   switch (a) {
     case MidiAction::NextPart: return NavCommand::NextPart;
@@ -52,8 +50,6 @@ void navigateAndSay(Session& session, const char* from, MidiAction a, int value)
   session.navigate(toNav(a), value);
 }
 
-LiveMidi* liveMidi() { return gLiveMidi; }
-
 bool attachMidi(Session& session) {
   const Args& args = *session.args;
   const bool wanted = !args.all("midi-in").empty() || !args.all("mapping").empty() || args.get("clock-out");
@@ -76,12 +72,8 @@ bool attachMidi(Session& session) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return false;
   }
-  // The session's hooks own it; whenever the last one goes (normal stop, or a later
-  // attachment failing), liveMidi() stops pointing at it.
-  std::shared_ptr<LiveMidi> live(new LiveMidi(*session.registry, o), [](LiveMidi* p) {
-    if (gLiveMidi == p) gLiveMidi = nullptr;
-    delete p;
-  });
+  // The session's hooks own it; Session::midi points at it from here until onStop.
+  auto live = std::make_shared<LiveMidi>(*session.registry, o);
   live->mapper().publishControlsTo(&session.modSources);  // `ccN` modulation sources
   live->onMessage = [&session](const std::string& m) { session.post("MIDI: " + m); };
   live->onAction = [&session](MidiAction a, int v) { navigateAndSay(session, "MIDI", a, v); };
@@ -89,7 +81,7 @@ bool attachMidi(Session& session) {
     std::cerr << "musicmill perform: the MIDI mapping cannot be used:\n" << err;
     return false;
   }
-  gLiveMidi = live.get();
+  session.midi = live.get();
   session.midiDropped = [live] { return live->droppedMessages(); };
   session.onTick.push_back([live] {
     live->tick(midiNow());
@@ -99,7 +91,7 @@ bool attachMidi(Session& session) {
   // JACK MIDI lives in the JACK server. The inputs notice a server crash themselves and
   // connect the controllers again when a server is back (MidiInputPorts::rescan); so does
   // the clock output (MidiOutputRecovery), whether or not the audio is on JACK.
-  session.onStop.push_back([] { gLiveMidi = nullptr; });
+  session.onStop.push_back([&session] { session.midi = nullptr; });
 
   if (auto port = args.get("clock-out")) {
     const int bpm = session.registry->indexOf("bpm");

@@ -29,7 +29,7 @@ bool attachOsc(Session& session) {
           navigateAndSay(session, "OSC", r.action, r.value);
           continue;
         }
-        LiveMidi* midi = liveMidi();
+        LiveMidi* midi = session.midi;
         const std::string target = r.param >= 0 ? session.registry->spec(r.param).id : actionName(r.action);
         const std::string err = midi ? midi->startLearn(target) : "start with --midi-in or --mapping to learn MIDI controls";
         if (!err.empty()) session.post("OSC learn: " + err);

@@ -30,8 +30,7 @@ struct WiringState {
 }  // namespace
 
 bool attachPresetWiring(Session& session) {
-  PresetHooks* hooks = presetHooks(session);
-  if (!hooks) return true;
+  PresetHooks* hooks = &session.presetHooks;
   auto state = std::make_shared<WiringState>();
   session.keepAlive.push_back(state);
   // The routes given with --mod are what plays until a preset says otherwise.
@@ -120,7 +119,7 @@ bool attachPresetWiring(Session& session) {
   });
 
   hooks->applyMapping = [s](const std::string& path) {
-    LiveMidi* live = liveMidi();
+    LiveMidi* live = s->midi;
     if (!live) {
       if (!path.empty()) s->post("preset: mapping " + path + " needs MIDI (--midi-in or --mapping); not used");
       return;
@@ -129,8 +128,8 @@ bool attachPresetWiring(Session& session) {
     const std::string problems = live->setPresetMapping(path);
     if (!problems.empty()) s->post("preset: mapping " + path + " not used:\n" + problems);
   };
-  hooks->captureMapping = []() {
-    LiveMidi* live = liveMidi();
+  hooks->captureMapping = [s]() {
+    LiveMidi* live = s->midi;
     return live ? live->presetMapping() : std::string();
   };
   return true;

@@ -22,6 +22,7 @@
 #include "LiveEngine.h"
 #include "ModulationSources.h"
 #include "Parameters.h"
+#include "PresetHooks.h"
 
 namespace mm {
 
@@ -38,12 +39,24 @@ struct StyleAnchorStatus {
   std::string error;     // why the last encoding into it failed; "" = it did not
 };
 
+class LiveMidi;
+class SetListPlayer;
+
 struct Session {
   const Args* args = nullptr;
   std::string modelPath;
   const char* argv0 = nullptr;
   ParameterRegistry* registry = nullptr;
   LiveEngine* engine = nullptr;
+  // Where the style, pattern, modulation and mapping subsystems set their apply/capture
+  // hooks (sets/PresetHooks.h), before or after the set list attaches: whoever sets a hook
+  // receives the playing preset's sections on the first tick at the latest.
+  PresetHooks presetHooks;
+  // The set-list player (attachSetList) and the MIDI side (attachMidi; nullptr without
+  // MIDI). Set before the control thread starts, cleared by onStop; the control thread
+  // and the UI (under controlMutex) use them.
+  SetListPlayer* setList = nullptr;
+  LiveMidi* midi = nullptr;
   const LfoBank* lfos = nullptr;  // the performance's LFOs (for the UI)
   // Voice analysis, beatbox triggers and MIDI publish here; modulation matrices read it.
   ModulationSources modSources;

@@ -20,25 +20,12 @@ namespace mm {
 
 namespace {
 
-// Main thread only. The hooks of each session exist from the first presetHooks() call,
-// so subsystems attached before the set list (modulation, sources) can set theirs.
-std::map<const Session*, std::shared_ptr<PresetHooks>>& hooksBySession() {
-  static std::map<const Session*, std::shared_ptr<PresetHooks>> map;
-  return map;
-}
-
-std::shared_ptr<PresetHooks> hooksFor(const Session& session) {
-  auto& hooks = hooksBySession()[&session];
-  if (!hooks) hooks = std::make_shared<PresetHooks>();
-  return hooks;
-}
 
 // Everything the set-list subsystem keeps for the session. Owned by the session's hook
 // lambdas (shared_ptr), so it lives exactly as long as the session's hooks.
 struct SetListSession {
   const Session* session;
   EngineModelSwitcher switcher;
-  std::shared_ptr<PresetHooks> hooks;
   SetListPlayer player;
   std::unique_ptr<Autosave> autosave;
   std::unique_ptr<AutosaveWriter> autosaveWriter;  // writes off the control thread
@@ -46,21 +33,11 @@ struct SetListSession {
   SetListSession(Session& s, ModelRuntime::Options options)
       : session(&s),
         switcher(*s.engine, std::move(options)),
-        hooks(hooksFor(s)),
-        player(*s.registry, switcher, *hooks) {}
+        player(*s.registry, switcher, s.presetHooks) {}
   ~SetListSession();
 };
 
-// Main thread only: lets the UI find its session's set-list player.
-std::map<const Session*, SetListSession*>& players() {
-  static std::map<const Session*, SetListSession*> map;
-  return map;
-}
-
-SetListSession::~SetListSession() {
-  players().erase(session);
-  hooksBySession().erase(session);
-}
+SetListSession::~SetListSession() = default;
 
 // The shipped presets (Calm, Balanced, Intense, Chaotic): $MUSICMILL_PRESETS, else
 // sets/presets beside the build folder, else in the source tree this binary came from.
@@ -107,13 +84,6 @@ LiveState defaultState(const ParameterRegistry& registry, const std::string& mod
 }
 
 }  // namespace
-
-SetListPlayer* setListPlayer(const Session& session) {
-  const auto it = players().find(&session);
-  return it == players().end() ? nullptr : &it->second->player;
-}
-
-PresetHooks* presetHooks(const Session& session) { return hooksFor(session).get(); }
 
 bool attachSetList(Session& session) {
   const Args& args = *session.args;
@@ -223,7 +193,8 @@ bool attachSetList(Session& session) {
 
   autosave.setBaseline(defaultState(*session.registry, player.modelPlaying()));
   if (autosaveOn) sl->autosaveWriter = std::make_unique<AutosaveWriter>(autosave, every);
-  players()[&session] = sl.get();
+  session.setList = &sl->player;
+  session.onStop.push_back([&session] { session.setList = nullptr; });
 
   session.onNavigate.push_back([sl](NavCommand c, int value) {
     SetListPlayer& p = sl->player;

@@ -51,7 +51,7 @@ void perform(UiState& ui, StageAction action, int value) {
     case StageAction::ToggleMidiLearn:
       ui.midiLearn = !ui.midiLearn;
       if (!ui.midiLearn) {
-        if (LiveMidi* midi = liveMidi(); midi && midi->learning()) midi->cancelLearn();
+        if (LiveMidi* midi = ui.session->midi; midi && midi->learning()) midi->cancelLearn();
         ui.learnTarget.clear();
       }
       ui.learnStatus = ui.midiLearn ? "click the control to learn" : "";

@@ -57,7 +57,7 @@ void aimMidiLearn(UiState& ui, const std::string& target, int actionValue, const
   const std::string name = shown.empty() ? target : shown;
   ui.actions.push_back("learn " + name);
   ui.learnResult->clear();
-  LiveMidi* midi = liveMidi();
+  LiveMidi* midi = ui.session->midi;
   if (!midi) {
     ui.learnTarget.clear();
     ui.learnStatus = "MIDI is off: start perform with --midi-in PORT (or --mapping FILE) to learn";

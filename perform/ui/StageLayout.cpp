@@ -21,7 +21,7 @@ void sectionTitle(UiState& ui, const char* title, ImU32 c) {
 
 void drawMidiLearn(UiState& ui) {
   sectionTitle(ui, "MIDI learn", colour::kTempo);
-  LiveMidi* midi = liveMidi();
+  LiveMidi* midi = ui.session->midi;
   if (!ui.learnResult->empty()) {  // LiveMidi learned a control (main thread, last tick)
     ui.learnStatus = *ui.learnResult;
     ui.learnResult->clear();

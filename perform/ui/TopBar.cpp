@@ -111,7 +111,7 @@ void drawPresets(UiState& ui) {
   // The set-list player's shelf: built-ins (Calm, Balanced, Intense, Chaotic) then every
   // --preset file, in SelectPreset order. Keys 1..9 pick the same ones.
   std::vector<std::string> names;
-  if (const SetListPlayer* player = setListPlayer(*ui.session))
+  if (const SetListPlayer* player = ui.session->setList)
     for (const Preset& p : player->shelf()) names.push_back(p.name);
   if (names.empty()) {
     ImGui::TextDisabled("no presets loaded (see the messages at start)");
