@@ -1,5 +1,5 @@
 // Fuzzes Standard MIDI files as the program reads them: parseMidiFile(bytes, name)
-// (mappings/StandardMidiFile.cpp; readMidiFile reads the file and calls it). Oracle
+// (midi/StandardMidiFile.cpp; readMidiFile reads the file and calls it). Oracle
 // besides the sanitizers: the only exception is MidiFileError, its message starts with
 // the file name; accepted files have events in time order within the duration.
 #include <cstdint>
