@@ -78,7 +78,7 @@ run_tsan() {
   # test_realtime_alloc.cpp replaces operator new, which ThreadSanitizer's runtime defines
   # itself: its callback tests run in the ASan stage and the normal suite.
   CC=clang CXX=clang++ scripts/setup.sh build-tsan -DMM_SANITIZE=thread -DMM_BUILD_UI=OFF \
-    "-DMM_TEST_FILTER=test_threads|test_model_switch"
+    "-DMM_TEST_FILTER=test_threads|test_model_switch|test_modulation"
   echo "reliability: tsan build took $(( $(date +%s) - t0 )) s"
   # halt_on_error: the first race fails the test process; the report names both threads.
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$ROOT/scripts/sanitizers/tsan.supp"

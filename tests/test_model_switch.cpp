@@ -1,13 +1,17 @@
-// Switching between preloaded models on the live engine: the old model's tail crossfades
-// into the new one with no click and no gap (driven through the real callback body).
+// Switching between models on the live engine: the old model's tail crossfades into the
+// new one with no click and no gap (driven through the real callback body); what belongs
+// to the performance (a captured pattern) follows; a model that was not preloaded loads
+// on a loader thread.
 #include <catch2/catch.hpp>
 
 #include <chrono>
 #include <cmath>
 #include <thread>
 
+#include "EngineModelSwitcher.h"
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
+#include "SetListPlayer.h"
 #include "TestSupport.h"
 #include "TimingCheck.h"
 
@@ -92,4 +96,58 @@ TEST_CASE("a pattern captured on one model plays after a switch to another of th
   const double level = rms(all, all.size() - 44100, all.size());
   INFO("model B's level from the pattern " << level << " (the voice captured: " << 0.3 / std::sqrt(2.0) << ")");
   CHECK(level > 0.03);
+}
+
+namespace {
+Part onModel(const std::string& name, const std::string& model, float energy) {
+  Part p;
+  p.name = name;
+  p.preset.name = name;
+  p.preset.model = model;
+  p.preset.params = {{"energy", energy}, {"gate.threshold", -90.f}};
+  return p;
+}
+}  // namespace
+
+TEST_CASE("a model that was not preloaded loads on a loader thread while the engine and the controls run on",
+          "[sets][switch]") {
+  auto reg = makeStandardRegistry(8);
+  reg->setById("gate.threshold", -90.f);
+  LiveEngine engine(*reg);
+  engine.openWithoutDevice(ModelRuntime::load(fixture("identity_44k.ts")), 44100, 128, 1, 1);
+  EngineModelSwitcher models(engine, ModelRuntime::Options{});
+  PresetHooks hooks;
+  SetListPlayer player(*reg, models, hooks);
+  std::vector<std::string> messages;
+  player.onMessage = [&](const std::string& m) { messages.push_back(m); };
+  player.registerPlayingModel(fixture("identity_44k.ts"));
+  SetList set;
+  set.rampMs = 0;
+  set.crossfadeMs = 30;
+  Song s;
+  s.number = 1;
+  s.name = "S";
+  s.parts = {onModel("Here", fixture("identity_44k.ts"), 0.5f), onModel("Elsewhere", fixture("delay_44k.ts"), 0.7f)};
+  set.songs = {s};
+  REQUIRE(player.adopt(set));
+  REQUIRE(player.start());  // no prepareModels: the second model is not preloaded
+  engine.start();
+  std::vector<float> in(128, 0.f), out(128);
+  REQUIRE(player.nextPart());
+  // The call came back before the model was there: the old one plays, the part's values apply.
+  CHECK(engine.currentModel() == 0);
+  CHECK(reg->getById("energy") == Approx(0.7f));
+  REQUIRE_FALSE(messages.empty());
+  CHECK(messages.back().find("it was not preloaded") != std::string::npos);
+  int blocks = 0;
+  for (; blocks < 4000 && engine.currentModel() != 1; ++blocks) {  // the control thread ticks as the audio runs
+    player.tick();
+    engine.processBlock(in.data(), out.data(), 128, false);
+    std::this_thread::sleep_for(std::chrono::microseconds(2800));
+  }
+  engine.stop();
+  INFO("switched after " << blocks << " audio blocks; " << (messages.empty() ? "" : messages.back()));
+  CHECK(engine.currentModel() == 1);
+  CHECK(engine.modelCount() == 2);
+  CHECK(messages.back().find("loaded; switching to it") != std::string::npos);
 }
