@@ -55,6 +55,7 @@
 #include "JackHarness.h"
 #include "Json.h"
 #include "TestSupport.h"
+#include "Xvfb.h"
 
 using namespace mmtest;
 
@@ -228,52 +229,6 @@ class CcBenchClient {
   std::atomic<int> cycleCount_{0};
 };
 
-// Xvfb on a free display (as tests/test_ui.cpp does); DISPLAY points at it while it lives.
-class Xvfb {
- public:
-  Xvfb() {
-    int fds[2];
-    if (::pipe(fds) != 0) return;
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      dieWithParent();
-      ::close(fds[0]);
-      const std::string fd = std::to_string(fds[1]);
-      const int devnull = ::open("/dev/null", O_WRONLY);
-      ::dup2(devnull, 1);
-      ::dup2(devnull, 2);
-      ::execlp("Xvfb", "Xvfb", "-displayfd", fd.c_str(), "-screen", "0", "1280x800x24", "-nolisten", "tcp",
-               static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
-    ::close(fds[1]);
-    std::string number;
-    char c;
-    while (::read(fds[0], &c, 1) == 1 && c != '\n') number += c;
-    ::close(fds[0]);
-    if (number.empty()) return;
-    if (const char* old = std::getenv("DISPLAY")) oldDisplay_ = old;
-    display_ = ":" + number;
-    ::setenv("DISPLAY", display_.c_str(), 1);
-    ok_ = true;
-  }
-  ~Xvfb() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGTERM);
-      int st = 0;
-      ::waitpid(pid_, &st, 0);
-    }
-    if (oldDisplay_.empty()) ::unsetenv("DISPLAY");
-    else ::setenv("DISPLAY", oldDisplay_.c_str(), 1);
-  }
-  bool ok() const { return ok_; }
-  const std::string& display() const { return display_; }
-
- private:
-  pid_t pid_ = -1;
-  bool ok_ = false;
-  std::string oldDisplay_, display_;
-};
 
 // ---------------------------------------------------------------------------------------
 struct Step {
@@ -363,9 +318,9 @@ Config runConfig(int buffer, const std::string& mode, int steps, double rate, do
   }
   const double seconds = t + 0.3;
 
-  std::unique_ptr<Xvfb> xvfb;
+  std::unique_ptr<mmtest::Xvfb> xvfb;
   if (ui) {
-    xvfb = std::make_unique<Xvfb>();
+    xvfb = std::make_unique<mmtest::Xvfb>(1280, 800);
     if (!xvfb->ok()) {
       cfg.error = "Xvfb did not start";
       return cfg;

@@ -13,6 +13,7 @@
 #include "ModelSwitcher.h"
 #include "ModulationRoute.h"
 #include "Parameters.h"
+#include "SetList.h"
 
 // Own namespace: other test-support headers define helpers with the same names (an inline
 // mmtest::writeText returning void), and inline functions of one name are merged at link.
@@ -93,6 +94,16 @@ inline mm::ModRoute route(const std::string& text) {
   auto r = mm::parseRoute(text, *registry, &error);
   if (!r) throw std::runtime_error(error);
   return *r;
+}
+
+// A set-list part playing `model` at `energy` (gate off, so a test signal passes).
+inline mm::Part partOnModel(const std::string& name, const std::string& model, float energy) {
+  mm::Part p;
+  p.name = name;
+  p.preset.name = name;
+  p.preset.model = model;
+  p.preset.params = {{"energy", energy}, {"gate.threshold", -90.f}};
+  return p;
 }
 
 }  // namespace setstest

@@ -12,6 +12,7 @@
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
 #include "SetListPlayer.h"
+#include "SetsTestSupport.h"
 #include "TestSupport.h"
 #include "TimingCheck.h"
 
@@ -98,17 +99,6 @@ TEST_CASE("a pattern captured on one model plays after a switch to another of th
   CHECK(level > 0.03);
 }
 
-namespace {
-Part onModel(const std::string& name, const std::string& model, float energy) {
-  Part p;
-  p.name = name;
-  p.preset.name = name;
-  p.preset.model = model;
-  p.preset.params = {{"energy", energy}, {"gate.threshold", -90.f}};
-  return p;
-}
-}  // namespace
-
 TEST_CASE("a model that was not preloaded loads on a loader thread while the engine and the controls run on",
           "[sets][switch]") {
   auto reg = makeStandardRegistry(8);
@@ -127,7 +117,8 @@ TEST_CASE("a model that was not preloaded loads on a loader thread while the eng
   Song s;
   s.number = 1;
   s.name = "S";
-  s.parts = {onModel("Here", fixture("identity_44k.ts"), 0.5f), onModel("Elsewhere", fixture("delay_44k.ts"), 0.7f)};
+  s.parts = {setstest::partOnModel("Here", fixture("identity_44k.ts"), 0.5f),
+             setstest::partOnModel("Elsewhere", fixture("delay_44k.ts"), 0.7f)};
   set.songs = {s};
   REQUIRE(player.adopt(set));
   REQUIRE(player.start());  // no prepareModels: the second model is not preloaded

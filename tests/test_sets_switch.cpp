@@ -11,6 +11,7 @@
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
 #include "SetListPlayer.h"
+#include "SetsTestSupport.h"
 #include "TestSupport.h"
 
 using namespace mm;
@@ -18,14 +19,6 @@ using namespace mmtest;
 
 namespace {
 
-Part part(const std::string& name, const std::string& model, float energy) {
-  Part p;
-  p.name = name;
-  p.preset.name = name;
-  p.preset.model = model;
-  p.preset.params = {{"energy", energy}, {"gate.threshold", -90.f}};
-  return p;
-}
 
 double maxStep(const std::vector<float>& x, long from, long to, long* where = nullptr) {
   double m = 0;
@@ -70,9 +63,9 @@ SwitchRun playThroughSwitches() {
   Song s;
   s.number = 1;
   s.name = "S";
-  s.parts = {part("Quiet", fixture("identity_44k.ts"), kNeutralEnergy),  // latent scale 1.0
-             part("Loud", fixture("identity_44k.ts"), 0.8f),             // scale 1.66
-             part("Other model", fixture("delay_44k.ts"), 0.8f)};
+  s.parts = {setstest::partOnModel("Quiet", fixture("identity_44k.ts"), kNeutralEnergy),  // latent scale 1.0
+             setstest::partOnModel("Loud", fixture("identity_44k.ts"), 0.8f),             // scale 1.66
+             setstest::partOnModel("Other model", fixture("delay_44k.ts"), 0.8f)};
   set.songs = {s};
   REQUIRE(player.adopt(set));
   LoadReport report;
