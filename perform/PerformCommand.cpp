@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -220,8 +221,14 @@ int runPerform(const Args& args, const char* argv0) {
       const double sincePrint = std::chrono::duration<double>(now - lastPrint).count();
       if ((tty && sincePrint >= 0.25) || (!tty && sincePrint >= 5.0)) {
         lastPrint = now;
-        if (tty) std::printf("\r%s   ", statusLine(engine.status()).c_str());
-        else std::printf("%s\n", statusLine(engine.status()).c_str());
+        std::string line;
+        {
+          // The control thread may be reopening the audio stream under the engine.
+          std::lock_guard<std::mutex> lock(session.controlMutex);
+          line = statusLine(engine.status());
+        }
+        if (tty) std::printf("\r%s   ", line.c_str());
+        else std::printf("%s\n", line.c_str());
         std::fflush(stdout);
       }
     }
