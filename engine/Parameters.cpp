@@ -135,7 +135,7 @@ std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoC
     r->add({p + "shape", n + "shape", 0.f, 3.f, 0.f, "sine/tri/square/random", C::Stepped, 0.f});
     r->add({p + "sync", n + "sync", 0.f, 1.f, 0.f, "free/BPM", C::Toggle, 0.f});
     // Target: index into the registry (-1 = none), so presets/MIDI can retarget live.
-    r->add({p + "target", n + "target", -1.f, 4096.f, -1.f, "param index", C::Stepped, 0.f});
+    r->add({p + "target", n + "target", -1.f, 4096.f, -1.f, kParamIndexUnit, C::Stepped, 0.f});
   }
   for (int d = 0; d < latentDims; ++d) {
     const std::string id = "dim." + std::to_string(d);

@@ -82,6 +82,10 @@ class ParameterRegistry {
 std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount = 2, int partnerDims = 0);
 
 // Indices of the standard parameters, resolved once after makeStandardRegistry.
+// The unit of a parameter whose value is another parameter's registry index
+// (lfo.N.target); presets store those by the target's id.
+inline constexpr const char* kParamIndexUnit = "param index";
+
 struct StandardParams {
   int energy, texture, chaos, bpm, styleBlend, styleAmount, dryWet, inputGain, outputGain,
       gateThreshold, sourceVoice, sourcePattern, sourcePrior, patternSlot, hitAmount;

@@ -79,7 +79,11 @@ LiveState defaultState(const ParameterRegistry& registry, const std::string& mod
   LiveState s;
   s.preset.name = "Live";
   s.preset.model = model;
-  for (int i = 0; i < registry.size(); ++i) s.preset.params[registry.spec(i).id] = registry.spec(i).def;
+  for (int i = 0; i < registry.size(); ++i) {
+    const ParamSpec& spec = registry.spec(i);
+    if (spec.unit == kParamIndexUnit) s.preset.paramTargets[spec.id] = "";  // as captureLive writes it
+    else s.preset.params[spec.id] = spec.def;
+  }
   return s;
 }
 

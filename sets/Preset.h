@@ -47,6 +47,10 @@ struct Preset {
   // Parameter id -> value. Parameters the preset does not list take their defaults when
   // it is applied, so switching to a preset always gives the same sound.
   std::map<std::string, float> params;
+  // Parameters whose value names another parameter (lfo.N.target): id -> the target's id,
+  // "" for none. Saved by id, not by registry index, so that a preset means the same on a
+  // model with another latent size. (Files from before keep a number in `params`.)
+  std::map<std::string, std::string> paramTargets;
   StyleAnchors style;
   std::vector<PatternSlot> patterns;  // sorted by slot, unique slots
   std::vector<ModRoute> modulation;  // the one route type (engine/ModulationRoute.h)
@@ -55,6 +59,7 @@ struct Preset {
 
   bool operator==(const Preset& o) const {
     return name == o.name && notes == o.notes && model == o.model && params == o.params &&
+           paramTargets == o.paramTargets &&
            style == o.style && patterns == o.patterns && modulation == o.modulation &&
            mapping == o.mapping && rampMs == o.rampMs;
   }

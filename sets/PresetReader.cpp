@@ -29,6 +29,17 @@ void readParams(const toml::table& t, const std::string& prefix, const TomlSourc
       readParams(*sub, id + ".", src, checks, where, p);
       continue;
     }
+    // A parameter that aims at another one (lfo.N.target) names it by id.
+    const int self = checks.registry ? checks.registry->indexOf(id) : -1;
+    const bool aims = self >= 0 ? checks.registry->spec(self).unit == kParamIndexUnit
+                                : id.size() > 7 && id.compare(id.size() - 7, 7, ".target") == 0;
+    if (const auto text = v.value<std::string>(); text && aims) {
+      if (checks.registry && !text->empty() && checks.registry->indexOf(*text) < 0)
+        src.warn(v, where + ": '" + id + "' aims at '" + *text +
+                        "', which is not a parameter of this model (kept; it has no target while this model plays)");
+      p.paramTargets[id] = *text;
+      continue;
+    }
     const auto value = numberValue(v, src, where + ": parameter '" + id + "'");
     if (!value) continue;  // reported; the parameter takes its default
     if (checks.registry) {

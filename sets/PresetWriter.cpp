@@ -19,9 +19,10 @@ void writePresetBody(std::ostringstream& o, const Preset& p, const std::string& 
   if (!p.model.empty()) o << "model = " << tomlString(pathForFile(p.model, dir)) << "\n";
   if (p.rampMs) o << "ramp_ms = " << tomlDouble(*p.rampMs) << "\n";
   if (!p.mapping.empty()) o << "mapping = " << tomlString(pathForFile(p.mapping, dir)) << "\n";
-  if (!p.params.empty()) {
+  if (!p.params.empty() || !p.paramTargets.empty()) {
     o << "\n[" << prefix << "params]\n";
     for (const auto& [id, v] : p.params) o << tomlKey(id) << " = " << tomlFloat(v) << "\n";
+    for (const auto& [id, target] : p.paramTargets) o << tomlKey(id) << " = " << tomlString(target) << "\n";
   }
   if (!p.style.empty()) {
     o << "\n[" << prefix << "style]\n";

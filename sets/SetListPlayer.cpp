@@ -134,7 +134,9 @@ std::vector<float> SetListPlayer::targetsFor(const Preset& preset, std::optional
   for (int i = 0; i < registry_.size(); ++i) {
     const ParamSpec& s = registry_.spec(i);
     const auto it = preset.params.find(s.id);
-    if (it != preset.params.end()) t[i] = it->second;
+    if (const auto aim = preset.paramTargets.find(s.id); aim != preset.paramTargets.end())
+      t[i] = aim->second.empty() ? -1.f : static_cast<float>(registry_.indexOf(aim->second));  // -1: none here
+    else if (it != preset.params.end()) t[i] = it->second;
     else t[i] = isVenueParameter(s.id) ? registry_.get(i) : s.def;
   }
   const int bpm = registry_.indexOf("bpm");
@@ -320,7 +322,13 @@ Preset SetListPlayer::captureLive(bool includeVenue) const {
   p.model = playingModel_;
   for (int i = 0; i < registry_.size(); ++i) {
     const std::string& id = registry_.spec(i).id;
-    if (includeVenue || !isVenueParameter(id)) p.params[id] = registry_.get(i);
+    if (!includeVenue && isVenueParameter(id)) continue;
+    if (registry_.spec(i).unit == kParamIndexUnit) {  // saved by the target's id
+      const int target = static_cast<int>(registry_.get(i));
+      p.paramTargets[id] = target >= 0 && target < registry_.size() ? registry_.spec(target).id : "";
+    } else {
+      p.params[id] = registry_.get(i);
+    }
   }
   p.style = hooks_.captureStyle ? hooks_.captureStyle() : lastApplied_.style;
   p.patterns = hooks_.capturePatterns ? hooks_.capturePatterns() : lastApplied_.patterns;

@@ -27,6 +27,7 @@ Preset fullPreset(const std::string& dir) {
   p.model = writeText(dir + "/models/m.ts", "not read by the file layer");
   p.params = {{"energy", 0.8f}, {"chaos", 0.1f}, {"dim.0", -2.5f}, {"dim.0.scale", 1.25f},
               {"lfo.1.rate", 3.3333333f}, {"texture", 1e-7f}, {"bpm", 123.456f}};
+  p.paramTargets = {{"lfo.1.target", "dim.3"}, {"lfo.2.target", ""}};  // by id, none
   p.style.a = writeText(dir + "/audio/a.wav", "RIFF");
   p.style.b = writeText(dir + "/audio/b b.wav", "RIFF");
   p.patterns = {{0, 3, {{0.1f, -0.2f, 0.3f}, {1.f / 3, 2.f / 3, -1.f}}}, {5, 3, {{0.f, 0.f, 0.5f}}}};

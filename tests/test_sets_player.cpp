@@ -384,3 +384,27 @@ TEST_CASE("a model that was not preloaded loads off the control thread; the swit
   REQUIRE(r.models.selects.size() == 2);
   CHECK(r.models.selects[1].slot == 2);
 }
+
+TEST_CASE("an LFO's target is saved by parameter id and aims at the same parameter on a model of another size",
+          "[sets]") {
+  // b.energy (model B's energy) sits after the latent dimensions: its registry index
+  // depends on the latent size, so a saved index would aim at another parameter.
+  auto small = makeStandardRegistry(4, 2, 4);
+  FakeSwitcher modelsA;
+  PresetHooks hooksA;
+  SetListPlayer playerA(*small, modelsA, hooksA);
+  small->setById("lfo.1.target", static_cast<float>(small->indexOf("b.energy")));
+  const Preset p = playerA.captureLive(false);
+  CHECK(p.paramTargets.at("lfo.1.target") == "b.energy");
+  CHECK(p.paramTargets.at("lfo.2.target").empty());  // none
+  CHECK(p.params.count("lfo.1.target") == 0);
+  auto big = makeStandardRegistry(16, 2, 8);
+  REQUIRE(big->indexOf("b.energy") != small->indexOf("b.energy"));
+  FakeSwitcher modelsB;
+  PresetHooks hooksB;
+  SetListPlayer playerB(*big, modelsB, hooksB);
+  playerB.restorePreset(p);
+  playerB.tick(SetListPlayer::Clock::now() + std::chrono::seconds(1));
+  CHECK(big->getById("lfo.1.target") == static_cast<float>(big->indexOf("b.energy")));
+  CHECK(big->getById("lfo.2.target") == -1.f);
+}
