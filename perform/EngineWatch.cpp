@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "AudioReconnect.h"
 #include "Commands.h"
 #include "LiveEngine.h"
 #include "Session.h"
@@ -23,10 +24,7 @@ struct Watch {
   uint64_t nonFinite = 0, partnerNonFinite = 0, faults = 0;
   std::chrono::steady_clock::time_point lastFaultPost;
   std::chrono::steady_clock::time_point lastNanCheck, lastNanPost;
-  bool lost = false;
-  std::chrono::steady_clock::time_point lostAt, lastTry;
-  std::string lastReason;
-  int tries = 0;
+  AudioReconnect reconnect;
 };
 }  // namespace
 
@@ -71,34 +69,14 @@ bool attachEngineWatch(Session& session) {
         state->lastFaultPost = now;
       }
     }
-    if (!state->lost) {
-      if (!engine.audioLost()) return;
-      state->lost = true;
-      state->lostAt = state->lastTry = now;
-      state->tries = 0;
-      state->lastReason.clear();
-      s->post("audio: the audio server went away, the sound has stopped; trying to reconnect every second "
-              "(models, parameters and the set stay as they are)");
-      return;
-    }
-    if (now - state->lastTry < std::chrono::seconds(1)) return;
-    state->lastTry = now;
-    ++state->tries;
-    const std::string why = engine.reopenAudio();
-    const double after = std::chrono::duration<double>(now - state->lostAt).count();
-    if (why.empty()) {
-      char b[160];
-      const EngineStatus st = engine.status();
-      std::snprintf(b, sizeof b, "audio: reconnected after %.0f s (%d Hz, buffer %d); playing again", after,
-                    st.sampleRate, st.buffer);
-      s->post(b);
-      state->lost = false;
-      return;
-    }
-    if (why != state->lastReason) {  // each distinct reason once, not every second
-      state->lastReason = why;
-      s->post("audio: not reconnected yet: " + why);
-    }
+    // Asked every tick while the stream plays; once it is gone, a reopen once a second.
+    const auto said = state->reconnect.poll(
+        now, engine.audioLost(), [&] { return engine.reopenAudio(); },
+        [&] {
+          const EngineStatus st = engine.status();
+          return std::to_string(st.sampleRate) + " Hz, buffer " + std::to_string(st.buffer);
+        });
+    for (const std::string& m : said) s->post(m);
   });
   return true;
 }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "AtomicFile.h"
+#include "AudioReconnect.h"
 #include "JackHarness.h"
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
@@ -264,4 +265,41 @@ TEST_CASE("a model that starts producing NaN, or starts throwing, is muted with 
   size_t said = 0;
   for (size_t at = log.find(b.said); at != std::string::npos; at = log.find(b.said, at + 1)) ++said;
   CHECK(said <= 2);
+}
+
+TEST_CASE("the audio reconnect policy: said once, a try a second, each reason once, back with the time", "[faults]") {
+  using Clock = AudioReconnect::Clock;
+  AudioReconnect r;
+  const auto t0 = Clock::now();
+  std::string answer = "the JACK server is not running";
+  int tries = 0;
+  auto reopen = [&] {
+    ++tries;
+    return answer;
+  };
+  auto playing = [] { return std::string("44100 Hz, buffer 128"); };
+  auto at = [&](double s) { return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
+  CHECK(r.poll(at(0), false, reopen, playing).empty());  // playing: nothing to do
+  auto said = r.poll(at(0.1), true, reopen, playing);
+  REQUIRE(said.size() == 1);
+  CHECK(said[0].find("the audio server went away") != std::string::npos);
+  CHECK(r.poll(at(0.6), true, reopen, playing).empty());  // not a second yet: no try
+  CHECK(tries == 0);
+  said = r.poll(at(1.2), true, reopen, playing);
+  CHECK(tries == 1);
+  REQUIRE(said.size() == 1);
+  CHECK(said[0] == "audio: not reconnected yet: the JACK server is not running");
+  CHECK(r.poll(at(2.3), true, reopen, playing).empty());  // the same reason: not again
+  CHECK(tries == 2);
+  answer = "the server runs at 48000 Hz, the show at 44100 Hz";
+  said = r.poll(at(3.4), true, reopen, playing);
+  REQUIRE(said.size() == 1);
+  CHECK(said[0].find("48000 Hz") != std::string::npos);
+  answer = "";
+  said = r.poll(at(4.5), true, reopen, playing);
+  REQUIRE(said.size() == 1);
+  CHECK(said[0] == "audio: reconnected after 4 s (44100 Hz, buffer 128); playing again");
+  CHECK_FALSE(r.waiting());
+  CHECK(r.poll(at(4.6), false, reopen, playing).empty());
+  CHECK(tries == 4);
 }
