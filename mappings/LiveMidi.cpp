@@ -63,6 +63,7 @@ std::string LiveMidi::start() {
   applyMaps();
   try {
     ports_ = std::make_unique<MidiInputPorts>(options_.api, options_.clientName, options_.ports);
+    ports_->wakeOnInput(options_.wake);
   } catch (const std::exception& e) {
     // No MIDI system is not a reason to stop the music: play on, say why there is no MIDI.
     say(std::string(e.what()) + " Playing on without MIDI input.");

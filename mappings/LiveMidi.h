@@ -27,6 +27,7 @@ struct LiveMidiOptions {
   std::vector<std::string> mappingPaths;   // loaded in order; learn writes to the first
   bool followClock = true;                 // incoming MIDI clock sets `bpm`
   double rescanSeconds = 1.0;              // how often port names and files are checked
+  WakeSignal* wake = nullptr;              // posted on every incoming message (the control loop's)
 };
 
 class LiveMidi {

@@ -292,6 +292,7 @@ void OscServer::setLatent(bool scale, const char* types, lo_arg** argv, int argc
 
 void OscServer::request(const OscRequest& r, const Sender& from) {
   if (requests_.push(&r, 1) == 0) reject(from, "too many navigation requests at once; this one was dropped");
+  if (wake_) wake_->post();
 }
 
 void OscServer::reply(const Sender& to, const char* path, lo_message m) {
@@ -322,7 +323,8 @@ void OscServer::reject(const Sender& to, const std::string& text) {
 
 void OscServer::queueError(const std::string& text) {
   const std::string line = "OSC: " + text;
-  errors_.push(&line, 1);  // when the main thread is that far behind, dropping is fine
+  errors_.push(&line, 1);  // when the control thread is that far behind, dropping is fine
+  if (wake_) wake_->post();
 }
 
 }  // namespace mm

@@ -23,6 +23,7 @@
 
 #include "MidiMap.h"
 #include "Parameters.h"
+#include "Semaphore.h"
 #include "SpscFifo.h"
 
 namespace mm {
@@ -48,13 +49,16 @@ class OscServer {
   int port() const { return port_; }
   const std::string& boundAddress() const { return bound_; }
 
-  // Main thread: requests received since the last call (up to `max`).
+  // Before start(): posted whenever a request or an error is queued (the control loop's).
+  void wakeOnRequest(WakeSignal* wake) { wake_ = wake; }
+  // Control thread: requests received since the last call (up to `max`).
   size_t drainRequests(OscRequest* out, size_t max) { return requests_.pop(out, max); }
-  // Main thread: why messages were rejected since the last call, one sentence each.
+  // Control thread: why messages were rejected since the last call, one sentence each.
   size_t drainErrors(std::string* out, size_t max) { return errors_.pop(out, max); }
   uint64_t messagesHandled() const { return handled_.load(); }
 
  private:
+  WakeSignal* wake_ = nullptr;
   struct Sender;
   void run();
   void dispatch(char* data, size_t size, const Sender& from, int depth);

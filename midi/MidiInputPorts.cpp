@@ -26,6 +26,7 @@ struct MidiInputPorts::Port {
   std::unique_ptr<RtMidiIn> in;
   SingleReaderSingleWriterFifo<MidiEvent> fifo{kFifoCapacity};
   std::atomic<uint64_t> dropped{0};
+  std::atomic<WakeSignal*> wake{nullptr};  // the consumer's, posted after each push
 };
 
 double midiNow() noexcept {
@@ -113,6 +114,7 @@ std::string MidiInputPorts::openBackend() {
   }
   if (virtual_) {
     auto p = std::make_unique<Port>();
+    p->wake.store(wake_, std::memory_order_relaxed);
     p->name = clientName_ + ":in";
     p->id = idFor(p->name);
     try {
@@ -230,6 +232,7 @@ std::vector<std::string> MidiInputPorts::rescan() {
     const bool open = std::any_of(ports_.begin(), ports_.end(), [&](const auto& p) { return p->name == name; });
     if (open) continue;
     auto p = std::make_unique<Port>();
+    p->wake.store(wake_, std::memory_order_relaxed);
     p->name = name;
     p->id = idFor(name);
     try {
@@ -272,6 +275,12 @@ MM_REALTIME void MidiInputPorts::onMessage(double, std::vector<unsigned char>* m
   e.size = static_cast<uint8_t>(n);
   e.port = port->id;
   if (port->fifo.push(&e, 1) == 0) port->dropped.fetch_add(1, std::memory_order_relaxed);
+  if (WakeSignal* w = port->wake.load(std::memory_order_acquire)) w->post();
+}
+
+void MidiInputPorts::wakeOnInput(WakeSignal* wake) {
+  wake_ = wake;
+  for (auto& p : ports_) p->wake.store(wake, std::memory_order_release);
 }
 
 void MidiInputPorts::drain(std::vector<MidiEvent>& out) {

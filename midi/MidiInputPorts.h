@@ -16,6 +16,7 @@
 
 #include "JackServerWatch.h"
 #include "MidiEvent.h"
+#include "Semaphore.h"
 #include "SpscFifo.h"
 
 class RtMidiIn;
@@ -56,8 +57,11 @@ class MidiInputPorts {
   // Names by MidiEvent::port index (an index stays with its name for the whole session).
   const std::vector<std::string>& portNames() const { return names_; }
   std::vector<std::string> openPorts() const;
-  // Messages lost because the main thread fell behind (FIFO full).
+  // Messages lost because the control thread fell behind (FIFO full).
   uint64_t dropped() const;
+  // Before the ports open: `wake` is posted after every message pushed (the MIDI callback
+  // thread), so the consumer can sleep until there is something to do. nullptr: none.
+  void wakeOnInput(WakeSignal* wake);
 
  private:
   struct Port;
@@ -85,6 +89,7 @@ class MidiInputPorts {
   std::vector<MidiEvent> pending_;  // drained from ports closed since the last drain()
   std::string scannerError_, scannerErrorReported_;  // RtMidi's complaints while listing ports
   uint64_t droppedClosed_ = 0;
+  WakeSignal* wake_ = nullptr;
 };
 
 }  // namespace mm

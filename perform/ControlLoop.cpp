@@ -14,13 +14,14 @@ void ControlLoop::start() {
 
 void ControlLoop::stop() {
   if (!running_.exchange(false)) return;
+  session_.controlWake.post();
   if (thread_.joinable()) thread_.join();
 }
 
 void ControlLoop::run() {
   using Clock = std::chrono::steady_clock;
-  const auto period = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double, std::milli>(periodMs_));
-  auto next = Clock::now();
+  const auto period = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::duration<double, std::milli>(periodMs_));
   while (running_.load()) {
     const auto t0 = Clock::now();
     {
@@ -30,12 +31,7 @@ void ControlLoop::run() {
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (ms > longestTickMs_.load(std::memory_order_relaxed)) longestTickMs_.store(ms, std::memory_order_relaxed);
     ticks_.fetch_add(1, std::memory_order_relaxed);
-    next += period;
-    const auto now = Clock::now();
-    // A tick that overran (a save, a reconnect) starts the next one at once, without
-    // trying to catch up the ones it missed.
-    if (next < now) next = now;
-    std::this_thread::sleep_until(next);
+    session_.controlWake.waitFor(period);  // a message arrived, or the period is over
   }
 }
 

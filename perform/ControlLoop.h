@@ -1,8 +1,10 @@
-// ControlLoop: the performance's control thread. About every millisecond it runs the
-// session's tick hooks — MIDI and OSC drained into parameters (mapping, pickup, 14-bit
+// ControlLoop: the performance's control thread. It runs the session's tick hooks as soon
+// as a MIDI message or an OSC request arrives (Session::controlWake) and otherwise every
+// few milliseconds (`periodMs`, less than a model frame): the hooks — MIDI and OSC drained into parameters (mapping, pickup, 14-bit
 // pairs, relative encoders, clock following, learn), set-list navigation and preset ramps,
-// autosave, style-anchor completion, the audio-server watch — so a control reaches the
-// registry within a millisecond of arriving, whatever the UI is doing.
+// autosave hand-over, style-anchor completion, the audio-server watch — so a control
+// reaches the registry within a fraction of a millisecond of arriving, whatever the UI is
+// doing, and the thread costs next to nothing while nothing happens.
 //
 // Threads: start/stop on the main thread. The loop holds Session::controlMutex while it
 // ticks; the UI takes the same mutex only while it handles input and builds a frame of
@@ -21,7 +23,7 @@ namespace mm {
 
 class ControlLoop {
  public:
-  explicit ControlLoop(Session& session, double periodMs = 1.0);
+  explicit ControlLoop(Session& session, double periodMs = 4.0);
   ~ControlLoop() { stop(); }
   ControlLoop(const ControlLoop&) = delete;
   ControlLoop& operator=(const ControlLoop&) = delete;

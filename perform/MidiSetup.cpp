@@ -66,6 +66,7 @@ bool attachMidi(Session& session) {
     return false;
   }
   o.followClock = clock == "follow";
+  o.wake = &session.controlWake;  // every message wakes the control thread at once
   try {
     midiApiFromName(o.api);
   } catch (const std::exception& e) {

@@ -14,6 +14,7 @@ bool attachOsc(Session& session) {
   const int port = args.getInt("osc-port", 0);
   const std::string bind = args.get("osc-bind", "127.0.0.1");
   auto server = std::make_shared<OscServer>(*session.registry);
+  server->wakeOnRequest(&session.controlWake);
   if (const std::string err = server->start(bind, port); !err.empty()) {
     std::cerr << "musicmill perform: " << err << "\n";
     return false;

@@ -22,6 +22,7 @@
 #include "LiveEngine.h"
 #include "ModulationSources.h"
 #include "Parameters.h"
+#include "Semaphore.h"
 #include "PresetHooks.h"
 
 namespace mm {
@@ -43,6 +44,14 @@ class LiveMidi;
 class SetListPlayer;
 
 struct Session {
+  // First, so that they outlive every part below that may post or lock them (the MIDI
+  // ports' callbacks post controlWake until the hooks holding them are gone).
+  // Held by the control thread for each tick and by the UI while it builds a frame.
+  std::mutex controlMutex;
+  // Wakes the control thread at once (a MIDI message, an OSC request); it also ticks every
+  // few milliseconds on its own (ramps, autosave, the watches).
+  WakeSignal controlWake;
+
   const Args* args = nullptr;
   std::string modelPath;
   const char* argv0 = nullptr;
@@ -90,8 +99,6 @@ struct Session {
   // Text the UI shows as the current and next set-list position (set-list player fills).
   std::function<std::string()> setListNow, setListNext;
   std::atomic<bool> stopRequested{false};
-  // Held by the control thread for each tick and by the UI while it builds a frame.
-  std::mutex controlMutex;
 
   void tick() {
     for (auto& f : onTick) f();
