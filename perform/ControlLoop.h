@@ -1,16 +1,17 @@
 // ControlLoop: the performance's control thread. It runs the session's tick hooks as soon
-// as a MIDI message or an OSC request arrives (Session::controlWake) and otherwise every
-// few milliseconds (`periodMs`, less than a model frame): the hooks — MIDI and OSC drained into parameters (mapping, pickup, 14-bit
-// pairs, relative encoders, clock following, learn), set-list navigation and preset ramps,
-// autosave hand-over, style-anchor completion, the audio-server watch — so a control
-// reaches the registry within a fraction of a millisecond of arriving, whatever the UI is
-// doing, and the thread costs next to nothing while nothing happens.
+// as a MIDI message or an OSC request arrives (Session::controlWake), and otherwise every
+// few milliseconds (`periodMs`, less than a model frame). The hooks: MIDI and OSC drained
+// into parameters (mapping, pickup, 14-bit pairs, relative encoders, clock following,
+// learn), set-list navigation and preset ramps, the autosave hand-over, style-anchor
+// completion, the audio-server watch. So a control reaches the registry within a fraction
+// of a millisecond of arriving, whatever the UI is doing, and the thread costs next to
+// nothing while nothing happens.
 //
 // Threads: start/stop on the main thread. The loop holds Session::controlMutex while it
 // ticks; the UI takes the same mutex only while it handles input and builds a frame of
 // widgets (a millisecond or so), never while it renders, presents or waits for the
 // display, so a slow or stalled frame does not hold a control back. The headless main
-// loop takes nothing: it only prints messages.
+// loop takes it only to read the engine's status.
 #pragma once
 
 #include <atomic>
