@@ -194,6 +194,7 @@ int runPerform(const Args& args, const char* argv0) {
   const double duration = args.getDouble("duration", 0.0);
   int exitStatus = 0;
   bool headless = args.has("headless") || !uiAvailable();
+  uint64_t shownMessages = 0;  // headless: messages printed so far
   if (!headless) {
     exitStatus = runUi(session, duration);
     if (exitStatus == 3) {
@@ -207,15 +208,9 @@ int runPerform(const Args& args, const char* argv0) {
     const bool tty = isatty(fileno(stdout));
     const auto t0 = std::chrono::steady_clock::now();
     auto lastPrint = t0;
-    uint64_t shownMessages = 0;
     while (!gStop.load() && !session.stopRequested.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      if (session.messageCount() != shownMessages) {
-        const uint64_t fresh = session.messageCount() - shownMessages;
-        shownMessages = session.messageCount();
-        for (const auto& m : session.recentMessages(static_cast<size_t>(std::min<uint64_t>(fresh, 50))))
-          std::printf("%s%s\n", tty ? "\r" : "", m.c_str());
-      }
+      for (const auto& m : session.messagesSince(shownMessages)) std::printf("%s%s\n", tty ? "\r" : "", m.c_str());
       const auto now = std::chrono::steady_clock::now();
       if (duration > 0 && std::chrono::duration<double>(now - t0).count() >= duration) break;
       const double sincePrint = std::chrono::duration<double>(now - lastPrint).count();
@@ -234,6 +229,9 @@ int runPerform(const Args& args, const char* argv0) {
     }
   }
   control.stop();
+  // What the control thread said in its last ticks (a switch just before Ctrl-C).
+  if (headless)
+    for (const auto& m : session.messagesSince(shownMessages)) std::printf("%s\n", m.c_str());
   for (auto& f : session.onStop) f();
   engine.stop();
   const EngineStatus s = engine.status();

@@ -9,6 +9,7 @@
 // while it renders or waits for the display.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <deque>
 #include <functional>
@@ -121,6 +122,15 @@ struct Session {
     return std::vector<std::string>(messages_.begin() + static_cast<long>(from), messages_.end());
   }
   uint64_t messageCount() const { return messageCount_.load(); }
+  // The messages posted since `seen` (which is moved on), oldest first; of a burst larger
+  // than what is kept, the newest.
+  std::vector<std::string> messagesSince(uint64_t& seen) const {
+    std::lock_guard<std::mutex> lock(messagesMutex_);
+    const uint64_t total = messageCount_.load();
+    const size_t fresh = static_cast<size_t>(std::min<uint64_t>(total - seen, messages_.size()));
+    seen = total;
+    return std::vector<std::string>(messages_.end() - static_cast<long>(fresh), messages_.end());
+  }
 
  private:
   mutable std::mutex messagesMutex_;

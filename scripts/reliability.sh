@@ -53,7 +53,7 @@ run_asan() {
   need_clang
   local t0=$(date +%s)
   echo "reliability: building the test suite with -fsanitize=address,undefined (build-asan, clang)"
-  CC=clang CXX=clang++ scripts/setup.sh build-asan -DMM_SANITIZE=address,undefined
+  CC=clang CXX=clang++ scripts/setup.sh build-asan -DMM_SANITIZE=address,undefined || return 1
   echo "reliability: asan build took $(( $(date +%s) - t0 )) s"
   # Every sanitizer report ends the process with an error; UBSan prints a stack. Leak
   # checking stays on, with suppressions for libraries outside this project (the files
@@ -66,8 +66,12 @@ run_asan() {
   # ports), and the sanitized build judges memory and undefined behaviour, not timing
   # (tests/TimingCheck.h).
   export MM_TEST_WATCHDOG_S=450
-  (cd build-asan && ctest --output-on-failure --timeout 900 --repeat until-pass:2 -j"${MM_ASAN_JOBS:-2}")
+  # The status is kept and returned: this function runs on the left of `||`, where
+  # `set -e` does not stop at a failing command, so a failure must be passed on by hand.
+  local rc=0
+  (cd build-asan && ctest --output-on-failure --timeout 900 --repeat until-pass:2 -j"${MM_ASAN_JOBS:-2}") || rc=$?
   echo "reliability: asan stage took $(( $(date +%s) - t0 )) s"
+  return $rc
 }
 
 run_tsan() {
@@ -78,7 +82,7 @@ run_tsan() {
   # test_realtime_alloc.cpp replaces operator new, which ThreadSanitizer's runtime defines
   # itself: its callback tests run in the ASan stage and the normal suite.
   CC=clang CXX=clang++ scripts/setup.sh build-tsan -DMM_SANITIZE=thread -DMM_BUILD_UI=OFF \
-    "-DMM_TEST_FILTER=test_threads|test_model_switch|test_modulation"
+    "-DMM_TEST_FILTER=test_threads|test_model_switch|test_modulation" || return 1
   echo "reliability: tsan build took $(( $(date +%s) - t0 )) s"
   # halt_on_error: the first race fails the test process; the report names both threads.
   export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:history_size=4:suppressions=$ROOT/scripts/sanitizers/tsan.supp"

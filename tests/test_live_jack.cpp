@@ -153,13 +153,16 @@ TEST_CASE("bundled model: output onsets follow input onsets within the reported 
   CHECK(inOn.size() >= 20);
   CHECK(m.fMeasure >= 0.6);
   CHECK(medianOffsetMs >= 0.0);
-  if (jsonNumber(r.report, "xruns") > 0) {
+  if (jsonNumber(r.report, "xruns") > 0 || jsonNumber(r.report, "late_frames") > 0) {
     // Each xrun that skips one client's cycle shifts the player's and the instrument's
-    // timelines by a period, so the offset is only judged on a clean run.
-    WARN("the JACK server xrun " << jsonNumber(r.report, "xruns") << " times during this run: the "
-         "offset check is skipped (median offset " << medianOffsetMs << " ms)");
+    // timelines by a period, and a late frame makes the latency settle higher during the
+    // run (the final latency is not the one every onset had), so the offset is only judged
+    // on a clean run.
+    WARN("the JACK server xrun " << jsonNumber(r.report, "xruns") << " times and " << jsonNumber(r.report, "late_frames")
+         << " frames were late during this run: the offset check is skipped (median offset " << medianOffsetMs
+         << " ms)");
   } else {
-    CHECK(medianOffsetMs <= reportedMs + 2.9 + 1.0);
+    CHECK_TIMING(medianOffsetMs <= reportedMs + 2.9 + 1.0);
   }
 }
 
