@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "AtomicFile.h"
+#include "TomlWrite.h"
 
 namespace mm {
 
@@ -94,15 +95,6 @@ std::string num(double v) {
   return s;
 }
 
-std::string quoted(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') out += '\\';
-    if (static_cast<unsigned char>(c) < 0x20) continue;
-    out += c;
-  }
-  return out + "\"";
-}
 
 }  // namespace
 
@@ -112,14 +104,14 @@ std::string triggerProfileToToml(const TriggerProfile& p) {
   o << "# MusicMill Live beatbox trigger profile (musicmill triggers learn, or the Triggers panel).\n"
     << "# Each example is one recorded hit, measured as the numbers named in feature_names.\n"
     << "format = 1\n"
-    << "feature_set = " << quoted(kTriggerFeatureSet) << "\n"
+    << "feature_set = " << tomlString(kTriggerFeatureSet) << "\n"
     << "sample_rate = " << num(p.sampleRate) << "\n"
     << "feature_names = [";
-  for (int i = 0; i < kTriggerFeatureCount; ++i) o << (i ? ", " : "") << quoted(triggerFeatureName(i));
+  for (int i = 0; i < kTriggerFeatureCount; ++i) o << (i ? ", " : "") << tomlString(triggerFeatureName(i));
   o << "]\n\n[settings]\n"
     << "listen_ms = " << num(s.listenMs) << "   # classify this long after each onset\n"
     << "pre_ms = " << num(s.preMs) << "\n"
-    << "onset_method = " << quoted(s.onsetMethod) << "\n"
+    << "onset_method = " << tomlString(s.onsetMethod) << "\n"
     << "hop = " << s.hop << "\n"
     << "window = " << s.window << "\n"
     << "onset_threshold = " << num(s.onsetThreshold) << "\n"
@@ -132,7 +124,7 @@ std::string triggerProfileToToml(const TriggerProfile& p) {
     << "note_length_ms = " << num(s.noteLengthMs) << "\n"
     << "midi_channel = " << s.midiChannel << "\n";
   for (const auto& c : p.classes) {
-    o << "\n[[class]]\nname = " << quoted(c.name) << "\nnote = " << c.note << "\nexamples = [";
+    o << "\n[[class]]\nname = " << tomlString(c.name) << "\nnote = " << c.note << "\nexamples = [";
     for (const auto& e : c.examples) {
       o << "\n  [";
       for (size_t i = 0; i < e.size(); ++i) o << (i ? ", " : "") << num(e[i]);

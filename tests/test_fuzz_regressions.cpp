@@ -199,3 +199,21 @@ TEST_CASE("fuzz: every fuzz corpus file is accepted or refused with a message", 
   }
   CHECK(files >= 40);
 }
+
+// Found by fuzz_trigger_profile on 2026-12-06: a class name holding tabs and U+007F was
+// loaded, then written with the tabs dropped and U+007F raw (which TOML forbids in a
+// string), so the saved profile did not load again. The writer now escapes them (one
+// TOML string writer for every file kind, engine/TomlWrite) and the name survives.
+TEST_CASE("fuzz: a trigger class name with control characters survives a save and a load", "[fuzz][triggers]") {
+  const std::string text =
+      "format = 1\nfeature_set = \"mm-trigger-1\"\n[[class]]\nname = \"k\t\t\\u007f\tlfo.1.rateat\"\n";
+  TriggerProfile p;
+  REQUIRE(parseTriggerProfile(text, "fuzz_del.toml", p).empty());
+  REQUIRE(p.classes.size() == 1);
+  CHECK(p.classes[0].name == "k\t\t\x7f\tlfo.1.rateat");
+  TriggerProfile again;
+  const std::string written = triggerProfileToToml(p);
+  INFO(written);
+  REQUIRE(parseTriggerProfile(written, "again.toml", again).empty());
+  CHECK(again.classes[0].name == p.classes[0].name);
+}

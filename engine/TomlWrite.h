@@ -1,5 +1,5 @@
-// TomlWrite: the small pieces of TOML text the preset and set-list writers need. Written
-// by hand (not toml++'s formatter) so that saved files keep a fixed, readable order with
+// TomlWrite: the small pieces of TOML text the writers of presets, set lists, mappings
+// and trigger profiles need. Written by hand (not toml++'s formatter) so that saved files keep a fixed, readable order with
 // comments, as a performer would write them.
 //
 // Threads: any (pure functions).
