@@ -36,18 +36,13 @@ class PerformanceModulation {
     });
   }
   // Every slot plays `routes` from the next audio block.
-  void setRoutes(const std::vector<ModRoute>& routes) {
-    routes_ = routes;
-    matrix_.setRoutes(routes);
-  }
-  const std::vector<ModRoute>& routes() const { return routes_; }
+  void setRoutes(const std::vector<ModRoute>& routes) { matrix_.setRoutes(routes); }
   const LfoBank& lfos() const { return lfos_; }
   const ModulationMatrix& matrix() const { return matrix_; }
 
  private:
   LfoBank lfos_;
   ModulationMatrix matrix_;
-  std::vector<ModRoute> routes_;
 };
 
 }  // namespace mm
