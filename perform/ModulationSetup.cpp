@@ -35,6 +35,7 @@ bool attachModulation(Session& session) {
   auto modulation = std::make_shared<PerformanceModulation>(*session.registry, session.modSources);
   session.keepAlive.push_back(modulation);
   modulation->setRoutes(routes);
+  session.commandLineRoutes = routes;
   modulation->attachTo(*session.engine);
   session.lfos = &modulation->lfos();
   session.setModRoutes = [modulation](const std::vector<ModRoute>& r) { modulation->setRoutes(r); };

@@ -33,11 +33,7 @@ bool attachPresetWiring(Session& session) {
   PresetHooks* hooks = &session.presetHooks;
   auto state = std::make_shared<WiringState>();
   session.keepAlive.push_back(state);
-  // The routes given with --mod are what plays until a preset says otherwise.
-  for (const std::string& text : session.args->all("mod")) {
-    std::string error;
-    if (auto r = parseRoute(text, *session.registry, &error)) state->routes.push_back(*r);
-  }
+  state->routes = session.commandLineRoutes;  // what plays until a preset says otherwise
   Session* s = &session;
 
   // Every route the preset holds is kept (a save writes it back, nothing is lost); the

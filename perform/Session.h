@@ -21,6 +21,7 @@
 #include "Cli.h"
 #include "LfoBank.h"
 #include "LiveEngine.h"
+#include "ModulationRoute.h"
 #include "ModulationSources.h"
 #include "Parameters.h"
 #include "Semaphore.h"
@@ -75,6 +76,9 @@ struct Session {
   std::function<void(int slot, double beats)> capturePattern;
   // Control thread: the modulation routes of every model slot.
   std::function<void(const std::vector<struct ModRoute>&)> setModRoutes;
+  // The routes given with --mod, parsed once by attachModulation: what plays until a
+  // preset says otherwise.
+  std::vector<ModRoute> commandLineRoutes;
   // Main thread: "match this track". Starts encoding `audioPath` into style anchor `which`
   // (0 = A, 1 = B) on a thread of its own and returns at once: "" or why it cannot start
   // (another file is still encoding). A later tick swaps the new anchor into every model
