@@ -1,8 +1,11 @@
 #include "Cli.h"
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <stdexcept>
+
+#include "Suggest.h"
 
 namespace fs = std::filesystem;
 
@@ -50,38 +53,245 @@ double Args::getDouble(const std::string& key, double fallback) const {
   return x;
 }
 
-Args parseArgs(int argc, char** argv, const std::vector<std::string>& valueOptions) {
+namespace {
+
+using Options = std::vector<OptionSpec>;
+
+Options join(std::initializer_list<Options> parts) {
+  Options out;
+  for (const Options& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+const Options kModel = {
+    {"model", "MODEL.ts", "the model file (default: the bundled drum model)"},
+    {"device", "D", "cpu|cuda|mps|auto (default cpu)"},
+    {"threads", "N", "intra-op threads of the model (default 1)"},
+};
+const Options kPartner = {
+    {"model-b", "MODEL.ts", "a second model sounding with the first (blend.output, blend.latent, b.*)"},
+};
+const Options kVoice = {
+    {"mod", "SOURCE>TARGET:DEPTH[:opts]", "a modulation route (repeatable; mappings/README.md)"},
+    {"onset-method", "M", "onset detector of the voice analysis (default hfc)"},
+    {"onset-hop", "N", "its hop in samples (default 128)"},
+    {"onset-threshold", "X", "its threshold (default 0.3)"},
+    {"pattern", "FILE.wav", "a pattern clip for pattern slot 1"},
+    {"pattern-bpm", "BPM", "the tempo the pattern clip was played at"},
+};
+const Options kSet = {
+    {"set", "ID=VALUE", "a parameter value (repeatable; `musicmill params` lists the ids)"},
+};
+const Options kMidiApi = {
+    {"midi-api", "jack|alsa", "the MIDI system (default: jack when the audio runs on JACK)"},
+    {"audio-api", "jack|alsa|pulse", "the audio system (default: the first that works)"},
+};
+
+std::vector<CommandSpec> makeSpecs() {
+  std::vector<CommandSpec> c;
+  c.push_back({"inspect", "[MODEL]", 0, 1, "what a model file offers (rate, ratio, latent size, ...)",
+               join({kModel, {{"json", nullptr, "print JSON"}}})});
+  c.push_back({"params", "", 0, 0, "every parameter id, range and default",
+               join({kModel})});
+  c.push_back({"render", "", 0, 0, "run a file through the model offline, as live",
+               join({{{"in", "IN.wav", "the input (required)"},
+                      {"out", "OUT.wav", "the output; .wav, .flac, .ogg or .aiff (required)"},
+                      {"block", "FRAMES", "model frames per call (default: the model's)"},
+                      {"seed", "N", "random seed (default 1)"},
+                      {"anchor-a", "FILE.wav", "style anchor A"},
+                      {"anchor-b", "FILE.wav", "style anchor B"},
+                      {"midi", "PERFORMANCE.mid", "a recorded MIDI performance, applied through --mapping"},
+                      {"mapping", "MAP.toml", "the MIDI mapping for --midi (repeatable)"},
+                      {"triggers", "PROFILE.toml", "beatbox triggers, as live"},
+                      {"trigger-midi", "HITS.mid", "write the triggers' notes to a MIDI file"}},
+                     kModel, kPartner, kSet, kVoice})});
+  c.push_back({"demo", "", 0, 0, "the ten control demos and a measured report",
+               {{"out", "DIR", "where the demo files go (required)"},
+                {"model", "MODEL.ts", "the model file (default: the bundled drum model)"},
+                {"seconds", "S", "length of each demo (default 8)"},
+                {"pattern", "FILE.wav", "the pattern clip of the pattern demo"}}});
+  c.push_back({"perform", "", 0, 0, "play live: mic -> model -> speakers (fullscreen UI when a display is there)",
+               join({kModel, kPartner, kSet, kVoice, kMidiApi,
+                     {{"input", "DEV", "audio input device"},
+                      {"output", "DEV", "audio output device"},
+                      {"rate", "R", "sample rate (default: the device's)"},
+                      {"buffer", "N", "audio buffer in frames (default 128)"},
+                      {"block", "FRAMES", "model frames per call (default: the model's)"},
+                      {"no-connect", nullptr, "do not connect the JACK ports"},
+                      {"safety-ms", "MS", "extra compute margin in the latency"},
+                      {"fixed-latency", nullptr, "keep the start latency even after a late frame"},
+                      {"no-realtime-worker", nullptr, "run the model worker at normal priority"},
+                      {"headless", nullptr, "no UI"},
+                      {"duration", "S", "stop after S seconds"},
+                      {"report", "FILE.json", "write a report at the end"},
+                      {"record", "DIR", "record input, output and events"},
+                      {"windowed", nullptr, "a window instead of fullscreen"},
+                      {"screenshot", "FILE.png", "render --frames frames, save a PNG, exit"},
+                      {"frames", "N", "frames before --screenshot (default 30)"},
+                      {"ui-script", "FILE", "test hook: scripted UI input (perform/ui/UiScript.h)"},
+                      {"ui-log", "FILE.json", "test hook: what the UI did"},
+                      {"set-list", "GIG.toml", "preload a set list (a --set without '=' names one too)"},
+                      {"preset", "FILE.toml", "start from a preset (repeatable: the presets 1, 2, ...)"},
+                      {"restore", nullptr, "restore the autosaved state"},
+                      {"ramp-ms", "MS", "parameter ramp on a preset switch"},
+                      {"autosave-dir", "DIR", "where the live state is autosaved"},
+                      {"autosave-seconds", "S", "autosave period"},
+                      {"no-autosave", nullptr, "do not autosave"},
+                      {"midi-in", "PORT|all|virtual", "MIDI input (repeatable)"},
+                      {"mapping", "MAP.toml", "a MIDI mapping (repeatable; mappings/README.md)"},
+                      {"midi-clock", "follow|ignore", "follow MIDI clock in (default follow)"},
+                      {"clock-out", "PORT|virtual", "send MIDI clock"},
+                      {"osc-port", "N", "receive OSC on this UDP port"},
+                      {"osc-bind", "ADDRESS", "the address OSC listens on (default 127.0.0.1)"},
+                      {"triggers", "PROFILE.toml", "beatbox triggers: voice hits -> MIDI notes + latent hits"},
+                      {"trigger-midi-out", "PORT|virtual", "where the trigger notes go"},
+                      {"listen-ms", "MS", "how much of a hit the trigger classifier hears"}}})});
+  c.push_back({"learn", "PARAM|ACTION", 1, 1, "bind the next MIDI control moved (saved to the mapping)",
+               join({{{"mapping", "MAP.toml", "the mapping file (default musicmill-learned.toml)"},
+                      {"midi-in", "PORT", "MIDI input (repeatable)"},
+                      {"model", "MODEL.ts", "the model whose parameters can be bound"},
+                      {"value", "N", "the song or preset number of GotoSong / SelectPreset"},
+                      {"timeout", "S", "give up after S seconds (default 60)"}},
+                     kMidiApi})});
+  c.push_back({"triggers learn", "", 0, 0, "learn a beatbox trigger profile from takes",
+               {{"out", "PROFILE.toml", "the profile to write (required)"},
+                {"class", "NAME[:NOTE]=TAKE.wav", "one class and its take (repeatable)"},
+                {"from", "PROFILE.toml", "start from this profile"},
+                {"listen-ms", "MS", "how much of a hit the classifier hears"}}});
+  c.push_back({"triggers classify", "", 0, 0, "classify every hit of a take",
+               {{"profile", "PROFILE.toml", "the profile (required)"},
+                {"in", "VOICE.wav", "the take (required)"},
+                {"listen-ms", "MS", "how much of a hit the classifier hears"}}});
+  c.push_back({"triggers show", "", 0, 0, "what a trigger profile holds",
+               {{"profile", "PROFILE.toml", "the profile (required)"}}});
+  c.push_back({"check", "FILE...", 1, -1,
+               "check set lists, presets, mappings, trigger profiles, models; no show starts",
+               {{"model", "MODEL.ts", "check parameter ids against this model (default: the bundled one)"}}});
+  c.push_back({"devices", "", 0, 0, "audio devices and MIDI ports", kMidiApi});
+  for (CommandSpec& spec : c) spec.options.push_back({"help", nullptr, "this list"});
+  return c;
+}
+
+std::string knownCommands() {
+  std::string out;
+  for (const CommandSpec& s : commandSpecs())
+    if (s.name.rfind("triggers ", 0) != 0) out += (out.empty() ? "" : ", ") + s.name;
+  return out + ", triggers";
+}
+
+}  // namespace
+
+const std::vector<CommandSpec>& commandSpecs() {
+  static const std::vector<CommandSpec> specs = makeSpecs();
+  return specs;
+}
+
+const CommandSpec* findCommand(const std::string& name) {
+  for (const CommandSpec& s : commandSpecs())
+    if (s.name == name) return &s;
+  return nullptr;
+}
+
+std::string commandHelp(const CommandSpec& spec) {
+  std::string out = "usage: musicmill " + spec.name + (spec.positional.empty() ? "" : " " + spec.positional) +
+                    " [options]\n" + spec.summary + "\n\n";
+  for (const OptionSpec& o : spec.options) {
+    std::string left = "  --" + std::string(o.name) + (o.value ? " " + std::string(o.value) : "");
+    if (left.size() < 34) left.resize(34, ' ');
+    else left += "\n" + std::string(34, ' ');
+    out += left + o.help + "\n";
+  }
+  return out;
+}
+
+Args parseArgs(int argc, char** argv) {
   Args a;
   int i = 1;
   if (i < argc && argv[i][0] != '-') a.command = argv[i++];
+  std::string name = a.command;
+  if (a.command == "triggers" && i < argc && argv[i][0] != '-') {
+    a.positional.push_back(argv[i]);
+    name += " " + std::string(argv[i++]);
+  }
+  const CommandSpec* spec = findCommand(name);
+  bool help = false;
+  for (int j = i; j < argc; ++j) help |= std::string(argv[j]) == "--help" || std::string(argv[j]) == "-h";
+  if (a.command.empty() || a.command == "help") {
+    if (help) a.flags.push_back("help");
+    return a;
+  }
+  if (!spec) {
+    if (a.command == "triggers") {
+      if (help) {
+        a.flags.push_back("help");
+        return a;
+      }
+      throw UsageError(a.positional.empty() ? "triggers needs what to do: learn, classify or show"
+                                            : "triggers " + a.positional[0] + ": there is no such action; "
+                                              "use learn, classify or show");
+    }
+    std::vector<std::string> names;
+    for (const CommandSpec& s : commandSpecs()) names.push_back(s.name);
+    const auto close = closeMatches(a.command, names, 1);
+    throw UsageError("unknown command '" + a.command + "'" +
+                     (close.empty() ? "" : "; did you mean " + close[0] + "?") + " Commands: " + knownCommands() +
+                     ". `musicmill help` says more.");
+  }
+  if (help) {
+    a.flags.push_back("help");
+    return a;
+  }
+  auto findOption = [&](const std::string& key) -> const OptionSpec* {
+    for (const OptionSpec& o : spec->options)
+      if (key == o.name) return &o;
+    return nullptr;
+  };
   for (; i < argc; ++i) {
-    std::string s = argv[i];
+    const std::string s = argv[i];
     if (s.rfind("--", 0) == 0 && s.size() > 2) {
       std::string key = s.substr(2), value;
       const auto eq = key.find('=');
-      bool inlineValue = false;
-      if (eq != std::string::npos && key != "set") {
+      const bool inlineValue = eq != std::string::npos;
+      if (inlineValue) {
         value = key.substr(eq + 1);
         key = key.substr(0, eq);
-        inlineValue = true;
       }
-      bool takesValue = false;
-      for (const auto& v : valueOptions) takesValue |= (v == key);
-      if (takesValue) {
-        if (!inlineValue) {
-          if (i + 1 >= argc) throw std::invalid_argument("--" + key + " needs a value");
-          value = argv[++i];
-        }
-        a.options[key].push_back(value);
-      } else {
+      const OptionSpec* o = findOption(key);
+      if (!o) {
+        std::vector<std::string> names;
+        for (const OptionSpec& x : spec->options) names.push_back(x.name);
+        const auto close = closeMatches(key, names, 1);
+        throw UsageError("unknown option --" + key + " for " + spec->name +
+                         (close.empty() ? "" : "; did you mean --" + close[0] + "?") +
+                         " (`musicmill " + spec->name + " --help` lists every option)");
+      }
+      if (!o->value) {
+        if (inlineValue) throw UsageError("--" + key + " takes no value (got '" + value + "')");
         a.flags.push_back(key);
+        continue;
       }
-    } else if (s == "-h") {
-      a.flags.push_back("help");
+      if (!inlineValue) {
+        if (i + 1 >= argc) throw UsageError("--" + key + " needs a value: --" + key + " " + o->value);
+        value = argv[++i];
+        if (value.rfind("--", 0) == 0 && value.size() > 2)
+          throw UsageError("--" + key + " needs a value (--" + key + " " + o->value + "), not the option " + value);
+      }
+      a.options[key].push_back(value);
+    } else if (s.rfind("-", 0) == 0 && s.size() > 1 && !std::isdigit(static_cast<unsigned char>(s[1])) &&
+               s[1] != '.') {
+      throw UsageError("unknown option " + s + " for " + spec->name + " (options start with --; `musicmill " +
+                       spec->name + " --help` lists them)");
     } else {
       a.positional.push_back(s);
     }
   }
+  const int own = static_cast<int>(a.positional.size()) - (a.command == "triggers" ? 1 : 0);
+  if (spec->maxPositional >= 0 && own > spec->maxPositional)
+    throw UsageError("unexpected argument '" + a.positional.back() + "' for " + spec->name +
+                     (spec->maxPositional == 0 ? " (it takes only --options" : " (it takes " + spec->positional) +
+                     "; `musicmill " + spec->name + " --help` lists them)");
+  if (own < spec->minPositional)
+    throw UsageError(spec->name + " needs " + spec->positional + " (`musicmill " + spec->name + " --help`)");
   return a;
 }
 

@@ -3,6 +3,7 @@
 
 #include <map>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -23,8 +24,40 @@ struct Args {
   double getDouble(const std::string& key, double fallback) const;
 };
 
-// `valueOptions` lists options that take a value; anything else starting with -- is a flag.
-Args parseArgs(int argc, char** argv, const std::vector<std::string>& valueOptions);
+// One option a command accepts: `value` is the placeholder of its value ("FILE", "N"), or
+// nullptr for a flag.
+struct OptionSpec {
+  const char* name;
+  const char* value;
+  const char* help;
+};
+
+// A command, its positional arguments and every option it reads. `musicmill COMMAND
+// --help` prints this table; the parser refuses anything not in it.
+struct CommandSpec {
+  std::string name;        // "perform", "triggers learn"
+  std::string positional;  // "" (none), "[MODEL]", "PARAM|ACTION", "FILE..."
+  int minPositional = 0, maxPositional = 0;  // -1: no upper bound
+  std::string summary;
+  std::vector<OptionSpec> options;
+};
+
+const std::vector<CommandSpec>& commandSpecs();
+// "triggers" alone is not a command; "triggers learn" is.
+const CommandSpec* findCommand(const std::string& name);
+std::string commandHelp(const CommandSpec& spec);
+
+// A command line that cannot be run: the message says what and how to fix it
+// ("unknown option --set-lsit for perform; did you mean --set-list?"). Exit status 2.
+struct UsageError : std::invalid_argument {
+  using std::invalid_argument::invalid_argument;
+};
+
+// Parses `musicmill COMMAND [VERB] ...` against the command's table: unknown commands and
+// options, a missing value, a value given to a flag, a stray word or too few positional
+// arguments throw UsageError. `--key=value` and `--key value` both work; `-h` is --help.
+// A command line with --help is not checked further (so `perform --help` always works).
+Args parseArgs(int argc, char** argv);
 
 // The bundled model: $MUSICMILL_MODEL, else models/musicmill_drums.ts next to the build
 // folder, else in the source tree this binary was built from.

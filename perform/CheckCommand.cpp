@@ -1,0 +1,147 @@
+// `musicmill check FILE...`: every set list, preset, mapping, trigger profile and model
+// file given is read with the loader the show uses (and every model a set list or preset
+// names is loaded and probed), without opening audio or MIDI. Each problem is printed as
+// FILE:LINE: error: ... ; the exit status is 0 only when everything would load.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "Commands.h"
+#include "LoadReport.h"
+#include "MappingFile.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+#include "PresetFile.h"
+#include "SetList.h"
+#include "TriggerProfile.h"
+
+namespace fs = std::filesystem;
+
+namespace mm {
+namespace {
+
+enum class FileKind { SetList, Preset, Mapping, TriggerProfile, Model };
+
+const char* kindName(FileKind k) {
+  switch (k) {
+    case FileKind::SetList: return "set list";
+    case FileKind::Preset: return "preset";
+    case FileKind::Mapping: return "MIDI mapping";
+    case FileKind::TriggerProfile: return "trigger profile";
+    case FileKind::Model: return "model";
+  }
+  return "file";
+}
+
+// What a file is, from its own text: the table only that kind has. A TOML file with none
+// of them is checked as a preset (whose loader says what is wrong with it).
+FileKind kindOf(const std::string& path) {
+  const std::string ext = fs::path(path).extension().string();
+  if (ext == ".ts" || ext == ".pt") return FileKind::Model;
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  const std::regex table(R"(^\s*\[\[\s*(song|control|class)\s*\]\])");
+  const std::regex featureSet(R"(^\s*feature_set\s*=)");
+  std::smatch m;
+  for (int n = 0; n < 100000 && std::getline(in, line); ++n) {
+    if (std::regex_search(line, m, table)) {
+      if (m[1] == "song") return FileKind::SetList;
+      if (m[1] == "control") return FileKind::Mapping;
+      return FileKind::TriggerProfile;
+    }
+    if (std::regex_search(line, featureSet)) return FileKind::TriggerProfile;
+  }
+  return FileKind::Preset;
+}
+
+// Messages of the mapping and trigger loaders are already "FILE:LINE: what"; give them
+// the compiler form ("FILE:LINE: error: what") unless they have it.
+void printAsErrors(const std::string& text, const char* severity, int& count) {
+  std::istringstream lines(text);
+  std::string l;
+  while (std::getline(lines, l)) {
+    if (l.empty()) continue;
+    const std::regex place(R"(^(.+?:\d+): (.*)$)");
+    std::smatch m;
+    if (l.find(std::string(": ") + severity + ": ") != std::string::npos) std::printf("%s\n", l.c_str());
+    else if (std::regex_match(l, m, place)) std::printf("%s: %s: %s\n", m[1].str().c_str(), severity, m[2].str().c_str());
+    else std::printf("%s: %s\n", severity, l.c_str());
+    ++count;
+  }
+}
+
+}  // namespace
+
+int runCheck(const Args& args, const char* argv0) {
+  ModelRuntime::Options mo;
+  mo.device = "cpu";
+  const std::string registryModel = args.get("model", bundledModelPath(argv0));
+  std::unique_ptr<ParameterRegistry> registry;
+  int errors = 0, warnings = 0;
+  try {
+    registry = makeStandardRegistry(ModelRuntime::load(registryModel, mo)->info().latentSize, 2, 0);
+  } catch (const std::exception& e) {
+    std::printf("%s: error: %s (parameter ids are checked against this model; --model names another)\n",
+                registryModel.c_str(), e.what());
+    return 1;
+  }
+  std::set<std::string> modelsChecked;
+  // Loads and probes a model a file names; a failure is an error at the naming file.
+  auto checkModel = [&](const std::string& model, const std::string& namedBy) {
+    if (model.empty() || !modelsChecked.insert(model).second) return;
+    try {
+      ModelRuntime::load(model, mo);
+    } catch (const std::exception& e) {
+      std::printf("%s: error: the model %s cannot be played: %s\n", namedBy.c_str(), model.c_str(), e.what());
+      ++errors;
+    }
+  };
+
+  for (const std::string& file : args.positional) {
+    const int errorsBefore = errors;
+    std::error_code ec;
+    if (!fs::exists(file, ec)) {
+      std::printf("%s: error: there is no such file\n", file.c_str());
+      ++errors;
+      continue;
+    }
+    const FileKind kind = kindOf(file);
+    LoadReport report;
+    switch (kind) {
+      case FileKind::SetList:
+        if (auto set = loadSetList(file, report, registry.get()))
+          for (const std::string& m : set->models()) checkModel(m, file);
+        break;
+      case FileKind::Preset:
+        if (auto preset = loadPreset(file, report, PresetChecks{registry.get()})) checkModel(preset->model, file);
+        break;
+      case FileKind::Mapping: {
+        MappingReport mr;
+        loadMappingFile(file, *registry, mr);
+        for (const auto& e : mr.errors) printAsErrors(e, "error", errors);
+        for (const auto& w : mr.warnings) printAsErrors(w, "warning", warnings);
+        break;
+      }
+      case FileKind::TriggerProfile: {
+        TriggerProfile profile;
+        printAsErrors(loadTriggerProfile(file, profile), "error", errors);
+        break;
+      }
+      case FileKind::Model:
+        checkModel(file, file);
+        break;
+    }
+    for (const Problem& p : report.problems()) std::printf("%s\n", p.text().c_str());
+    errors += report.errorCount();
+    warnings += report.warningCount();
+    std::printf("%s: %s as a %s\n", file.c_str(), errors == errorsBefore ? "ok" : "FAILED", kindName(kind));
+  }
+  std::printf("%d error(s), %d warning(s) in %zu file(s)%s\n", errors, warnings, args.positional.size(),
+              errors ? "" : ": everything would load");
+  return errors ? 1 : 0;
+}
+
+}  // namespace mm
