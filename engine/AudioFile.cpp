@@ -2,6 +2,7 @@
 
 #include <sndfile.h>
 
+#include <cctype>
 #include <filesystem>
 
 namespace fs = std::filesystem;
@@ -38,7 +39,9 @@ AudioBuffer readAudioFile(const std::string& path) {
   return b;
 }
 
-void writeWav(const std::string& path, const AudioBuffer& b) {
+namespace {
+
+void writeWithFormat(const std::string& path, const AudioBuffer& b, int format) {
   const fs::path target(path);
   std::error_code ec;
   if (target.has_parent_path() && !fs::exists(target.parent_path(), ec))
@@ -47,11 +50,17 @@ void writeWav(const std::string& path, const AudioBuffer& b) {
   SF_INFO info{};
   info.samplerate = b.sampleRate;
   info.channels = b.channels;
-  info.format = SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  info.format = format;
+  if (!sf_format_check(&info))
+    throw AudioFileError("Cannot write '" + path + "': this libsndfile cannot write that format at " +
+                         std::to_string(b.sampleRate) + " Hz with " + std::to_string(b.channels) +
+                         " channels; write .wav instead.");
   SNDFILE* f = sf_open(tmp.c_str(), SFM_WRITE, &info);
   if (!f)
     throw AudioFileError("Cannot write '" + path + "': " + sf_strerror(nullptr) +
                          ". Check that the folder exists and is writable.");
+  // Integer formats (FLAC) clip a float above full scale instead of wrapping it round.
+  sf_command(f, SFC_SET_CLIPPING, nullptr, SF_TRUE);
   const sf_count_t want = b.frames();
   const sf_count_t put = sf_writef_float(f, b.samples.data(), want);
   sf_write_sync(f);
@@ -66,6 +75,28 @@ void writeWav(const std::string& path, const AudioBuffer& b) {
     fs::remove(tmp, ec);
     throw AudioFileError("Cannot write '" + path + "': " + ec.message());
   }
+}
+
+}  // namespace
+
+std::optional<int> audioFormatForPath(const std::string& path) {
+  std::string ext = fs::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (ext == ".wav") return SF_FORMAT_WAV | SF_FORMAT_FLOAT;
+  if (ext == ".flac") return SF_FORMAT_FLAC | SF_FORMAT_PCM_24;
+  if (ext == ".ogg" || ext == ".oga") return SF_FORMAT_OGG | SF_FORMAT_VORBIS;
+  if (ext == ".aif" || ext == ".aiff") return SF_FORMAT_AIFF | SF_FORMAT_FLOAT;
+  return std::nullopt;
+}
+
+void writeWav(const std::string& path, const AudioBuffer& b) { writeWithFormat(path, b, SF_FORMAT_WAV | SF_FORMAT_FLOAT); }
+
+void writeAudioFile(const std::string& path, const AudioBuffer& b) {
+  const auto format = audioFormatForPath(path);
+  if (!format)
+    throw AudioFileError("Cannot write '" + path + "': the name ends in neither .wav, .flac, .ogg nor .aiff, "
+                         "the formats MusicMill writes.");
+  writeWithFormat(path, b, *format);
 }
 
 std::vector<float> downmix(const AudioBuffer& b) {

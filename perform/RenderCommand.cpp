@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <filesystem>
 #include <cstdlib>
 #include <iostream>
 #include <stdexcept>
@@ -24,6 +25,8 @@
 #include "TriggerClassifier.h"
 #include "TriggerProfile.h"
 #include "VoiceAnalyzer.h"
+
+namespace fs = std::filesystem;
 
 namespace mm {
 
@@ -85,6 +88,19 @@ int runRender(const Args& args, const char* argv0) {
     std::cerr << "musicmill render: needs --in INPUT and --out OUTPUT.wav\n"
                  "  example: musicmill render --in voice.wav --out drums.wav --set energy=0.8\n";
     return 2;
+  }
+  // Refused before any compute: a name whose format is not written, or the input itself.
+  if (!audioFormatForPath(*out)) {
+    std::cerr << "musicmill render: --out " << *out
+              << ": write .wav, .flac, .ogg or .aiff (the extension names the format)\n";
+    return 2;
+  }
+  {
+    std::error_code e1, e2;
+    if (fs::weakly_canonical(*in, e1) == fs::weakly_canonical(*out, e2) && !e1 && !e2) {
+      std::cerr << "musicmill render: --out " << *out << " is the input file; write the result to another file\n";
+      return 2;
+    }
   }
   const std::string modelPath = args.get("model", bundledModelPath(argv0));
   ModelRuntime::Options opt;
@@ -253,7 +269,7 @@ int runRender(const Args& args, const char* argv0) {
     }
   }
   try {
-    writeWav(*out, result);
+    writeAudioFile(*out, result);
   } catch (const AudioFileError& e) {
     std::cerr << "musicmill render: " << e.what() << "\n";
     return 2;

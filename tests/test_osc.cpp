@@ -8,6 +8,7 @@
 
 #include "MidiTestSupport.h"
 #include "OscServer.h"
+#include "TestSupport.h"
 
 using namespace mm;
 using namespace mmtest;
@@ -214,4 +215,22 @@ TEST_CASE("OSC bundles are unpacked and a flood of bad messages is rate-limited"
   r.probe->send("/musicmill/ping", lo_message_new());
   REQUIRE(r.probe->waitFor("/musicmill/pong"));
   CHECK(r.errors().size() == 10);  // the performer sees ten, not thirty
+}
+
+TEST_CASE("the README's oscsend examples reach the instrument (liblo-tools from the set-up)", "[osc]") {
+  OscRig r;
+  const std::string port = std::to_string(r.server.port());
+  auto res = runCommand("oscsend localhost " + port + " /musicmill/param/energy f 0.8");
+  INFO(res.output);
+  REQUIRE(res.status == 0);  // scripts/setup.sh installs liblo-tools
+  REQUIRE(runCommand("oscsend localhost " + port + " /musicmill/preset i 3").status == 0);
+  OscRequest q[4];
+  size_t n = 0;
+  for (int i = 0; i < 200 && (n == 0 || std::fabs(r.reg->get(r.reg->indexOf("energy")) - 0.8f) > 1e-6f); ++i) {
+    n += r.server.drainRequests(q + n, 4 - n);
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(r.reg->get(r.reg->indexOf("energy")) == Approx(0.8f));
+  REQUIRE(n == 1);
+  CHECK((q[0].action == MidiAction::SelectPreset && q[0].value == 3));  // preset 3, as on the screen
 }

@@ -243,3 +243,31 @@ TEST_CASE("offline render equals the live callback for the same input and contro
   CHECK(rms(off.samples, 310 * buffer, 640 * buffer) / rms(x, 310 * buffer, 640 * buffer) == Approx(2.0).epsilon(0.05));
   CHECK(rms(off.samples, 660 * buffer, 790 * buffer) / rms(x, 660 * buffer, 790 * buffer) == Approx(1.0).epsilon(0.05));
 }
+
+TEST_CASE("render writes the format --out names, and refuses an unknown one or the input itself", "[render]") {
+  const std::string dir = tempDir();
+  const auto in = writeInput(dir, "s.wav", sine(440.0, 44100, 0.5), 44100);
+  for (const std::string name : {"o.flac", "o.ogg", "o.aiff", "o.wav"}) {
+    auto r = runCommand(binary() + " render --model " + fixture("identity_44k.ts") + " --in " + in + " --out " +
+                        dir + "/" + name);
+    INFO(name << ": " << r.output);
+    REQUIRE(r.status == 0);
+    std::ifstream f(dir + "/" + name, std::ios::binary);
+    char magic[4] = {};
+    f.read(magic, 4);
+    const std::string m(magic, 4);
+    CHECK(m == (name == "o.flac" ? "fLaC" : name == "o.ogg" ? "OggS" : name == "o.aiff" ? "FORM" : "RIFF"));
+    const AudioBuffer back = readAudioFile(dir + "/" + name);
+    CHECK(back.frames() > 20000);
+    CHECK(rms(downmix(back)) > 0.1);  // the sine came through in every format
+  }
+  auto r = runCommand(binary() + " render --model " + fixture("identity_44k.ts") + " --in " + in + " --out " + dir +
+                      "/o.mp3");
+  CHECK(r.status == 2);
+  CHECK(r.output.find(".wav, .flac, .ogg or .aiff") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(dir + "/o.mp3"));
+  r = runCommand(binary() + " render --model " + fixture("identity_44k.ts") + " --in " + in + " --out " + in);
+  CHECK(r.status == 2);
+  CHECK(r.output.find("is the input file") != std::string::npos);
+  CHECK(readAudioFile(in).frames() == 22050);  // untouched
+}
