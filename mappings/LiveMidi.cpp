@@ -2,6 +2,7 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -183,15 +184,19 @@ void LiveMidi::finishLearn(const MidiBinding& control) {
   std::string message;
   if (!sources_.empty()) {
     MappingSource& first = sources_.front();
-    const std::string err = addBindingToFile(first.path, b, registry_);
+    std::string notes;
+    const std::string err = addBindingToFile(first.path, b, registry_, &notes);
     if (!err.empty()) {
       message = "learn: " + what + " not saved: " + err;
     } else {
       loadFile(first, true, nullptr);
-      message = "learned " + what + " (saved to " + first.path + ")";
+      message = "learned " + what + " (saved to " + first.path + ")" + (notes.empty() ? "" : "; " + notes);
     }
   } else {
-    learnedInMemory_.bindings.push_back(b);
+    auto& held = learnedInMemory_.bindings;  // one control, one target, as in a file
+    held.erase(std::remove_if(held.begin(), held.end(), [&](const MidiBinding& x) { return sameControl(x, b); }),
+               held.end());
+    held.push_back(b);
     message = "learned " + what + " (not saved: start with --mapping FILE to keep learned controls)";
   }
   applyMaps();

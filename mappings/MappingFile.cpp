@@ -1,4 +1,5 @@
 #include "MappingFile.h"
+#include "Suggest.h"
 
 #include <toml++/toml.h>
 
@@ -25,7 +26,9 @@ std::string MappingReport::text() const {
 
 namespace {
 
-constexpr int kFormat = 1;
+// Format 2 (this musicmill): select_preset's value is the preset's number as on the screen,
+// from 1. Format 1 files (value from 0) still load: their values are moved up by one.
+constexpr int kFormat = 2;
 constexpr size_t kMaxMappingBytes = 1u << 20;  // a mapping is a few KiB; more is a wrong file
 
 int lineOf(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
@@ -292,29 +295,11 @@ std::optional<MidiBinding> readControl(const toml::table& t, int defaultChannel,
 
 
 std::string suggestParams(const ParameterRegistry& reg, const std::string& id) {
-  auto distance = [](const std::string& a, const std::string& b) {
-    std::vector<size_t> row(b.size() + 1);
-    for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
-    for (size_t i = 1; i <= a.size(); ++i) {
-      size_t diagonal = row[0];
-      row[0] = i;
-      for (size_t j = 1; j <= b.size(); ++j) {
-        const size_t up = row[j];
-        row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] != b[j - 1])});
-        diagonal = up;
-      }
-    }
-    return row[b.size()];
-  };
+  std::vector<std::string> ids;
+  for (int i = 0; i < reg.size(); ++i) ids.push_back(reg.spec(i).id);
   std::string out;
-  int found = 0;
-  const size_t limit = std::max<size_t>(2, id.size() / 3);
-  for (int i = 0; i < reg.size() && found < 5; ++i) {
-    const std::string& candidate = reg.spec(i).id;
-    const bool contains = id.size() >= 3 && candidate.find(id) != std::string::npos;
-    if (contains || distance(id, candidate) <= limit) out += (found++ ? ", " : " Did you mean ") + candidate;
-  }
-  return found ? out + "?" : "";
+  for (const std::string& c : closeMatches(id, ids, 5)) out += (out.empty() ? " Did you mean " : ", ") + c;
+  return out.empty() ? "" : out + "?";
 }
 
 std::optional<MidiMap> parseMappingText(const std::string& text, const std::string& fileName,
@@ -322,11 +307,11 @@ std::optional<MidiMap> parseMappingText(const std::string& text, const std::stri
   const Checker c{fileName, report};
   const size_t errorsBefore = report.errors.size();
   if (text.find('\0') != std::string::npos) {
-    c.error(1, "this is binary data, not a mapping file (TOML text starting with `format = 1`)");
+    c.error(1, "this is binary data, not a mapping file (TOML text starting with `format = 2`)");
     return std::nullopt;
   }
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    c.error(1, "the file is empty; a mapping starts with `format = 1` (see mappings/README.md)");
+    c.error(1, "the file is empty; a mapping starts with `format = 2` (see mappings/README.md)");
     return std::nullopt;
   }
   toml::table root;
@@ -343,10 +328,11 @@ std::optional<MidiMap> parseMappingText(const std::string& text, const std::stri
                        "program_channel", "control"},
                 "the file");
   if (auto n = root.get("format")) {
-    if (auto f = c.integer(*n, "format", 0, 1000000); f && *f != kFormat)
-      c.error(lineOf(*n), "format = " + std::to_string(*f) + " is not a format this musicmill reads (it reads format = 1)");
+    if (auto f = c.integer(*n, "format", 0, 1000000); f && *f != 1 && *f != kFormat)
+      c.error(lineOf(*n), "format = " + std::to_string(*f) + " is not a format this musicmill reads (it reads format = 1 and 2)");
+    else if (f) map.format = static_cast<int>(*f);
   } else {
-    c.error(1, "missing `format = 1` at the top: it tells which version of the mapping format the file uses");
+    c.error(1, "missing `format = 2` at the top: it tells which version of the mapping format the file uses");
   }
   if (auto n = root.get("name"))
     if (auto s = c.string(*n, "name")) map.name = *s;
@@ -374,6 +360,12 @@ std::optional<MidiMap> parseMappingText(const std::string& text, const std::stri
           continue;
         }
         if (auto b = readControl(*t, defaultChannel, c, reg)) {
+          if (b->action == MidiAction::SelectPreset) {
+            if (map.format == 1) ++b->actionValue;  // format 1 counted presets from 0
+            else if (b->actionValue < 1)
+              c.error(b->line, "select_preset value = " + std::to_string(b->actionValue) +
+                                   ": presets count from 1, as on the screen (format 2)");
+          }
           for (const MidiBinding& other : map.bindings)
             if (sameControl(other, *b) && other.param == b->param && other.action == b->action)
               c.warn(b->line, describeSource(*b) + " is bound to the same target at line " + std::to_string(other.line) +

@@ -1,4 +1,4 @@
-// MappingFile: reads, checks and writes MIDI mapping files (TOML, `format = 1`; the format
+// MappingFile: reads, checks and writes MIDI mapping files (TOML, `format = 2`; the format
 // is documented in mappings/README.md). Every problem names the file and the line; unknown
 // keys are warned about and ignored; any error rejects the whole file, so a broken edit
 // never half-applies (the caller keeps the mapping it had).
@@ -41,11 +41,12 @@ std::string suggestParams(const ParameterRegistry& registry, const std::string& 
 std::string bindingToToml(const MidiBinding& b);
 
 // Adds `b` to the mapping file at `path` (creating it when missing): an earlier binding of
-// the same control to the same target is replaced, everything else in the file (comments
-// included) is kept. The result is checked by loading it before it is written, and
+// the same control is replaced, everything else in the file (comments included) is kept. The result is checked by loading it before it is written, and
 // written atomically. Returns "" or a message naming the file and what went wrong.
+// Whatever the same control drove before is replaced (one control, one target); `notes`
+// (when given) says what was replaced and which other controls move the same target.
 std::string addBindingToFile(const std::string& path, const MidiBinding& b,
-                             const ParameterRegistry& registry);
+                             const ParameterRegistry& registry, std::string* notes = nullptr);
 
 
 }  // namespace mm

@@ -53,20 +53,36 @@ std::string bindingToToml(const MidiBinding& b) {
 // writeTextAtomically lives in engine/AtomicFile (shared by every save in the project).
 
 
-std::string addBindingToFile(const std::string& path, const MidiBinding& b, const ParameterRegistry& reg) {
+std::string addBindingToFile(const std::string& path, const MidiBinding& b, const ParameterRegistry& reg,
+                             std::string* notes) {
   std::error_code ec;
   std::string text;
+  int fileFormat = 2;
   if (fs::exists(path, ec)) {
     std::ifstream f(path, std::ios::binary);
     text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
     MappingReport before;
     auto map = parseMappingText(text, path, reg, before);
     if (!map) return before.text() + "The mapping was not changed; fix the file first.";
+    fileFormat = map->format;
     // Drop the earlier [[control]] blocks of this control with this target: from their
     // header line to the line before the next table header.
+    // One control drives one thing: what this control drove before is replaced. Another
+    // control on the same target stays (both move it) and is named.
     std::vector<int> drop;
-    for (const MidiBinding& old : map->bindings)
-      if (sameControl(old, b) && old.param == b.param && old.action == b.action) drop.push_back(old.line);
+    std::string said;
+    const auto targetOf = [](const MidiBinding& x) { return x.action != MidiAction::None ? std::string(actionName(x.action)) : x.param; };
+    for (const MidiBinding& old : map->bindings) {
+      if (sameControl(old, b)) {
+        drop.push_back(old.line);
+        if (old.param != b.param || old.action != b.action)
+          said += "replaces " + describeSource(old) + " -> " + targetOf(old) + " (line " + std::to_string(old.line) + "); ";
+      } else if (old.param == b.param && old.action == b.action && old.actionValue == b.actionValue) {
+        said += targetOf(b) + " is also moved by " + describeSource(old) + " (line " + std::to_string(old.line) +
+                "): both move it; ";
+      }
+    }
+    if (notes && !said.empty()) *notes = said.substr(0, said.size() - 2);
     if (!drop.empty()) {
       // Comments and blank lines at the end of a dropped block belong to the next one.
       std::istringstream in(text);
@@ -90,9 +106,11 @@ std::string addBindingToFile(const std::string& path, const MidiBinding& b, cons
     if (!text.empty() && text.back() != '\n') text += "\n";
   } else {
     text = "# MusicMill Live MIDI mapping (format: mappings/README.md), made by `musicmill learn`.\n"
-           "format = 1\nname = \"" + quoteless(fs::path(path).stem().string()) + "\"\n";
+           "format = 2\nname = \"" + quoteless(fs::path(path).stem().string()) + "\"\n";
   }
-  text += "\n" + bindingToToml(b);
+  MidiBinding written = b;
+  if (fileFormat == 1 && b.action == MidiAction::SelectPreset) --written.actionValue;  // that file counts from 0
+  text += "\n" + bindingToToml(written);
   MappingReport after;
   if (!parseMappingText(text, path, reg, after))
     return "the learned mapping would not load again, so it was not saved:\n" + after.text();

@@ -63,7 +63,7 @@ struct MidiBinding {
 };
 
 struct MidiMap {
-  int format = 1;
+  int format = 2;  // the mapping file format (2: select_preset counts from 1)
   std::string path;         // file it came from ("" when made in memory)
   std::string name;
   std::string port;         // only messages from input ports whose name contains this

@@ -94,12 +94,14 @@ int runLearn(const Args& args, const char* /*argv0*/) {
     if (auto control = detector.result(now)) {
       const MidiBinding b = paramIndex >= 0 ? learnedBinding(*control, *registry, paramIndex)
                                             : learnedAction(*control, action, value);
-      const std::string err = addBindingToFile(mappingPath, b, *registry);
+      std::string notes;
+      const std::string err = addBindingToFile(mappingPath, b, *registry, &notes);
       if (!err.empty()) {
         std::cerr << "musicmill learn: " << err << "\n";
         return 2;
       }
       std::printf("learned %s -> %s; saved to %s\n", describeSource(b).c_str(), target.c_str(), mappingPath.c_str());
+      if (!notes.empty()) std::printf("note: %s\n", notes.c_str());
       return 0;
     }
     if (now - start > timeout) {

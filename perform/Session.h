@@ -31,7 +31,7 @@ namespace mm {
 
 // Set-list / preset navigation, requested by MIDI, OSC, the keyboard or the UI and carried
 // out by whoever subscribes (the set-list player). `value`: song number for GotoSong,
-// program number for ProgramChange, bank for BankSelect, preset index for SelectPreset.
+// program number for ProgramChange, bank for BankSelect, preset number (from 1, as on the screen) for SelectPreset.
 enum class NavCommand { NextPart, PrevPart, NextSong, PrevSong, GotoSong, ProgramChange, BankSelect, SelectPreset };
 
 // What a style anchor (A or B) holds, for the UI (see Session::styleAnchor).
@@ -102,7 +102,7 @@ struct Session {
   // drawn by the UI every frame on the main thread.
   std::vector<std::pair<std::string, std::function<void()>>> panels;
   // Text the UI shows as the current and next set-list position (set-list player fills).
-  std::function<std::string()> setListNow, setListNext;
+  std::function<std::string()> setListNow, setListNext, setListNotes;
   std::atomic<bool> stopRequested{false};
 
   void tick() {

@@ -104,7 +104,7 @@ bool attachSetList(Session& session) {
   player.registerPlayingModel(session.modelPath);
   LoadReport report;
 
-  // The preset shelf: built-ins first (SelectPreset 0..3), then every --preset FILE.
+  // The preset shelf: built-ins first (presets 1..4), then every --preset FILE (5, 6, ...).
   std::vector<Preset> shelf;
   for (const char* name : {"calm", "balanced", "intense", "chaotic"}) {
     LoadReport builtin;
@@ -186,7 +186,7 @@ bool attachSetList(Session& session) {
     }
     if (!placed) player.start();
   } else if (shelf.size() > builtins) {
-    player.selectPreset(static_cast<int>(shelf.size()) - 1);
+    player.selectPreset(static_cast<int>(shelf.size()));  // the last --preset
   }
   // Before the show nothing needs to ramp: settle now, so the values below land on the
   // preset's final values rather than racing a ramp.
@@ -233,7 +233,7 @@ bool attachSetList(Session& session) {
   });
   session.setListNow = [sl] { return sl->player.nowText(); };
   session.setListNext = [sl] { return sl->player.nextText(); };
-  if (player.hasSet()) std::printf("%s\n", player.nowText().c_str());
+  session.setListNotes = [sl] { return sl->player.notesText(); };
   return true;
 }
 

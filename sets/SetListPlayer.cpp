@@ -139,7 +139,11 @@ std::vector<float> SetListPlayer::targetsFor(const Preset& preset, std::optional
     else if (it != preset.params.end()) t[i] = it->second;
     else t[i] = isVenueParameter(s.id) ? registry_.get(i) : s.def;
   }
+  // The tempo changes only where something names it (the song's tempo, else the preset's
+  // bpm): a preset pressed mid-song keeps the song's tempo, and with it MIDI clock out,
+  // pattern playback and tempo-synced LFOs.
   const int bpm = registry_.indexOf("bpm");
+  if (bpm >= 0 && !preset.params.count("bpm")) t[bpm] = registry_.get(bpm);
   if (tempo && bpm >= 0) t[bpm] = *tempo;
   return t;
 }
@@ -187,6 +191,11 @@ bool SetListPlayer::gotoPart(int songIndex, int partIndex) {
   }
   song_ = songIndex;
   part_ = partIndex;
+  // Where the move landed, for the log and the UI's messages: a footswitch press or an
+  // OSC /next is confirmed with the song, the part and the notes written for it (before
+  // what the switch itself may say about its model).
+  const std::string notes = notesText();
+  say("now: " + nowText() + (notes.empty() ? "" : " -- " + notes));
   applyPart();
   return true;
 }
@@ -278,13 +287,15 @@ bool SetListPlayer::programChange(int program) {
   return false;
 }
 
-bool SetListPlayer::selectPreset(int shelfIndex) {
-  if (shelfIndex < 0 || shelfIndex >= static_cast<int>(shelf_.size())) {
-    say("there is no preset " + std::to_string(shelfIndex) + " (" + std::to_string(shelf_.size()) + " presets)");
+bool SetListPlayer::selectPreset(int number) {
+  if (number < 1 || number > static_cast<int>(shelf_.size())) {
+    say("there is no preset " + std::to_string(number) + ": the presets are 1 .. " + std::to_string(shelf_.size()) +
+        ", numbered as on the screen");
     return false;
   }
-  applyPreset(shelf_[static_cast<size_t>(shelfIndex)]);
-  say("preset '" + shelf_[static_cast<size_t>(shelfIndex)].name + "'");
+  const Preset& p = shelf_[static_cast<size_t>(number - 1)];
+  applyPreset(p);
+  say("preset " + std::to_string(number) + " '" + p.name + "'" + (p.notes.empty() ? "" : ": " + p.notes));
   return true;
 }
 
@@ -300,8 +311,13 @@ std::string SetListPlayer::nowText() const {
   std::ostringstream o;
   o << "Song " << s.number << " '" << s.name << "' (" << song_ + 1 << "/" << set_->songs.size() << ") | part "
     << part_ + 1 << "/" << s.parts.size() << " '" << s.parts[static_cast<size_t>(part_)].name << "'";
-  if (s.tempo) o << " | " << *s.tempo << " BPM";
-  return o.str();
+  return o.str();  // the tempo playing is shown by itself (the bpm parameter), never the song's nominal one
+}
+
+std::string SetListPlayer::notesText() const {
+  const Part* part = currentPart();
+  if (!part) return "";
+  return part->notes.empty() ? set_->songs[static_cast<size_t>(song_)].notes : part->notes;
 }
 
 std::string SetListPlayer::nextText() const {

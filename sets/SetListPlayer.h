@@ -52,7 +52,7 @@ class SetListPlayer {
   // (they will play on whatever model is playing).
   void prepareModels(const Progress& progress, LoadReport& report);
 
-  // Standalone presets (built-ins, --preset files) that SelectPreset picks by index.
+  // Standalone presets (built-ins, --preset files) that SelectPreset picks by number (from 1).
   void setShelf(std::vector<Preset> presets) { shelf_ = std::move(presets); }
   const std::vector<Preset>& shelf() const { return shelf_; }
 
@@ -69,7 +69,8 @@ class SetListPlayer {
   // An explicit `program` on a part or song wins; otherwise program P goes to song P+1
   // (controllers show program 0 as "1").
   bool programChange(int program);
-  bool selectPreset(int shelfIndex);
+  // Shelf preset `number`, counted from 1 as on the screen (keys 1..9, OSC, mappings).
+  bool selectPreset(int number);
   // Applies any preset now (ramped), outside the set-list position.
   void applyPreset(const Preset& preset, std::optional<double> rampMs = std::nullopt,
                    std::optional<float> tempo = std::nullopt);
@@ -111,6 +112,8 @@ class SetListPlayer {
   // One line each for the UI: "Song 2/3 'Groove' | part 1/2 'Verse' | 96 BPM" and what
   // the next footswitch press plays.
   std::string nowText() const;
+  // The current part's notes, else its song's ("" when neither has any).
+  std::string notesText() const;
   std::string nextText() const;
   std::string modelPlaying() const;
 

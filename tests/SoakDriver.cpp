@@ -132,7 +132,8 @@ std::string mappingText() {
     m += "\n[[control]]\ncc = " + std::to_string(70 + d) + "\nparam = \"dim." + std::to_string(d) +
          "\"\ntakeover = \"jump\"\n\n[[control]]\ncc = " + std::to_string(102 + d) + "\nparam = \"dim." +
          std::to_string(d) + ".scale\"\nrange = [0.5, 1.5]\n";
-  // Shelf presets 0..3 (Calm, Balanced, Intense, Chaotic) on notes 60..63, channel 16.
+  // Shelf presets 1..4 (Calm, Balanced, Intense, Chaotic) on notes 60..63, channel 16. The
+  // mapping is format 1, which counted presets from 0: its values 0..3 load as 1..4.
   for (int p = 0; p < 4; ++p)
     m += "\n[[control]]\nnote = " + std::to_string(60 + p) + "\nchannel = 16\naction = \"select_preset\"\nvalue = " +
          std::to_string(p) + "\n";

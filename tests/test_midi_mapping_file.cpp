@@ -80,8 +80,8 @@ TEST_CASE("broken mapping files are refused with file:line and what to do", "[mi
     std::string expect;  // "<line>: <part of the message>"
   };
   const std::vector<Case> cases = {
-      {"no format", "[[control]]\ncc = 1\nparam = \"energy\"\n", ":1: missing `format = 1`"},
-      {"future format", "format = 2\n", ":1: format = 2 is not a format"},
+      {"no format", "[[control]]\ncc = 1\nparam = \"energy\"\n", ":1: missing `format = 2`"},
+      {"future format", "format = 3\n", ":1: format = 3 is not a format"},
       {"bad TOML", "format = 1\n[[control]]\ncc = = 7\n", ":3: not valid TOML"},
       {"unknown parameter", "format = 1\n\n[[control]]\ncc = 7\nparam = \"enrgy\"\n",
        ":5: there is no parameter \"enrgy\". Did you mean energy"},
@@ -154,7 +154,7 @@ param = "dim.6"
   CHECK(anyContains(report.warnings, "w.toml:11: param \"dim.6\" is skipped: this model has 4 latent dimensions"));
 }
 
-TEST_CASE("learn writes atomically, replaces the same control, keeps comments", "[midi]") {
+TEST_CASE("learn writes atomically, one control drives one thing, keeps comments", "[midi]") {
   auto reg = makeStandardRegistry(8);
   const std::string dir = tempDir();
   const std::string path = dir + "/learned.toml";
@@ -176,25 +176,65 @@ TEST_CASE("learn writes atomically, replaces the same control, keeps comments", 
   std::string text = readFile(path);
   text += "\n# my fader\n[[control]]\ncc = 22\nparam = \"chaos\"\n";
   writeText(path, text);
-  // Learning the same knob for the same parameter again replaces it; a second target adds.
+  // Learning the same knob for the same parameter again replaces it; learning it for
+  // another target replaces that too, and says so (never a second binding, silently).
   MidiBinding relative = knob;
   relative.relative = RelativeMode::TwosComplement;
-  REQUIRE(addBindingToFile(path, learnedBinding(relative, *reg, reg->indexOf("energy")), *reg).empty());
-  REQUIRE(addBindingToFile(path, learnedBinding(knob, *reg, reg->indexOf("texture")), *reg).empty());
+  std::string notes;
+  REQUIRE(addBindingToFile(path, learnedBinding(relative, *reg, reg->indexOf("energy")), *reg, &notes).empty());
+  CHECK(notes.empty());
   MappingReport r2;
   auto m2 = loadMappingFile(path, *reg, r2);
-  INFO(readFile(path));
   REQUIRE(m2);
-  REQUIRE(m2->bindings.size() == 3);
-  CHECK(m2->bindings[0].param == "chaos");
+  REQUIRE(m2->bindings.size() == 2);
   CHECK(m2->bindings[1].param == "energy");
   CHECK(m2->bindings[1].relative == RelativeMode::TwosComplement);
-  CHECK(m2->bindings[2].param == "texture");
+  REQUIRE(addBindingToFile(path, learnedBinding(knob, *reg, reg->indexOf("texture")), *reg, &notes).empty());
+  CHECK(notes.find("replaces CC 21") != std::string::npos);
+  CHECK(notes.find("-> energy") != std::string::npos);
+  m2 = loadMappingFile(path, *reg, r2);
+  INFO(readFile(path));
+  REQUIRE(m2);
+  REQUIRE(m2->bindings.size() == 2);
+  CHECK(m2->bindings[0].param == "chaos");
+  CHECK(m2->bindings[1].param == "texture");
+  // A second control for a parameter that has one is kept beside it, and named.
+  MidiBinding other = knob;
+  other.number = 23;
+  REQUIRE(addBindingToFile(path, learnedBinding(other, *reg, reg->indexOf("chaos")), *reg, &notes).empty());
+  CHECK(notes.find("chaos is also moved by CC 22") != std::string::npos);
+  m2 = loadMappingFile(path, *reg, r2);
+  REQUIRE(m2);
+  CHECK(m2->bindings.size() == 3);
   CHECK(readFile(path).find("# my fader") != std::string::npos);
   // No temporary file is left beside it.
   int files = 0;
   for (const auto& e : fs::directory_iterator(dir)) files += e.is_regular_file();
   CHECK(files == 1);
+
+  // Presets count from 1 (format 2); a format 1 file, which counted from 0, keeps meaning
+  // what it meant, also when learn adds to it.
+  {
+    const std::string old = dir + "/old.toml";
+    writeText(old, "format = 1\n[[control]]\nnote = 60\naction = \"select_preset\"\nvalue = 0\n");
+    MappingReport r;
+    auto m = loadMappingFile(old, *reg, r);
+    REQUIRE(m);
+    CHECK(m->bindings[0].actionValue == 1);  // the first preset
+    MidiBinding pad;
+    pad.source = ControlSource::Note;
+    pad.channel = 0;
+    pad.number = 61;
+    REQUIRE(addBindingToFile(old, learnedAction(pad, MidiAction::SelectPreset, 3), *reg).empty());
+    CHECK(readFile(old).find("value = 2\n") != std::string::npos);  // preset 3, written as format 1 counts
+    m = loadMappingFile(old, *reg, r);
+    REQUIRE(m);
+    CHECK(m->bindings[1].actionValue == 3);
+    writeText(old, "format = 2\n[[control]]\nnote = 60\naction = \"select_preset\"\nvalue = 0\n");
+    MappingReport bad;
+    CHECK_FALSE(loadMappingFile(old, *reg, bad));
+    CHECK(bad.text().find(":2: select_preset value = 0: presets count from 1") != std::string::npos);
+  }
 
   // A file the performer broke is not touched.
   writeText(path, "format = 1\n[[control]\n");

@@ -81,7 +81,16 @@ TEST_CASE("footswitch navigation walks every part of the set in order and back",
 
 TEST_CASE("song navigation, jump to song N and part selection", "[sets]") {
   Rig r;
-  REQUIRE(r.player.adopt(threeSongs()));
+  SetList set = threeSongs();
+  set.songs[0].notes = "count in from the drummer";
+  set.songs[0].parts[1].notes = "build: open the filter";
+  REQUIRE(r.player.adopt(set));
+  // A move says where it landed, with the part's notes, else the song's.
+  REQUIRE(r.player.gotoPart(0, 0));
+  CHECK(r.messages.back() == "now: Song 1 'One' (1/3) | part 1/2 'A' -- count in from the drummer");
+  REQUIRE(r.player.nextPart());
+  CHECK(r.messages.back() == "now: Song 1 'One' (1/3) | part 2/2 'B' -- build: open the filter");
+  CHECK(r.player.notesText() == "build: open the filter");
   REQUIRE(r.player.gotoPart(0, 1));  // One / B
   REQUIRE(r.player.nextSong());
   CHECK(r.where() == "C");
@@ -91,6 +100,7 @@ TEST_CASE("song navigation, jump to song N and part selection", "[sets]") {
   REQUIRE(r.player.gotoSong(5));  // by the number announced, not the position
   CHECK(r.where() == "D");
   CHECK(r.player.nowText() == "Song 5 'Five' (3/3) | part 1/2 'D'");
+  CHECK(r.messages.back() == "now: Song 5 'Five' (3/3) | part 1/2 'D'");  // every move says where it landed
   CHECK(r.player.nextText() == "Song 5 'Five' | part 2 'E'");
   CHECK_FALSE(r.player.gotoSong(3));
   CHECK(r.messages.back() == "there is no song 3 in this set (songs: 1 2 5)");
@@ -159,7 +169,7 @@ TEST_CASE("switching ramps the parameters over the ramp time; a knob moved meanw
   CHECK(r.get("energy") == 1.f);
 }
 
-TEST_CASE("a preset sets what it lists, defaults the rest, leaves venue levels, song tempo wins", "[sets]") {
+TEST_CASE("a preset sets what it lists, defaults the rest, leaves venue levels and the tempo, song tempo wins", "[sets]") {
   Rig r;
   SetList set = threeSongs();
   set.songs[0].tempo = 96.f;
@@ -175,7 +185,18 @@ TEST_CASE("a preset sets what it lists, defaults the rest, leaves venue levels, 
   CHECK(r.get("gate.threshold") == -40.f);
   CHECK(r.get("bpm") == 96.f);  // the song's tempo overrides the preset's bpm
   REQUIRE(r.player.gotoSong(2));
-  CHECK(r.get("bpm") == 120.f);  // song 2 has no tempo: bpm back to default
+  CHECK(r.get("bpm") == 96.f);  // song 2 names no tempo and its preset no bpm: the tempo plays on
+  // A preset pressed mid-song keeps the song's tempo unless it names one (issue 21 #3).
+  REQUIRE(r.player.gotoSong(1));
+  CHECK(r.get("bpm") == 96.f);
+  Preset intense;
+  intense.params = {{"energy", 0.9f}};
+  r.player.applyPreset(intense, 0.0);
+  CHECK(r.get("bpm") == 96.f);
+  CHECK(r.get("energy") == Approx(0.9f));
+  intense.params["bpm"] = 132.f;
+  r.player.applyPreset(intense, 0.0);
+  CHECK(r.get("bpm") == 132.f);
   // A preset that lists a venue parameter does set it.
   Preset loud;
   loud.params = {{"output.gain", -6.f}};
@@ -344,14 +365,17 @@ TEST_CASE("the preset shelf: SelectPreset N applies preset N without touching th
   wild.rampMs = 0.0;
   calm.rampMs = 0.0;
   r.player.setShelf({calm, wild});
-  REQUIRE(r.player.selectPreset(1));
+  // Numbered from 1, as on the screen, the keys, OSC and mappings (issue 21 #4).
+  REQUIRE(r.player.selectPreset(2));
   CHECK(r.get("chaos") == 1.f);
   CHECK(r.player.nowText() == "preset 'Wild'");
-  REQUIRE(r.player.selectPreset(0));
+  CHECK(r.messages.back() == "preset 2 'Wild'");
+  REQUIRE(r.player.selectPreset(1));
   CHECK(r.get("energy") == Approx(0.2f));
   CHECK(r.get("chaos") == 0.f);
-  CHECK_FALSE(r.player.selectPreset(2));
-  CHECK(r.messages.back().find("there is no preset 2") != std::string::npos);
+  CHECK_FALSE(r.player.selectPreset(3));
+  CHECK(r.messages.back().find("there is no preset 3: the presets are 1 .. 2") != std::string::npos);
+  CHECK_FALSE(r.player.selectPreset(0));
 }
 
 TEST_CASE("a model that was not preloaded loads off the control thread; the switch follows if still wanted",

@@ -208,7 +208,7 @@ TEST_CASE("presets, sources, pattern memory, style anchors and learn in the UI r
   CHECK(contains(log, "\"script_problems\":[]"));  // every control, the picker's file too, was on screen
   // The Intense preset (sets/presets/intense.toml) reached the engine; then the prior's
   // button turned it off and the slot button chose slot 3.
-  CHECK(contains(log, "\"nav preset 2\""));
+  CHECK(contains(log, "\"nav preset 3\""));  // key 3 and the third button: preset 3, Intense
   CHECK(jsonNumber(report, "energy") == Approx(0.85).margin(0.01));  // the learn click left it alone
   CHECK(jsonNumber(report, "texture") == Approx(0.35).margin(0.01));
   CHECK(jsonNumber(report, "source.voice") == Approx(1.0).margin(0.01));
@@ -294,7 +294,7 @@ TEST_CASE("Ctrl-Q quits the UI and the report is still written", "[ui][jack]") {
   CHECK(contains(log, "\"quit\""));
   CHECK(contains(log, "\"nav next-part\""));
   CHECK(contains(log, "\"nav prev-song\""));
-  CHECK(contains(log, "\"nav preset 2\""));
+  CHECK(contains(log, "\"nav preset 3\""));  // key 3 and the third button: preset 3, Intense
   CHECK(contains(log, "\"fullscreen\":false"));  // --windowed
   CHECK(jsonNumber(log, "width") < 1024);
   CHECK(!std::isnan(jsonNumber(readFile(dir + "/report.json"), "latency_ms")));

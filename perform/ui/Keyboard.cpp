@@ -115,10 +115,10 @@ bool handleKey(UiState& ui, const SDL_KeyboardEvent& key) {
   else if (k == SDLK_q) action = StageAction::QuitIfConfirmed;
   else if (k >= SDLK_1 && k <= SDLK_9) {
     action = StageAction::SelectPreset;
-    value = static_cast<int>(k - SDLK_1);
+    value = static_cast<int>(k - SDLK_1) + 1;  // key 1: preset 1
   } else if (k >= SDLK_KP_1 && k <= SDLK_KP_9) {
     action = StageAction::SelectPreset;
-    value = static_cast<int>(k - SDLK_KP_1);
+    value = static_cast<int>(k - SDLK_KP_1) + 1;
   } else {
     return false;
   }

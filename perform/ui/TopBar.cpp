@@ -66,9 +66,19 @@ void drawTopBar(UiState& ui, ImVec2 size) {
     partLine = now.substr(bar + 3);
     for (size_t p; (p = partLine.find(" | ")) != std::string::npos;) partLine.replace(p, 3, "   ");
   }
-  if (!songLine.empty())
+  if (!songLine.empty()) {
     dl->AddText(ui.fonts.heading, ui.fonts.heading->FontSize, ImVec2(textX, y0), colour::kText, songLine.c_str(),
                 nullptr, 0.f, &clip);
+    // The part's (else the song's) notes, after the song, in the tempo colour: the cue the
+    // performer wrote for this moment.
+    const std::string notes = callOrEmpty(ui.session->setListNotes);
+    if (!notes.empty()) {
+      const float songW =
+          ui.fonts.heading->CalcTextSizeA(ui.fonts.heading->FontSize, FLT_MAX, 0.f, songLine.c_str()).x;
+      dl->AddText(ui.fonts.heading, ui.fonts.heading->FontSize, ImVec2(textX + songW + pad, y0), colour::kTempo,
+                  notes.c_str(), nullptr, 0.f, &clip);
+    }
+  }
   const float partY = y0 + (songLine.empty() ? ImGui::GetFontSize() * 0.3f : ui.fonts.heading->FontSize + 2.f);
   if (now.empty()) {
     dl->AddText(ui.fonts.big, ui.fonts.big->FontSize, ImVec2(textX, partY), colour::kDim, "no set list loaded",
@@ -109,7 +119,7 @@ void drawTopBar(UiState& ui, ImVec2 size) {
 void drawPresets(UiState& ui) {
   sectionTitle(ui, "Presets", colour::kTempo);
   // The set-list player's shelf: built-ins (Calm, Balanced, Intense, Chaotic) then every
-  // --preset file, in SelectPreset order. Keys 1..9 pick the same ones.
+  // --preset file, numbered from 1 as SelectPreset counts. Keys 1..9 pick the same ones.
   std::vector<std::string> names;
   if (const SetListPlayer* player = ui.session->setList)
     for (const Preset& p : player->shelf()) names.push_back(p.name);
@@ -123,7 +133,7 @@ void drawPresets(UiState& ui) {
   float widest = 0.f;
   std::vector<std::string> labels;
   for (size_t i = 0; i < names.size(); ++i) {
-    labels.push_back(i < 9 ? std::to_string(i + 1) + " " + names[i] : names[i]);
+    labels.push_back(std::to_string(i + 1) + " " + names[i]);  // its number everywhere (keys, OSC, mappings)
     widest = std::max(widest, ImGui::CalcTextSize(labels.back().c_str()).x + 2 * style.FramePadding.x);
   }
   // Four to a row when they fit, else two (else one).
@@ -134,11 +144,12 @@ void drawPresets(UiState& ui) {
   for (size_t i = 0; i < names.size(); ++i) {
     if (i % cols) ImGui::SameLine();
     const std::string id = "preset." + std::to_string(i);
-    const bool chosen = ui.presetChosen == static_cast<int>(i);
+    const int number = static_cast<int>(i) + 1;
+    const bool chosen = ui.presetChosen == number;
     if (stageButton(ui, id.c_str(), labels[i].c_str(), ImVec2(w, h),
                     chosen ? colour::rgb(150, 120, 20) : colour::rgb(44, 52, 64), colour::kText)) {
-      if (ui.midiLearn) aimMidiLearn(ui, "select_preset", static_cast<int>(i), "preset " + names[i]);
-      else perform(ui, StageAction::SelectPreset, static_cast<int>(i));
+      if (ui.midiLearn) aimMidiLearn(ui, "select_preset", number, "preset " + names[i]);
+      else perform(ui, StageAction::SelectPreset, number);
     }
     learnOutline(ui, "preset " + names[i], ImGui::GetItemRectMin(), ImGui::GetItemRectMax());
   }
