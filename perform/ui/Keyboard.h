@@ -3,7 +3,7 @@
 //
 //   Esc          panic: mute now, reload the model off the audio path; sound returns itself
 //   Left/Right   previous / next part            Up/Down   previous / next song
-//   1 .. 9       preset 1 .. 9 (NavCommand::SelectPreset with index 0 .. 8)
+//   1 .. 9       preset 1 .. 9 (NavCommand::SelectPreset with that number)
 //   F11 or F     fullscreen on/off               H or F1   this help
 //   L            MIDI learn on/off (then click a control and move a MIDI knob)
 //   Ctrl-Q       quit                            Q Q       quit (twice within 2 s)

@@ -15,7 +15,7 @@ void sectionTitle(UiState& ui, const char* title, ImU32 colour);
 // TopBar.cpp: name, model, engine state, set list (now large, next visible), BPM, panic.
 void drawTopBar(UiState& ui, ImVec2 size);
 // TopBar.cpp: the preset shelf (Calm, Balanced, Intense, Chaotic, then every --preset) as
-// large buttons; each one is NavCommand::SelectPreset with its shelf index.
+// large buttons; each one is NavCommand::SelectPreset with its number (from 1).
 void drawPresets(UiState& ui);
 // MacroSection.cpp: energy / texture / chaos as tall faders filling `height`, and tempo;
 // the latent sources (voice / pattern / prior, each with an on/off button), dry/wet,
