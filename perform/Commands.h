@@ -40,6 +40,11 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner);
 
+// MidiSetup.cpp: the MIDI system for every command: --midi-api when given; else JACK MIDI
+// when the audio runs on JACK (--audio-api jack) or, with the audio left to choose, when a
+// JACK server is running (as the audio then is); else the system's own (ALSA, CoreMIDI).
+std::string chooseMidiApi(const Args& args);
+
 // EngineWatch.cpp: says what goes wrong under the engine (a model's NaN output muted; the
 // audio server gone, then reconnects when it is back).
 struct Session;

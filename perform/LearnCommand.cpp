@@ -64,7 +64,7 @@ int runLearn(const Args& args, const char* /*argv0*/) {
 
   std::unique_ptr<MidiInputPorts> ports;
   try {
-    ports = std::make_unique<MidiInputPorts>(args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : ""),
+    ports = std::make_unique<MidiInputPorts>(chooseMidiApi(args),
                                              "musicmill-learn", args.all("midi-in"));
   } catch (const std::exception& e) {
     std::cerr << "musicmill learn: " << e.what() << "\n";

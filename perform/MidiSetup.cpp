@@ -7,6 +7,7 @@
 #include "LiveMidi.h"
 #include "MidiClockOut.h"
 #include "MidiFilePlayer.h"
+#include "JackServerWatch.h"
 #include "MidiInputPorts.h"
 
 namespace mm {
@@ -50,6 +51,15 @@ void navigateAndSay(Session& session, const char* from, MidiAction a, int value)
   session.navigate(toNav(a), value);
 }
 
+std::string chooseMidiApi(const Args& args) {
+  if (auto api = args.get("midi-api")) return *api;
+  const std::string audio = args.get("audio-api", "auto");
+  if (audio == "jack") return "jack";
+  // Left to choose, the audio takes JACK when a server runs (RtAudio tries it first).
+  if (audio == "auto" && JackServerWatch::serverAnswers()) return "jack";
+  return "";
+}
+
 bool attachMidi(Session& session) {
   const Args& args = *session.args;
   const bool wanted = !args.all("midi-in").empty() || !args.all("mapping").empty() || args.get("clock-out");
@@ -57,7 +67,7 @@ bool attachMidi(Session& session) {
 
   LiveMidiOptions o;
   // JACK audio usually means JACK MIDI too (a2jmidid bridges hardware ports into it).
-  o.api = args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : "");
+  o.api = chooseMidiApi(args);
   o.ports = args.all("midi-in");
   o.mappingPaths = args.all("mapping");
   const std::string clock = args.get("midi-clock", "follow");

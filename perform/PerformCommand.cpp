@@ -249,7 +249,7 @@ int runPerform(const Args& args, const char* argv0) {
 
 int runDevices(const Args& args) {
   for (const auto& line : listAudioDevices(args.get("audio-api", "auto"))) std::printf("%s\n", line.c_str());
-  const std::string midiApi = args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : "");
+  const std::string midiApi = chooseMidiApi(args);
   for (const auto& line : listMidiPorts(midiApi)) std::printf("%s\n", line.c_str());
   return 0;
 }

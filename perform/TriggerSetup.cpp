@@ -8,6 +8,7 @@
 #include <iostream>
 #include <memory>
 
+#include "Commands.h"
 #include "MidiInputPorts.h"
 #include "TriggerAnalyzer.h"
 #include "TriggerClassifier.h"
@@ -239,7 +240,7 @@ bool attachTriggers(Session& session) {
   if (auto port = args.get("trigger-midi-out")) {
     int api = 0;
     try {
-      api = midiApiFromName(args.get("midi-api", args.get("audio-api", "") == "jack" ? "jack" : ""));
+      api = midiApiFromName(chooseMidiApi(args));
     } catch (const std::exception& e) {
       std::cerr << "musicmill perform: " << e.what() << "\n";
       return false;
