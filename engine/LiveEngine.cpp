@@ -3,6 +3,7 @@
 #include <rtaudio/RtAudio.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -252,7 +253,7 @@ void LiveEngine::openWithoutDevice(std::unique_ptr<ModelRuntime> model, double r
 }
 
 std::unique_ptr<RtAudio> LiveEngine::openDevice(const AudioConfig& cfg, int rate, unsigned& frames, int& inCh,
-                                                int& outCh) {
+                                                int& outCh, std::string* route) {
   std::unique_ptr<RtAudio> audio;
   try {
     audio = std::make_unique<RtAudio>(apiFromName(cfg.api));
@@ -306,13 +307,23 @@ std::unique_ptr<RtAudio> LiveEngine::openDevice(const AudioConfig& cfg, int rate
                                     "with the ones you want, or leave --rate out."
                                   : ""));
   }
+  if (route) {
+    const bool jack = audio->getCurrentApi() == RtAudio::UNIX_JACK;
+    std::string api = apiName(audio->getCurrentApi());
+    for (char& c : api) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    *route = api + ": in '" + inInfo.name + "' (" + std::to_string(inCh) + " ch) -> out '" + outInfo.name + "' (" +
+             std::to_string(outCh) + " ch)" +
+             (jack ? cfg.autoConnect ? ", client '" + cfg.clientName + "' connected to them"
+                                     : ", client '" + cfg.clientName + "' not connected (--no-connect)"
+                   : "");
+  }
   return audio;
 }
 
 void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cfg) {
   config_ = cfg;
   unsigned frames = 0;
-  audio_ = openDevice(cfg, cfg.rate, frames, devIn_, devOut_);
+  audio_ = openDevice(cfg, cfg.rate, frames, devIn_, devOut_, &audioRoute_);
   prepare(std::move(model), audio_->getStreamSampleRate(), static_cast<int>(frames), cfg.framesPerBlock);
 }
 

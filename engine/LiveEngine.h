@@ -139,6 +139,9 @@ class LiveEngine {
   InferenceWorker* worker() { return slots_[current_.load()].worker.get(); }  // current model
   const AudioConfig& config() const { return config_; }
   int deviceOutChannels() const { return devOut_; }
+  // What open() opened, for the start line: "JACK: in 'system' (1 ch) -> out 'system' (2 ch),
+  // ports connected". Set by open() (main thread) only.
+  const std::string& audioRoute() const { return audioRoute_; }
 
   // Pre-roll (device samples) that a block of `blockDevice` samples, callbacks of
   // `buffer` samples and `computeSamples` of compute need so that no callback ever finds
@@ -172,7 +175,8 @@ class LiveEngine {
   ParameterRegistry& registry_;
   StandardParams sp_;
   AudioConfig config_;
-  std::unique_ptr<RtAudio> openDevice(const AudioConfig& cfg, int rate, unsigned& frames, int& inCh, int& outCh);
+  std::unique_ptr<RtAudio> openDevice(const AudioConfig& cfg, int rate, unsigned& frames, int& inCh, int& outCh,
+                                      std::string* route = nullptr);
   std::unique_ptr<RtAudio> audio_;
   std::atomic<uint64_t> reconnects_{0};
   Slot slots_[kMaxSlots];
@@ -194,6 +198,7 @@ class LiveEngine {
   PerformanceRecorder recorder_;
   double rate_ = 44100;
   int buffer_ = 128, devIn_ = 1, devOut_ = 2;
+  std::string audioRoute_;
   std::vector<float> mono_, wet_, dev_;
   float fadeStep_ = 0.f;
   float muteGain_ = 1.f;

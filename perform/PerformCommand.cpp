@@ -178,9 +178,10 @@ int runPerform(const Args& args, const char* argv0) {
   }
   const EngineStatus s0 = engine.status();
   std::printf("musicmill: playing %s at %d Hz, buffer %d, model %d Hz ratio %d; latency %.1f ms "
-              "(%ld samples; floor %.1f ms). Ctrl-C stops.\n",
+              "(%ld samples, mic to speaker). Ctrl-C stops.\n"
+              "audio: %s\n",
               modelPath.c_str(), s0.sampleRate, s0.buffer, s0.modelRate, s0.ratio, s0.latencyMs,
-              s0.latencySamples, s0.floorMs);
+              s0.latencySamples, engine.audioRoute().c_str());
   if (s0.modelTooSlow)
     std::fprintf(stderr, "musicmill perform: warning: at its warm-up this model took about as long to compute as "
                          "the audio it makes (budget %.1f ms per block) on this machine: expect late frames; a "

@@ -217,6 +217,9 @@ TEST_CASE("48 kHz server with a 44.1 kHz model keeps pitch and duration", "[live
     REQUIRE(r.status == 0);
     CHECK(jsonNumber(r.report, "sample_rate") == 48000);
     CHECK(jsonNumber(r.report, "model_rate") == 44100);
+    // The start line names the audio system, the devices and what the ports do.
+    CHECK(r.log.find("audio: JACK: in 'system' (1 ch) -> out 'system' (2 ch), client 'musicmill'") !=
+          std::string::npos);
     // A late frame here comes with an xrun (see the 60 s test) or a latency step. An xrun
     // costs at most one period of the recording, too little to move the pitch or level
     // checks below, so they hold on a busy machine too.
