@@ -181,6 +181,7 @@ void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int b
   outStage_.setup(rate);
   mono_.assign(maxBuf, 0.f);
   wet_.assign(static_cast<size_t>(maxBuf) * 2, 0.f);
+  skip_.assign(static_cast<size_t>(maxBuf + buffer) * 2, 0.f);
   wet2_.assign(static_cast<size_t>(maxBuf) * std::max(devOut_, 2), 0.f);
   dev_.assign(static_cast<size_t>(maxBuf) * std::max(devOut_, 2), 0.f);
   fadeStep_ = static_cast<float>(1.0 / (0.005 * rate));  // 5 ms crossfade to dry when late
@@ -443,8 +444,25 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
     slot.debt -= d;
     avail -= d;
   }
-  const long got = std::min<long>(avail, want);
-  fifo.pop(wet_.data() + first * ch, static_cast<size_t>(got) * ch);
+  // After a quiet spell, take one buffer of grown latency back out: read one buffer ahead
+  // and crossfade into it over this block.
+  const long grownNow = slot.grown.load(std::memory_order_relaxed);
+  slot.quiet += n;
+  const long shrinkAfter = static_cast<long>(config_.shrinkAfterSeconds * rate_);
+  long got = 0;
+  if (config_.adaptiveLatency && grownNow >= buffer_ && slot.quiet >= shrinkAfter && slot.debt == 0 &&
+      slot.gap == 0 && want > 0 && avail >= want + buffer_ &&
+      static_cast<size_t>((want + buffer_) * ch) <= skip_.size()) {
+    fifo.pop(skip_.data(), static_cast<size_t>(want + buffer_) * ch);
+    crossfadeSkip(skip_.data(), static_cast<int>(want), buffer_, ch, wet_.data() + first * ch);
+    got = want;
+    slot.grown.store(grownNow - buffer_, std::memory_order_relaxed);
+    slot.shrinks.fetch_add(1, std::memory_order_relaxed);
+    slot.quiet = shrinkAfter - static_cast<long>(config_.shrinkStepSeconds * rate_);
+  } else {
+    got = std::min<long>(avail, want);
+    fifo.pop(wet_.data() + first * ch, static_cast<size_t>(got) * ch);
+  }
   const long have = first + got;
   if (got < want) {
     const long shortfall = want - got;
@@ -460,6 +478,7 @@ void LiveEngine::readSlot(Slot& slot, float* dst, int n) noexcept {
       slot.debt += shortfall;
     }
     late_.fetch_add(1, std::memory_order_relaxed);
+    slot.quiet = 0;
     fallback_.store(true, std::memory_order_relaxed);
     bridge(have, n);
   } else {
@@ -594,6 +613,7 @@ EngineStatus LiveEngine::status() const {
   s.startLatencySamples = slot.preRoll + 2L * buffer_;
   s.latencySamples = s.startLatencySamples + slot.grown.load(std::memory_order_relaxed);
   s.latencyGrowths = slot.growths.load(std::memory_order_relaxed);
+  s.latencyShrinks = slot.shrinks.load(std::memory_order_relaxed);
   s.latencyMs = 1000.0 * s.latencySamples / rate_;
   s.floorMs = slot.floorMs;
   s.computeBudgetMs = slot.budgetMs;

@@ -46,6 +46,11 @@ struct AudioConfig {
   // blocks in all. Off: the latency stays fixed and late output is skipped.
   bool adaptiveLatency = true;
   double maxGrowthBlocks = 2.0;
+  // ... and after this long without a late frame it comes back down, one buffer at a time
+  // (each step crossfaded over one buffer, so no click), a step every `shrinkStepSeconds`
+  // while it stays quiet, never below where it started.
+  double shrinkAfterSeconds = 30.0;
+  double shrinkStepSeconds = 2.0;
 };
 
 struct EngineStatus {
@@ -55,6 +60,7 @@ struct EngineStatus {
   long latencySamples = 0;       // mic to speaker: pre-roll + growth + input and output buffers
   long startLatencySamples = 0;  // what it started at (before adaptive growth)
   uint64_t latencyGrowths = 0;   // times the engine settled at a higher latency
+  uint64_t latencyShrinks = 0;   // times it came back down a buffer after a quiet period
   double latencyMs = 0, floorMs = 0, computeBudgetMs = 0;
   uint64_t xruns = 0, lateCallbacks = 0, callbacks = 0, blocksProcessed = 0, droppedInput = 0;
   uint64_t faultBlocks = 0;             // blocks muted because the playing model threw
@@ -164,6 +170,8 @@ class LiveEngine {
     long growCap = 0; // most the latency may grow (samples)
     std::atomic<long> grown{0};         // audio thread writes; status() reads
     std::atomic<uint64_t> growths{0};
+    std::atomic<uint64_t> shrinks{0};
+    long quiet = 0;   // samples played since its last late frame
     float fade = 1.f; // 1 = model output, 0 = fallback to dry (late)
     float hold[2] = {0.f, 0.f};
   };
@@ -200,6 +208,7 @@ class LiveEngine {
   int buffer_ = 128, devIn_ = 1, devOut_ = 2;
   std::string audioRoute_;
   std::vector<float> mono_, wet_, dev_;
+  std::vector<float> skip_;  // a block and one buffer ahead, for a latency step down
   float fadeStep_ = 0.f;
   float muteGain_ = 1.f;
   std::atomic<bool> muted_{false}, fallback_{false};

@@ -26,6 +26,18 @@ class Smoother {
   float coef_ = 0.f, value_ = 0.f;
 };
 
+// Moves a stream `skip` samples ahead without a click: `src` holds n + skip frames of
+// `ch` interleaved channels, the next ones due and the `skip` after them; `dst` gets n
+// frames that fade from the stream as it was (src[i]) to the stream `skip` later
+// (src[i + skip]) over the n frames. Used to take latency back out of the output.
+MM_REALTIME inline void crossfadeSkip(const float* src, int n, int skip, int ch, float* dst) noexcept {
+  for (int i = 0; i < n; ++i) {
+    const float g = static_cast<float>(i + 1) / static_cast<float>(n + 1);
+    for (int c = 0; c < ch; ++c)
+      dst[i * ch + c] = (1.f - g) * src[i * ch + c] + g * src[(i + skip) * ch + c];
+  }
+}
+
 // Input gain and noise gate: stage noise under the threshold never reaches the model.
 class InputStage {
  public:

@@ -21,7 +21,7 @@ namespace mm {
 
 namespace {
 struct Watch {
-  uint64_t nonFinite = 0, partnerNonFinite = 0, faults = 0;
+  uint64_t nonFinite = 0, partnerNonFinite = 0, faults = 0, shrinks = 0;
   std::chrono::steady_clock::time_point lastFaultPost;
   std::chrono::steady_clock::time_point lastNanCheck, lastNanPost;
   AudioReconnect reconnect;
@@ -55,6 +55,14 @@ bool attachEngineWatch(Session& session) {
         state->nonFinite = st.nonFiniteBlocks;
         state->partnerNonFinite = st.partnerNonFiniteBlocks;
       }
+      // The latency came back down a buffer after a quiet spell: say where it is now.
+      if (st.latencyShrinks > state->shrinks) {
+        char m[160];
+        std::snprintf(m, sizeof m, "latency back down to %.1f ms (%.0f s without a late frame; %.1f ms at start)",
+                      st.latencyMs, engine.config().shrinkAfterSeconds, 1000.0 * st.startLatencySamples / st.sampleRate);
+        s->post(m);
+      }
+      state->shrinks = st.latencyShrinks;
     }
     // Model code that threw: each such block was muted and the show went on. Said once,
     // then at most every 5 s while it goes on, with the count and the model's own words.

@@ -75,6 +75,7 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("latency_samples").value(s.latencySamples)
       .key("start_latency_ms").value(1000.0 * s.startLatencySamples / s.sampleRate)
       .key("latency_growths").value(static_cast<unsigned long long>(s.latencyGrowths))
+      .key("latency_shrinks").value(static_cast<unsigned long long>(s.latencyShrinks))
       .key("preroll_samples").value(s.preRollSamples)
       .key("floor_ms").value(s.floorMs)
       .key("compute_budget_ms").value(s.computeBudgetMs)

@@ -13,6 +13,7 @@
 #include "AudioFile.h"
 #include "JackHarness.h"
 #include "LiveEngine.h"
+#include "SignalStages.h"
 #include "ModelRuntime.h"
 #include "OnsetDetector.h"
 #include "TestSupport.h"
@@ -74,7 +75,7 @@ struct DelayRig {
   std::unique_ptr<LiveEngine> engine;
   std::unique_ptr<JackTestClient> client;
 
-  DelayRig(double seconds, float energy, bool adaptiveLatency = true) {
+  DelayRig(double seconds, float energy, bool adaptiveLatency = true, double shrinkAfterSeconds = 30.0) {
     reg->setById("energy", energy);
     reg->setById("gate.threshold", -90.f);
     engine = std::make_unique<LiveEngine>(*reg);
@@ -82,6 +83,8 @@ struct DelayRig {
     cfg.api = "jack";
     cfg.autoConnect = false;
     cfg.adaptiveLatency = adaptiveLatency;
+    cfg.shrinkAfterSeconds = shrinkAfterSeconds;
+    cfg.shrinkStepSeconds = 0.5;
     engine->open(ModelRuntime::load(fixture("delay_44k.ts")), cfg);
     engine->start();
     client = std::make_unique<JackTestClient>("tester", 1, 1, seconds);
@@ -308,6 +311,60 @@ TEST_CASE("a model that turns slower settles at a higher latency, in whole buffe
       CHECK(lateSettled > 50);  // a fixed latency keeps falling back to dry
     }
   }
+}
+
+TEST_CASE("after a quiet spell the latency comes back down a buffer at a time, never below the start",
+          "[live][jack]") {
+  JackServer server(44100, 128);
+  REQUIRE(server.ok());
+  DelayRig rig(20.0, kNeutralEnergy, true, 1.0);  // quiet spell: 1 s here (30 s on stage)
+  LiveEngine& engine = *rig.engine;
+  rig.waitCycles(345);
+  const EngineStatus s0 = engine.status();
+  if (s0.computeBudgetMs > 1.5) {
+    engine.stop();
+    WARN("this machine is too slow right now for this test (compute budget " << s0.computeBudgetMs << " ms)");
+    return;
+  }
+  engine.worker()->setArtificialDelayMs(3.5);  // late frames: the latency grows
+  rig.waitCycles(690);
+  engine.worker()->setArtificialDelayMs(0.0);
+  const EngineStatus grownUp = engine.status();
+  REQUIRE(grownUp.latencySamples > grownUp.startLatencySamples);
+  // Quiet again: after 1 s without a late frame, a step every 0.5 s back to the start.
+  EngineStatus s = grownUp;
+  for (int i = 0; i < 40 && s.latencySamples > s.startLatencySamples; ++i) {
+    rig.waitCycles(173);  // ~0.5 s
+    s = engine.status();
+    CHECK(s.latencySamples >= s.startLatencySamples);  // never below where it started
+    CHECK((s.latencySamples - s.startLatencySamples) % 128 == 0);
+  }
+  engine.stop();
+  INFO("latency " << grownUp.latencySamples << " -> " << s.latencySamples << " samples (start "
+                  << s.startLatencySamples << "), " << s.latencyShrinks << " steps down, late frames "
+                  << grownUp.lateCallbacks << " -> " << s.lateCallbacks << ", xruns " << s.xruns);
+  // Late frames (an xrun on a busy machine) restart the quiet spell: judged as timing.
+  CHECK_TIMING(s.latencySamples == s.startLatencySamples);
+  CHECK_TIMING(s.latencyShrinks >= static_cast<uint64_t>((grownUp.latencySamples - s.startLatencySamples) / 128));
+}
+
+TEST_CASE("a latency step down crossfades into the later stream: no click", "[live]") {
+  // A 220 Hz sine at 0.5: one buffer (128 samples) skipped by a hard cut jumps by up to
+  // twice the amplitude; crossfaded over a block, no step is larger than the sine's own
+  // slope plus the difference spread over the block.
+  const std::vector<float> x = sine(220.0, 44100, 0.1, 0.5f);
+  const int n = 128, skip = 128, p = 1000;
+  std::vector<float> y(n);
+  crossfadeSkip(x.data() + p, n, skip, 1, y.data());
+  std::vector<float> joined{x[p - 1]};
+  joined.insert(joined.end(), y.begin(), y.end());
+  joined.push_back(x[p + n + skip]);  // what the next block starts with
+  float worst = 0.f, slope = 0.f;
+  for (size_t i = 1; i < joined.size(); ++i) worst = std::max(worst, std::fabs(joined[i] - joined[i - 1]));
+  for (size_t i = 1; i < x.size(); ++i) slope = std::max(slope, std::fabs(x[i] - x[i - 1]));
+  const float bound = slope + 1.f / (n + 1);
+  CHECK(worst <= bound);
+  CHECK(std::fabs(x[p + skip] - x[p - 1]) > 4 * bound);  // a hard cut here would click
 }
 
 TEST_CASE("a preset's modulation route plays live", "[live][jack][sets]") {
