@@ -9,7 +9,7 @@
 namespace mm {
 
 TriggerAnalyzer::TriggerAnalyzer(ModulationSources* publishTo, const TriggerSettings& settings)
-    : sources_(publishTo), settings_(settings) {
+    : sources_(publishTo), settings_(settings), minRiseDb_(settings.minRiseDb) {
   notes_.reset(256);
   reports_.reset(256);
 }
@@ -129,8 +129,48 @@ void TriggerAnalyzer::analyze(const float* mono, int n, uint64_t sampleTime) noe
   }
 }
 
+float TriggerAnalyzer::riseDb(uint64_t onset) const noexcept {
+  // Mean square of 2.5 ms frames every 1.25 ms from 75 ms before the onset to now.
+  const uint64_t now = base_ + fed_;
+  const uint64_t frame = std::max<uint64_t>(2, static_cast<uint64_t>(0.0025 * rate_)), step = frame / 2;
+  const uint64_t back = static_cast<uint64_t>(0.075 * rate_);
+  const uint64_t from = std::max(base_, onset > back ? onset - back : 0);
+  constexpr int kMaxFrames = 256;
+  float e[kMaxFrames];
+  int count = 0;
+  for (uint64_t t = from; t + frame <= now && count < kMaxFrames; t += step) {
+    float sum = 0.f;
+    for (uint64_t u = t; u < t + frame; ++u) {
+      const float x = now - u <= ringMask_ ? ring_[(u - base_) & ringMask_] : 0.f;
+      sum += x * x;
+    }
+    e[count++] = sum / static_cast<float>(frame);
+  }
+  // aubio reports a slow attack (a sung "b") up to tens of ms late: look for where the
+  // sound rose, from 50 ms before the reported onset to just after it. At each candidate
+  // start: the loudest frame of the 20 ms after it against the loudest of 3..20 ms before.
+  auto at = [&](uint64_t t) { return t < from ? -1 : static_cast<int>((t - from) / step); };
+  const uint64_t ms = static_cast<uint64_t>(0.001 * rate_);
+  float best = -200.f;
+  for (int c = std::max(0, at(onset > 50 * ms ? onset - 50 * ms : 0)); c <= at(onset + 2 * ms) && c < count; ++c) {
+    const int beforeFrom = std::max(0, c - static_cast<int>(20 * ms / step)), beforeTo = c - static_cast<int>(3 * ms / step);
+    const int afterTo = std::min(count, c + static_cast<int>(20 * ms / step));
+    float before = 0.f, after = 0.f;
+    for (int k = beforeFrom; k < beforeTo; ++k) before = std::max(before, e[k]);
+    for (int k = c; k < afterTo; ++k) after = std::max(after, e[k]);
+    best = std::max(best, 10.f * std::log10((after + 1e-12f) / (before + 1e-12f)));
+  }
+  return best;
+}
+
 void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
   const uint64_t now = base_ + fed_;
+  // A held vowel, a hum or a hit's own tail makes onsets that hardly rise above what
+  // sounded just before: those are not hits (neither sent nor reported for learning).
+  if (riseDb(onset) < minRiseDb_.load(std::memory_order_relaxed)) {
+    gated_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const uint64_t start = onset >= static_cast<uint64_t>(pre_) ? onset - static_cast<uint64_t>(pre_) : 0;
   const int len = static_cast<int>(std::min<uint64_t>(segment_.size(), now - std::min(now, start)));
   for (int j = 0; j < len; ++j) {

@@ -68,6 +68,8 @@ class TriggerAnalyzer : public InputAnalyzer {
   void collectRetired();
   // Control thread: while on, hits are reported for learning but neither sent nor published.
   void setLearning(bool on) { learning_.store(on, std::memory_order_relaxed); }
+  // Control thread: how far a hit must rise above what sounded before it (dB), from now on.
+  void setMinRiseDb(float db) { minRiseDb_.store(db, std::memory_order_relaxed); }
   bool learning() const { return learning_.load(std::memory_order_relaxed); }
 
   // Control thread: whether hits go into the note FIFO (TriggerMidiOut turns this on).
@@ -82,11 +84,16 @@ class TriggerAnalyzer : public InputAnalyzer {
   double sampleRate() const { return rate_; }
   int listenSamples() const { return listen_; }
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  // Onsets that did not rise enough above what sounded before them (tails, held notes).
+  uint64_t gatedOnsets() const { return gated_.load(std::memory_order_relaxed); }
   uint64_t droppedNotes() const { return droppedNotes_.load(std::memory_order_relaxed); }
   uint64_t droppedReports() const { return droppedReports_.load(std::memory_order_relaxed); }
 
  private:
   void releaseAubio();
+  // How far (dB) the sound rose where the hit reported at `onset` started (searched from
+  // 50 ms before it): the loudest 2.5 ms of the next 20 ms over the loudest of 3..20 ms before.
+  MM_REALTIME float riseDb(uint64_t onset) const noexcept;
   MM_REALTIME void decide(uint64_t onset, uint64_t detected) noexcept;
   MM_REALTIME void takeNewClassifier() noexcept;
 
@@ -117,7 +124,8 @@ class TriggerAnalyzer : public InputAnalyzer {
   SingleReaderSingleWriterFifo<TriggerReport> reports_;
   WakeSignal noteSignal_;
   TriggerReport scratch_;
-  std::atomic<uint64_t> hits_{0}, droppedNotes_{0}, droppedReports_{0};
+  std::atomic<uint64_t> hits_{0}, droppedNotes_{0}, droppedReports_{0}, gated_{0};
+  std::atomic<float> minRiseDb_{10.f};
 };
 
 // Offline: runs `mono` through a fresh analyzer exactly as live (128-sample pieces) and

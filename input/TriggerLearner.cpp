@@ -93,6 +93,16 @@ std::string TriggerLearner::setNote(int cls, int note) {
   return "";
 }
 
+std::string TriggerLearner::setDetection(float minRiseDb, float rejectDistance) {
+  TriggerProfile next = profile_;
+  next.settings.minRiseDb = minRiseDb;
+  next.settings.rejectDistance = rejectDistance;
+  if (std::string bad = validateTriggerProfile(next); !bad.empty()) return bad;
+  profile_.settings = next.settings;
+  ++revision_;
+  return "";
+}
+
 void TriggerLearner::replaceProfile(TriggerProfile profile) {
   cancel();
   profile_ = std::move(profile);

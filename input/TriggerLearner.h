@@ -47,6 +47,9 @@ class TriggerLearner {
   std::string removeClass(int cls);
   std::string clearClass(int cls);
   std::string setNote(int cls, int note);
+  // How much a hit must rise (min_rise_db) and how far from every example a hit is
+  // ignored (reject_distance, 0: never).
+  std::string setDetection(float minRiseDb, float rejectDistance);
   // Replaces the whole profile (a loaded file); cancels a take in progress.
   void replaceProfile(TriggerProfile profile);
 

@@ -35,6 +35,11 @@ struct TriggerSettings {
   float onsetThreshold = 0.5f;           // aubio peak-picking threshold
   float silenceDb = -50.f;               // quieter hops never start a hit
   float minGapMs = 90.f;                 // between two hits (a "pf" is one snare, not two)
+  // A hit must rise this far above what sounded just before it (where it started: the
+  // loudest 2.5 ms of the 20 ms after against the loudest of the 3..20 ms before): a held
+  // vowel, a hum, or the tail of the previous hit rises less and does not trigger.
+  // Lower: more sensitive (quiet hits on a loud tail count).
+  float minRiseDb = 10.f;
   int k = 3;                             // neighbours that vote
   float rejectDistance = 0.f;            // > 0: a hit further than this from every example is ignored
   float velocityFloorDb = -40.f;         // peak level that gives velocity 1
@@ -57,6 +62,11 @@ struct TriggerProfile {
   int exampleCount() const;
   int classIndex(const std::string& name) const;  // -1 when absent
 };
+
+// Sensitivity 0..1, the performer's word for min_rise_db: 0 = a hit must rise 20 dB above
+// what sounded before it, 0.5 = 10 dB (the default), 1 = 0 dB (any onset counts).
+inline float minRiseForSensitivity(float sensitivity) { return 20.f * (1.f - sensitivity); }
+inline float sensitivityForMinRise(float minRiseDb) { return 1.f - minRiseDb / 20.f; }
 
 // General MIDI drum note for a class name ("kick" 36, "snare" 38, "hihat" 42, ...), else
 // 36 + index.

@@ -82,6 +82,12 @@ const Options kVoice = {
 const Options kSet = {
     {"set", "ID=VALUE", "a parameter value (repeatable; `musicmill params` lists the ids)"},
 };
+const Options kTriggerTuning = {
+    {"listen-ms", "MS", "how much of a hit the trigger classifier hears (default: the profile's)"},
+    {"trigger-sensitivity", "0..1", "how far a hit must rise above what sounded before it: "
+                                    "0 = 20 dB, 0.5 = 10 dB (default), 1 = any onset"},
+    {"trigger-reject", "D", "ignore a hit farther than D from every example (0: never; default: the profile's)"},
+};
 const Options kMidiApi = {
     {"midi-api", "jack|alsa", "the MIDI system (default: jack when the audio runs on JACK)"},
     {"audio-api", "jack|alsa|pulse", "the audio system (default: the first that works)"},
@@ -104,6 +110,7 @@ std::vector<CommandSpec> makeSpecs() {
                       {"mapping", "MAP.toml", "the MIDI mapping for --midi (repeatable)"},
                       {"triggers", "PROFILE.toml", "beatbox triggers, as live"},
                       {"trigger-midi", "HITS.mid", "write the triggers' notes to a MIDI file"}},
+                     kTriggerTuning,
                      kModel, kPartner, kSet, kVoice})});
   c.push_back({"demo", "", 0, 0, "the ten control demos and a measured report",
                {{"out", "DIR", "where the demo files go (required)"},
@@ -144,8 +151,8 @@ std::vector<CommandSpec> makeSpecs() {
                       {"osc-port", "N", "receive OSC on this UDP port"},
                       {"osc-bind", "ADDRESS", "the address OSC listens on (default 127.0.0.1)"},
                       {"triggers", "PROFILE.toml", "beatbox triggers: voice hits -> MIDI notes + latent hits"},
-                      {"trigger-midi-out", "PORT|virtual", "where the trigger notes go"},
-                      {"listen-ms", "MS", "how much of a hit the trigger classifier hears"}}})});
+                      {"trigger-midi-out", "PORT|virtual", "where the trigger notes go"}},
+                     kTriggerTuning})});
   c.push_back({"learn", "PARAM|ACTION", 1, 1, "bind the next MIDI control moved (saved to the mapping)",
                join({{{"mapping", "MAP.toml", "the mapping file (default musicmill-learned.toml)"},
                       {"midi-in", "PORT", "MIDI input (repeatable)"},
@@ -157,11 +164,13 @@ std::vector<CommandSpec> makeSpecs() {
                {{"out", "PROFILE.toml", "the profile to write (required)"},
                 {"class", "NAME[:NOTE]=TAKE.wav", "one class and its take (repeatable)"},
                 {"from", "PROFILE.toml", "start from this profile"},
-                {"listen-ms", "MS", "how much of a hit the classifier hears"}}});
+                {"listen-ms", "MS", "how much of a hit the classifier hears"},
+                {"trigger-sensitivity", "0..1", "saved in the profile: 0 = hits rise 20 dB, 0.5 = 10 dB, 1 = any onset"},
+                {"trigger-reject", "D", "saved in the profile: ignore a hit farther than D from every example (0: never)"}}});
   c.push_back({"triggers classify", "", 0, 0, "classify every hit of a take",
-               {{"profile", "PROFILE.toml", "the profile (required)"},
-                {"in", "VOICE.wav", "the take (required)"},
-                {"listen-ms", "MS", "how much of a hit the classifier hears"}}});
+               join({{{"profile", "PROFILE.toml", "the profile (required)"},
+                      {"in", "VOICE.wav", "the take (required)"}},
+                     kTriggerTuning})});
   c.push_back({"triggers show", "", 0, 0, "what a trigger profile holds",
                {{"profile", "PROFILE.toml", "the profile (required)"}}});
   c.push_back({"check", "FILE...", 1, -1,

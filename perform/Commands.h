@@ -40,6 +40,11 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner);
 
+struct TriggerSettings;
+// TriggersCommand.cpp: --listen-ms, --trigger-sensitivity 0..1 and --trigger-reject D onto
+// a profile's settings (perform, render, triggers). "" or what is wrong.
+std::string applyTriggerOptions(const Args& args, TriggerSettings& settings);
+
 // MidiSetup.cpp: the MIDI system for every command: --midi-api when given; else JACK MIDI
 // when the audio runs on JACK (--audio-api jack) or, with the audio left to choose, when a
 // JACK server is running (as the audio then is); else the system's own (ALSA, CoreMIDI).

@@ -193,6 +193,10 @@ int runRender(const Args& args, const char* argv0) {
       std::cerr << "musicmill render: " << err << (err.back() == '\n' ? "" : "\n");
       return 2;
     }
+    if (const std::string bad = applyTriggerOptions(args, triggerProfile.settings); !bad.empty()) {
+      std::cerr << "musicmill render: " << bad << "\n";
+      return 2;
+    }
     try {
       triggers = std::make_unique<TriggerAnalyzer>(&modSources, triggerProfile.settings);
     } catch (const std::exception& e) {

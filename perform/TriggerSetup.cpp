@@ -51,6 +51,7 @@ struct LiveTriggers {
   void publish() {
     const TriggerProfile& p = learner.profile();
     analyzer->setClassifier(std::make_unique<TriggerClassifier>(p));
+    analyzer->setMinRiseDb(p.settings.minRiseDb);
     if (midi) {
       for (size_t c = 0; c < p.classes.size(); ++c) midi->setNote(static_cast<int>(c), p.classes[c].note);
       midi->setChannel(p.settings.midiChannel);
@@ -123,6 +124,17 @@ void LiveTriggers::drawPanel() {
   ImGui::TextWrapped("%s | listen %.0f ms | MIDI %s", path.c_str(), p.settings.listenMs,
                      midi ? midi->portName().c_str() : "off");
   ImGui::PopStyleColor();
+  // Sensitivity (how far a hit must rise above what sounded before it) and reject (how
+  // unlike every example a sound may be and still play): live, saved when let go.
+  float sensitivity = sensitivityForMinRise(p.settings.minRiseDb), reject = p.settings.rejectDistance;
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.f);
+  const bool sensMoved = ImGui::SliderFloat("sensitivity", &sensitivity, 0.f, 1.f, "%.2f");
+  const bool sensDone = ImGui::IsItemDeactivatedAfterEdit();
+  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.f);
+  const bool rejectMoved = ImGui::SliderFloat("reject", &reject, 0.f, 5.f, reject > 0.f ? "%.2f" : "off");
+  const bool rejectDone = ImGui::IsItemDeactivatedAfterEdit();
+  if (sensMoved || rejectMoved) learner.setDetection(minRiseForSensitivity(sensitivity), reject);
+  if (sensDone || rejectDone) save();
   ImGui::SetNextItemWidth(ImGui::GetFontSize() * 3.f);
   ImGui::SliderInt("per take", &examplesPerTake, 3, 16);
   if (learner.armed()) {
@@ -195,7 +207,7 @@ bool attachTriggers(Session& session) {
   const Args& args = *session.args;
   const auto path = args.get("triggers");
   if (!path) {
-    for (const char* o : {"trigger-midi-out", "listen-ms"})
+    for (const char* o : {"trigger-midi-out", "listen-ms", "trigger-sensitivity", "trigger-reject"})
       if (args.get(o))
         std::cerr << "musicmill perform: note: --" << o << " without --triggers PROFILE.toml does nothing\n";
     return true;
@@ -213,14 +225,8 @@ bool attachTriggers(Session& session) {
                  " does not exist yet: learn kick, snare and hihat in the Beatbox triggers "
                  "panel; it is saved after each take");
   }
-  try {
-    if (args.get("listen-ms")) profile.settings.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
-  } catch (const std::exception& e) {
-    std::cerr << "musicmill perform: " << e.what() << "\n";
-    return false;
-  }
-  if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) {
-    std::cerr << "musicmill perform: --listen-ms: " << bad << "\n";
+  if (const std::string bad = applyTriggerOptions(args, profile.settings); !bad.empty()) {
+    std::cerr << "musicmill perform: " << bad << "\n";
     return false;
   }
   const double rate = session.engine->sampleRate();

@@ -10,8 +10,13 @@
 //       One line per hit: onset time, class, k-NN distance, velocity, peak level.
 //   triggers show --profile PROFILE.toml
 //       Classes, notes, examples, settings and the leave-one-out confusion.
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
+#include <map>
+#include <tuple>
 #include <string>
 #include <vector>
 
@@ -43,6 +48,69 @@ bool readTake(const std::string& path, std::vector<float>& mono, double& rate, s
   }
 }
 
+// Sounds in a take told apart by silence (10 ms frames more than 30 dB under the loudest,
+// for 20 ms or more): what the performer made, to set beside what the onsets found.
+int soundsBetweenSilences(const std::vector<float>& mono, double rate) {
+  const size_t frame = static_cast<size_t>(0.01 * rate);
+  std::vector<float> db;
+  for (size_t i = 0; frame && i + frame <= mono.size(); i += frame) {
+    double e = 0;
+    for (size_t j = i; j < i + frame; ++j) e += mono[j] * mono[j];
+    db.push_back(static_cast<float>(10 * std::log10(e / frame + 1e-12)));
+  }
+  if (db.empty()) return 0;
+  const float threshold = std::max(*std::max_element(db.begin(), db.end()) - 30.f, -60.f);
+  int sounds = 0, quiet = 2, loud = 0;
+  for (float d : db) {
+    if (d < threshold) {
+      ++quiet;
+      loud = 0;
+    } else if (++loud == 2 && quiet >= 2) {  // two loud frames after a silence: a new sound
+      ++sounds;
+      quiet = 0;
+    } else if (loud >= 2) {
+      quiet = 0;
+    }
+  }
+  return sounds;
+}
+
+// What a performer sings or hums between hits, 3 s each at -12 dBFS: a hum (a sine and
+// its octave, hard start) and a sung "ah" (harmonics through vowel formants, vibrato).
+// Returns the hits the profile would play on them after their start.
+int falseHitsOnHeldVoice(const TriggerProfile& profile, double rate, bool vowel) {
+  const size_t n = static_cast<size_t>(3.0 * rate);
+  std::vector<float> x(static_cast<size_t>(0.5 * rate), 0.f);
+  const double f0 = vowel ? 196.0 : 147.0, kPi = 3.14159265358979;
+  double phase = 0, peak = 0;
+  std::vector<double> y(n);
+  for (size_t i = 0; i < n; ++i) {
+    const double t = i / rate;
+    phase += 2 * kPi * f0 * (1.0 + (vowel ? 0.015 : 0.004) * std::sin(2 * kPi * 5.2 * t)) / rate;
+    double s = 0;
+    if (vowel) {
+      for (int k = 1; k * f0 < 6000; ++k) {
+        const double fk = k * f0;
+        double g = 0;
+        for (const auto& [fc, bw, a] : {std::tuple{730.0, 90.0, 1.0}, {1100.0, 110.0, 0.6}, {2450.0, 160.0, 0.25}})
+          g += a / (1 + ((fk - fc) / bw) * ((fk - fc) / bw));
+        s += g / std::sqrt(k) * std::sin(k * phase);
+      }
+    } else {
+      s = std::sin(phase) + 0.2 * std::sin(2 * phase);
+    }
+    y[i] = s * std::min(1.0, t / (vowel ? 0.06 : 0.005)) * std::min(1.0, (3.0 - t) / 0.1);
+    peak = std::max(peak, std::fabs(y[i]));
+  }
+  for (double v : y) x.push_back(static_cast<float>(v / peak * 0.25));
+  x.resize(x.size() + static_cast<size_t>(0.5 * rate), 0.f);
+  const TriggerClassifier clf(profile);
+  int hits = 0;
+  for (const auto& r : analyzeTriggersOffline(x, rate, profile.settings, &clf))
+    hits += r.hit.cls >= 0 && r.hit.onsetSample / rate > 0.55;  // its start may count once
+  return hits;
+}
+
 void printConfusion(const TriggerProfile& p) {
   std::vector<std::vector<int>> confusion;
   const double loo = leaveOneOutAccuracy(p, &confusion);
@@ -61,6 +129,32 @@ void printConfusion(const TriggerProfile& p) {
   }
 }
 
+}  // namespace
+
+std::string applyTriggerOptions(const Args& args, TriggerSettings& s) {
+  try {
+    if (args.get("listen-ms")) s.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
+    if (args.get("trigger-sensitivity")) {
+      const double v = args.getDouble("trigger-sensitivity", 0.5);
+      if (!(v >= 0.0 && v <= 1.0))
+        return "--trigger-sensitivity must lie in 0 .. 1 (0: only hits that rise 20 dB, 1: every onset)";
+      s.minRiseDb = minRiseForSensitivity(static_cast<float>(v));
+    }
+    if (args.get("trigger-reject")) {
+      const double v = args.getDouble("trigger-reject", 0.0);
+      if (!(v >= 0.0 && v <= 1000.0)) return "--trigger-reject must lie in 0 .. 1000 (0: every hit gets a class)";
+      s.rejectDistance = static_cast<float>(v);
+    }
+  } catch (const std::exception& e) {
+    return e.what();
+  }
+  TriggerProfile check;
+  check.settings = s;
+  return validateTriggerProfile(check);
+}
+
+namespace {
+
 int learn(const Args& args) {
   const auto out = args.get("out");
   if (!out) return fail("learn needs --out PROFILE.toml");
@@ -70,9 +164,25 @@ int learn(const Args& args) {
   if (auto from = args.get("from")) {
     if (const std::string err = loadTriggerProfile(*from, profile); !err.empty()) return fail(err);
   }
-  if (args.get("listen-ms")) profile.settings.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
+  if (const std::string bad = applyTriggerOptions(args, profile.settings); !bad.empty()) return fail(bad);
   if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
 
+  // One class plays one note: the same name twice with two notes is refused (a second
+  // take of a class names the same note, or none).
+  {
+    std::map<std::string, std::pair<int, std::string>> notes;
+    for (const std::string& spec : takes) {
+      const auto eq = spec.find('=');
+      const std::string head = spec.substr(0, eq);
+      const auto colon = head.find(':');
+      if (colon == std::string::npos) continue;
+      const std::string name = head.substr(0, colon), note = head.substr(colon + 1);
+      auto [it, fresh] = notes.emplace(name, std::make_pair(std::atoi(note.c_str()), spec));
+      if (!fresh && it->second.first != std::atoi(note.c_str()))
+        return fail("--class " + it->second.second + " and --class " + spec + ": one class plays one note; give " +
+                    "each sound its own name (" + name + ", " + name + "2), or the same note to add a second take");
+    }
+  }
   std::vector<std::string> learnedHere;
   for (const std::string& spec : takes) {
     const auto eq = spec.find('=');
@@ -120,17 +230,38 @@ int learn(const Args& args) {
     for (const auto& e : take.examples)
       if (ex.size() < static_cast<size_t>(kMaxTriggerExamples)) ex.push_back(e);
     profile.sampleRate = rate;
-    std::printf("%s: %zu examples of %s (note %d) at", file.c_str(), take.examples.size(), name.c_str(),
-                profile.classes[cls].note);
+    const int made = soundsBetweenSilences(mono, rate);
+    std::printf("%s: %zu examples of %s (note %d; %d sounds between silences) at", file.c_str(),
+                take.examples.size(), name.c_str(), profile.classes[cls].note, made);
     for (double t : take.onsetTimes) std::printf(" %.2f", t);
     std::printf(" s");
     if (take.masked) std::printf("; %d onsets dropped as the tails of louder sounds", take.masked);
     std::printf("\n");
+    if (static_cast<int>(take.examples.size()) != made)
+      std::printf("note: %zu hits found for %d sounds: %s\n", take.examples.size(), made,
+                  static_cast<int>(take.examples.size()) > made
+                      ? "some sounds gave two onsets (--trigger-sensitivity lower asks more of a hit)"
+                      : "some sounds were too soft or too close to the one before (leave a quarter second)");
     if (take.examples.size() < 5 || take.examples.size() > 10)
       std::printf("note: 5 to 10 examples per sound work best (this take gave %zu)\n", take.examples.size());
   }
+  for (const auto& c : profile.classes) {
+    bool here = false;
+    for (const auto& l : learnedHere) here |= l == c.name;
+    if (here && c.examples.size() < 3)
+      return fail("class '" + c.name + "' has " + std::to_string(c.examples.size()) +
+                  " example(s): record the sound at least 3 times (5-10 work best), a quarter second or more "
+                  "apart, louder than the room; nothing was saved");
+  }
   if (const std::string err = saveTriggerProfile(*out, profile); !err.empty()) return fail(err);
   printConfusion(profile);
+  const int humHits = falseHitsOnHeldVoice(profile, profile.sampleRate, false);
+  const int vowelHits = falseHitsOnHeldVoice(profile, profile.sampleRate, true);
+  std::printf("held voice: %d hit(s) on a 3 s hum, %d on a 3 s sung vowel after their start (min rise %.1f dB, "
+              "sensitivity %.2f)%s\n",
+              humHits, vowelHits, profile.settings.minRiseDb, sensitivityForMinRise(profile.settings.minRiseDb),
+              humHits + vowelHits ? ": humming or singing between hits would play drums; lower --trigger-sensitivity"
+                                  : "");
   std::printf("saved %s: %zu classes, %d examples\n", out->c_str(), profile.classes.size(), profile.exampleCount());
   return 0;
 }
@@ -141,7 +272,7 @@ int classify(const Args& args) {
   if (!profilePath || !in) return fail("classify needs --profile PROFILE.toml --in VOICE.wav");
   TriggerProfile profile;
   if (const std::string err = loadTriggerProfile(*profilePath, profile); !err.empty()) return fail(err);
-  if (args.get("listen-ms")) profile.settings.listenMs = static_cast<float>(args.getDouble("listen-ms", 12.0));
+  if (const std::string bad = applyTriggerOptions(args, profile.settings); !bad.empty()) return fail(bad);
   if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
   std::vector<float> mono;
   double rate = 0;
@@ -172,12 +303,17 @@ int show(const Args& args) {
               p.exampleCount(), p.sampleRate);
   std::printf(
       "listen %.1f ms (+%.1f ms before the onset), onsets %s hop %d threshold %.2f silence %.0f dB gap %.0f ms, "
-      "k %d, reject %.2f, velocity %.0f..%.0f dBFS, notes %.0f ms on channel %d\n",
+      "k %d, reject %.2f, velocity %.0f..%.0f dBFS, notes %.0f ms on channel %d\n"
+      "sensitivity %.2f: a hit rises %.1f dB or more above what sounded before it\n",
       s.listenMs, s.preMs, s.onsetMethod.c_str(), s.hop, s.onsetThreshold, s.silenceDb, s.minGapMs, s.k,
-      s.rejectDistance, s.velocityFloorDb, s.velocityCeilDb, s.noteLengthMs, s.midiChannel);
+      s.rejectDistance, s.velocityFloorDb, s.velocityCeilDb, s.noteLengthMs, s.midiChannel,
+      sensitivityForMinRise(s.minRiseDb), s.minRiseDb);
   for (const auto& c : p.classes)
     std::printf("  %-10s note %3d  %2zu examples\n", c.name.c_str(), c.note, c.examples.size());
   printConfusion(p);
+  if (p.sampleRate > 0 && p.exampleCount() > 0)
+    std::printf("held voice: %d hit(s) on a 3 s hum, %d on a 3 s sung vowel after their start\n",
+                falseHitsOnHeldVoice(p, p.sampleRate, false), falseHitsOnHeldVoice(p, p.sampleRate, true));
   return 0;
 }
 
