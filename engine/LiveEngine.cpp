@@ -582,9 +582,11 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const float load = static_cast<float>(used * rate_ / std::max(1, n));
   loadMax_ = std::max(loadMax_, load);
+  loadSum_ += load;
   if (++loadCount_ * n >= rate_) {
     load_.store(loadMax_, std::memory_order_relaxed);
-    loadMax_ = 0.f;
+    loadMean_.store(loadSum_ / static_cast<float>(loadCount_), std::memory_order_relaxed);
+    loadMax_ = loadSum_ = 0.f;
     loadCount_ = 0;
   }
 }
@@ -621,6 +623,7 @@ EngineStatus LiveEngine::status() const {
   s.lateCallbacks = late_.load();
   s.callbacks = callbacks_.load();
   s.callbackLoad = load_.load();
+  s.callbackLoadMean = loadMean_.load();
   s.inputLevel = inLevel_.load();
   s.outputLevel = outLevel_.load();
   s.gateOpen = gateOpen_.load();

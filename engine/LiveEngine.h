@@ -67,6 +67,7 @@ struct EngineStatus {
   uint64_t nonFiniteBlocks = 0;         // blocks the playing model was muted for NaN/Inf
   uint64_t partnerNonFiniteBlocks = 0;  // the same for its blend partner (model B)
   double callbackLoad = 0;       // callback time / buffer time (last second, max)
+  double callbackLoadMean = 0;   // the same, mean over the last second (what the UI shows)
   double workerLoad = 0;         // last compute time / block duration
   float inputLevel = 0, outputLevel = 0;
   bool gateOpen = false, fallbackActive = false, muted = false;
@@ -213,11 +214,11 @@ class LiveEngine {
   float muteGain_ = 1.f;
   std::atomic<bool> muted_{false}, fallback_{false};
   std::atomic<uint64_t> xruns_{0}, late_{0}, callbacks_{0};
-  std::atomic<float> inLevel_{0.f}, outLevel_{0.f}, load_{0.f};
+  std::atomic<float> inLevel_{0.f}, outLevel_{0.f}, load_{0.f}, loadMean_{0.f};
   std::atomic<bool> gateOpen_{false};
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> panicTarget_{0};  // worker reload count that ends the mute
-  float loadMax_ = 0.f;
+  float loadMax_ = 0.f, loadSum_ = 0.f;
   int loadCount_ = 0;
 };
 

@@ -101,6 +101,15 @@ struct Session {
   // UI panels other subsystems contribute (title, draw function using Dear ImGui);
   // drawn by the UI every frame on the main thread.
   std::vector<std::pair<std::string, std::function<void()>>> panels;
+  // What the beatbox triggers are doing, for the stage screen (TriggerSetup fills; the UI
+  // calls it under controlMutex).
+  struct TriggerActivity {
+    std::string lastClass;        // "" before the first hit
+    double lastSecondsAgo = 1e9;  // since that hit
+    uint64_t hits = 0;            // all hits played so far
+    std::string midiOut;          // the notes' port, "" when no MIDI out
+  };
+  std::function<TriggerActivity()> triggerActivity;
   // Text the UI shows as the current and next set-list position (set-list player fills).
   std::function<std::string()> setListNow, setListNext, setListNotes;
   std::atomic<bool> stopRequested{false};

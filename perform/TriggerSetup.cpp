@@ -282,6 +282,19 @@ bool attachTriggers(Session& session) {
 #ifdef MM_UI_BUILT
   session.panels.emplace_back("Beatbox triggers", [t] { t->drawPanel(); });
 #endif
+  session.triggerActivity = [t] {
+    Session::TriggerActivity a;
+    const TriggerProfile& p = t->learner.profile();
+    if (!t->recent.empty() && t->recent.front().cls >= 0 && t->recent.front().cls < static_cast<int>(p.classes.size())) {
+      a.lastClass = p.classes[static_cast<size_t>(t->recent.front().cls)].name;
+      a.lastSecondsAgo =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t->recent.front().when).count();
+    }
+    a.hits = t->analyzer->hits();
+    if (t->midi) a.midiOut = t->midi->portName();
+    return a;
+  };
+  session.onStop.push_back([&session] { session.triggerActivity = nullptr; });
   return true;
 }
 

@@ -3,6 +3,8 @@
 // screenshot that shows it, and scripted mouse drags and key presses reach the engine.
 #include <catch2/catch.hpp>
 
+#include <filesystem>
+
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -132,6 +134,44 @@ TEST_CASE("the UI opens fullscreen and its screenshot shows every section", "[ui
   CHECK(std::fabs(jsonNumber(readFile(dir + "/report.json"), "energy") - 0.7 / 1.7) < 1e-4);
 }
 
+TEST_CASE("the stage screen at 1920x1080, 1440x900, 1280x800 and 1024x768", "[ui][jack]") {
+  // Screenshots for a person to look at (build/fixtures/ui-shots/WxH.png), and what a
+  // performer needs at every size: presets, the macros, tempo, the voice source and panic
+  // drawn wholly on the screen, nothing of them scrolled away.
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  const std::string shots = fixture("ui-shots");
+  std::filesystem::create_directories(shots);
+  for (const auto& [w, h] : std::vector<std::pair<int, int>>{{1920, 1080}, {1440, 900}, {1280, 800}, {1024, 768}}) {
+    const std::string size = std::to_string(w) + "x" + std::to_string(h);
+    INFO(size);
+    Xvfb display(w, h);
+    REQUIRE(display.ok());
+    const std::string dir = tempDir();
+    const CommandResult r = performWithUi("--screenshot " + shots + "/" + size + ".png --frames 30 --ui-log " + dir +
+                                          "/ui.json --set-list " + sourcePath("sets/examples/demo_gig.toml"));
+    INFO(r.output);
+    REQUIRE(r.status == 0);
+    const Image img = loadPng(shots + "/" + size + ".png");
+    CHECK(img.w == w);
+    CHECK(img.h == h);
+    const std::string log = readFile(dir + "/ui.json");
+    const auto at = log.find("\"visible_controls\"");
+    REQUIRE(at != std::string::npos);
+    const std::string visible = log.substr(at, log.find(']', at) - at);
+    for (const char* c : {"\"preset.0\"", "\"preset.3\"", "\"energy\"", "\"texture\"", "\"chaos\"", "\"bpm\"",
+                          "\"source.voice\"", "\"panic\""}) {
+      INFO(c << " in " << visible);
+      CHECK(contains(visible, c));
+    }
+    // Reported, not asserted: what needs scrolling at this size.
+    std::string below;
+    for (const char* c : {"\"mix.dry_wet\"", "\"output.gain\"", "\"gate.threshold\"", "\"lfo.1.rate\""})
+      if (!contains(visible, c)) below += std::string(c) + " ";
+    if (!below.empty()) WARN(size << ": below the fold: " << below);
+  }
+}
+
 TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
   JackServer server(44100, 256);
   REQUIRE(server.ok());
@@ -140,13 +180,17 @@ TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
   const std::string dir = tempDir();
   {
     std::ofstream s(dir + "/script.txt");
-    s << "frame 3 key Escape      # panic first: the reload has time to finish\n"
+    s << "frame 3 key Escape      # panic first (Esc twice): the reload has time to finish\n"
+         "frame 4 key Escape\n"
          "# drags go through the faders' own mouse handling\n"
          "frame 8 drag energy 0.9\n"
          "frame 28 drag chaos 0.25\n"
          "frame 48 drag dim.0 1.5\n"
          "frame 70 key F           # leave fullscreen\n"
-         "frame 75 key H           # help overlay\n";
+         "frame 75 key H           # help overlay\n"
+         "frame 90 key Escape      # closes the help: no panic\n"
+         "frame 91 key Escape      # arms panic only\n"
+         "frame 110 key H\n";
   }
   const CommandResult r = performWithUi("--frames 120 --ui-script " + dir + "/script.txt --ui-log " + dir +
                                         "/ui.json --report " + dir + "/report.json");
@@ -166,6 +210,13 @@ TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
   CHECK(jsonNumber(log, "muted_frames") > 0);
   CHECK(jsonNumber(log, "worker_reloads") >= 1);
   CHECK(contains(log, "\"panic\""));
+  // Exactly one panic: the Esc that closed the help and the single Esc after it did not.
+  const std::string actions = log.substr(log.find("\"actions\""));
+  size_t panics = 0;
+  for (size_t at = actions.find("\"panic\""); at != std::string::npos; at = actions.find("\"panic\"", at + 1)) ++panics;
+  CHECK(panics == 1);
+  CHECK(contains(log, "\"closed\""));
+  CHECK(contains(log, "\"panic armed\""));
   CHECK(contains(log, "\"fullscreen\":false"));
   CHECK(contains(log, "\"help_shown\":true"));
   CHECK(contains(log, "\"Keys\""));  // the help overlay was drawn

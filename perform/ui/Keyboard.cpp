@@ -16,7 +16,8 @@ struct KeyHelp {
 };
 // The help overlay's rows; handleKey() below implements exactly these.
 const KeyHelp kKeyHelp[] = {
-    {"Esc", "PANIC: mute now, reload the model; sound returns by itself"},
+    {"Esc  Esc", "PANIC (press twice within 0.6 s): mute now, reload the model; sound returns by itself"},
+    {"Esc", "close this help or the file picker"},
     {"Left / Right", "previous / next part"},
     {"Up / Down", "previous / next song"},
     {"1 .. 9", "preset 1 .. 9"},
@@ -100,7 +101,24 @@ bool handleKey(UiState& ui, const SDL_KeyboardEvent& key) {
   const bool typing = ImGui::GetIO().WantTextInput;
   StageAction action;
   int value = 0;
-  if (k == SDLK_ESCAPE) action = StageAction::Panic;
+  if (k == SDLK_ESCAPE) {
+    // Esc closes what is open; with nothing open, a second Esc within 0.6 s is panic (one
+    // press only arms it: what people press to close a window never mutes the show).
+    if (ui.showHelp || ui.pickerFor >= 0) {
+      ui.showHelp = false;
+      ui.pickerFor = -1;
+      ui.panicArmedUntil = -1;
+      ui.actions.push_back("closed");
+      return true;
+    }
+    if (ui.now > ui.panicArmedUntil) {
+      ui.panicArmedUntil = ui.now + 0.6;
+      ui.actions.push_back("panic armed");
+      return true;
+    }
+    ui.panicArmedUntil = -1;
+    action = StageAction::Panic;
+  }
   else if (k == SDLK_F11) action = StageAction::ToggleFullscreen;
   else if (k == SDLK_F1) action = StageAction::ToggleHelp;
   else if (ctrl && k == SDLK_q) action = StageAction::Quit;

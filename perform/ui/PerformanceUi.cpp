@@ -120,6 +120,12 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
   std::vector<std::string> controls;
   for (const auto& c : ui.controls) controls.push_back(c.first);
   list("controls", controls);
+  // Controls drawn wholly on the screen in the last frame (not scrolled below the fold).
+  std::vector<std::string> visible;
+  for (const auto& c : ui.controls)
+    if (c.second.min.x >= 0 && c.second.min.y >= 0 && c.second.max.x <= w && c.second.max.y <= h)
+      visible.push_back(c.first);
+  list("visible_controls", visible);
   list("actions", ui.actions);
   list("script_problems", problems);
   j.endObject();

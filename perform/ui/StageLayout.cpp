@@ -46,7 +46,7 @@ void drawMidiLearn(UiState& ui) {
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ui.midiLearn ? colour::kTempo : colour::kText), "%s",
                        ui.learnStatus.empty() ? "click the control to learn" : ui.learnStatus.c_str());
   if (!midi) {
-    ImGui::TextDisabled("MIDI is off (start with --midi-in PORT)");
+    ImGui::TextDisabled("MIDI in is off: --midi-in PORT or --mapping FILE turns it on");
   } else {
     const std::vector<std::string> ports = midi->openPorts();
     std::string joined;

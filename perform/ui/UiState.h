@@ -60,11 +60,19 @@ struct UiState {
   bool quit = false;
   double quitArmedUntil = -1;  // plain Q must be pressed twice (stage safety)
   double panicFlashUntil = -1;
+  double panicArmedUntil = -1;  // one Esc arms panic for 0.6 s; the second one is panic
 
   // Meters: onset flash from the input level rising fast.
   std::deque<std::pair<double, float>> inputHistoryDb;  // (time, input level dBFS), ~0.1 s
   double onsetFlashUntil = -1;
   uint64_t onsets = 0;
+  // Totals (xruns, late frames, onsets, trigger hits) once a frame over the last few
+  // seconds: the meters show what happened lately, not since the start of the show.
+  struct Counts {
+    double time = 0;
+    uint64_t xruns = 0, late = 0, onsets = 0, hits = 0;
+  };
+  std::deque<Counts> countHistory;
 
   // Latent trajectory over the last few seconds.
   std::deque<LatentSample> latents;
