@@ -64,7 +64,7 @@ void drawMessages(UiState& ui) {
   sectionTitle(ui, "Messages", colour::kDim);
   // Session::recentMessages takes a short lock that only other non-audio threads hold
   // while appending one string: never a wait on the engine.
-  const std::vector<std::string> messages = ui.session->recentMessages(6);
+  const std::vector<std::string> messages = ui.session->recentMessages(4);
   if (messages.empty()) ImGui::TextDisabled("no messages");
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
     ImGui::PushTextWrapPos(0.f);
@@ -135,15 +135,17 @@ void drawStage(UiState& ui) {
 
   ImGui::SameLine();
   ImGui::BeginChild("meters", ImVec2(wC, colH), false, kColumnFlags);
+  // What a performer reads during a song first (meters with MIDI and trigger status, the
+  // messages, the trigger panel), the set-up tools (learn, LFOs) below.
   drawMeters(ui);
-  ImGui::Spacing();
-  drawMidiLearn(ui);
-  ImGui::Spacing();
-  drawLfos(ui);
   ImGui::Spacing();
   drawMessages(ui);
   ImGui::Spacing();
   drawAddOnPanels(ui);
+  ImGui::Spacing();
+  drawMidiLearn(ui);
+  ImGui::Spacing();
+  drawLfos(ui);
   ImGui::EndChild();
   ImGui::End();
 
