@@ -108,7 +108,7 @@ TEST_CASE("a blend control jump does not click", "[blend]") {
   CHECK(maxStep < 0.01f);  // the whole 0.2 jump is ramped over one block
 }
 
-TEST_CASE("models that cannot be blended are refused with the reason; latent blend needs equal sizes", "[blend]") {
+TEST_CASE("models that cannot be blended are refused with the reason, latent blend needs equal sizes", "[blend]") {
   {
     // Ratio 64 divides the identity model's 256-sample block: output blending works, the
     // latent sizes (8 and 64) differ, so there is no latent blend.

@@ -153,7 +153,7 @@ takeover = "jump"
   CHECK(r.get("lfo.1.rate") == Approx(0.1f * std::pow(100.f, 64.f / 127)));
 }
 
-TEST_CASE("14-bit pairs: MSB waits for its LSB; LSB alone keeps the MSB; MSB alone applies after 10 ms",
+TEST_CASE("14-bit pairs: MSB waits for its LSB, LSB alone keeps the MSB, MSB alone applies after 10 ms",
           "[midi]") {
   Rig r(R"(
 [[control]]
@@ -218,7 +218,7 @@ step = 0.00625
   CHECK(r.get("bpm") == Approx(101.f));
 }
 
-TEST_CASE("notes as trigger, toggle and momentary; velocity; CC buttons", "[midi]") {
+TEST_CASE("notes as trigger, toggle and momentary, velocity, CC buttons", "[midi]") {
   Rig r(R"(
 [[control]]
 note = 36

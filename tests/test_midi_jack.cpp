@@ -382,7 +382,7 @@ TEST_CASE("the JACK server killed under a MIDI output alone (no audio on JACK): 
   clock.stop();
 }
 
-TEST_CASE("MIDI clock in sets the tempo; clock out ticks at the tempo", "[midi][jack]") {
+TEST_CASE("MIDI clock in sets the tempo, clock out ticks at the tempo", "[midi][jack]") {
   LiveRig r(kFullMapping, "--set bpm=100 --clock-out virtual");
   // Listen to the instrument's clock output.
   struct Heard {
@@ -527,7 +527,7 @@ TEST_CASE("learn from a running performance (OSC /musicmill/learn) binds, saves 
   CHECK(out.find("MIDI: learned CC 30 on channel 1 -> texture (saved to " + r.mapping + ")") != std::string::npos);
 }
 
-TEST_CASE("broken mapping files: refused at start with file:line; a broken edit while playing changes nothing",
+TEST_CASE("broken mapping files: refused at start with file:line, a broken edit while playing changes nothing",
           "[midi][jack]") {
   JackServer server(44100, 256);
   REQUIRE(server.ok());
@@ -540,7 +540,7 @@ TEST_CASE("broken mapping files: refused at start with file:line; a broken edit 
   CHECK(bad.output().find(dir + "/bad.toml:4: cc = 300 is outside 0..127") != std::string::npos);
 }
 
-TEST_CASE("a mapping edited while playing is reloaded; a broken edit keeps the old one", "[midi][jack]") {
+TEST_CASE("a mapping edited while playing is reloaded, a broken edit keeps the old one", "[midi][jack]") {
   LiveRig r("format = 1\n[[control]]\ncc = 7\nparam = \"mix.dry_wet\"\ntakeover = \"jump\"\n", "");
   r.fence(20);
   // A broken edit: the old mapping stays in use.
@@ -563,7 +563,7 @@ TEST_CASE("a mapping edited while playing is reloaded; a broken edit keeps the o
   CHECK(out.find("MIDI: reloaded " + r.mapping) != std::string::npos);
 }
 
-TEST_CASE("a ccN route plays live from a JACK MIDI controller; --mod routes are reported, autosaved and restored",
+TEST_CASE("a ccN route plays live from a JACK MIDI controller, --mod routes are reported, autosaved and restored",
           "[midi][jack]") {
   {
     LiveRig r(kFullMapping, "--mod 'cc21>output.gain:-40' --set mix.dry_wet=1 --set gate.threshold=-90");

@@ -112,7 +112,7 @@ TEST_CASE("song navigation, jump to song N and part selection", "[sets]") {
   CHECK(r.where() == "E");
 }
 
-TEST_CASE("program change: explicit part and song programs, else program P is song P+1; bank select", "[sets]") {
+TEST_CASE("program change: explicit part and song programs, else program P is song P+1, bank select", "[sets]") {
   Rig r;
   SetList set = threeSongs();
   set.songs[2].parts[1].program = 20;      // E
@@ -135,7 +135,7 @@ TEST_CASE("program change: explicit part and song programs, else program P is so
   CHECK(r.where() == "B");
 }
 
-TEST_CASE("switching ramps the parameters over the ramp time; a knob moved meanwhile wins", "[sets]") {
+TEST_CASE("switching ramps the parameters over the ramp time, a knob moved meanwhile wins", "[sets]") {
   Rig r;
   SetList set = threeSongs();
   set.rampMs = 100;
@@ -293,7 +293,7 @@ TEST_CASE("a part's style, patterns, modulation and mapping reach their subsyste
   CHECK(mapping.empty());
 }
 
-TEST_CASE("saving the live state: as a preset, into the current part, as a new part; edits reload equal",
+TEST_CASE("saving the live state: as a preset, into the current part, as a new part, edits reload equal",
           "[sets]") {
   const std::string dir = tempDir();
   writeText(dir + "/m.ts", "model");
@@ -378,7 +378,7 @@ TEST_CASE("the preset shelf: SelectPreset N applies preset N without touching th
   CHECK_FALSE(r.player.selectPreset(0));
 }
 
-TEST_CASE("a model that was not preloaded loads off the control thread; the switch follows if still wanted",
+TEST_CASE("a model that was not preloaded loads off the control thread, the switch follows if still wanted",
           "[sets]") {
   Rig r;
   SetList set = threeSongs();

@@ -106,7 +106,7 @@ TEST_CASE("ObjectExchange: whole objects cross threads in order, each freed exac
   CHECK(Counted::alive.load() == 0);  // nothing leaked, nothing freed twice
 }
 
-TEST_CASE("WakeSignal: every post wakes the waiting side; a wait without a post times out", "[threads]") {
+TEST_CASE("WakeSignal: every post wakes the waiting side, a wait without a post times out", "[threads]") {
   WakeSignal wake;
   std::atomic<int> woken{0};
   constexpr int kPosts = 200;

@@ -537,7 +537,7 @@ TEST_CASE("render --triggers: the beatbox triggers run offline as live, and thei
   CHECK(bare.output.find("--trigger-midi needs --triggers") != std::string::npos);
 }
 
-TEST_CASE("a held vowel, a hum and a hit's own tail do not trigger; every real hit still does", "[triggers]") {
+TEST_CASE("a held vowel, a hum and a hit's own tail do not trigger, every real hit still does", "[triggers]") {
   // The generated set's held voice (sustain.wav: a vowel sung by the performer's voice, a
   // steady hum with a hard start, a swelling vowel with vibrato; 3 s each on a stage).
   // At most the start of each may count as a hit (it starts like one); nothing after it.
