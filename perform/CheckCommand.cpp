@@ -43,8 +43,8 @@ FileKind kindOf(const std::string& path) {
   if (ext == ".ts" || ext == ".pt") return FileKind::Model;
   std::ifstream in(path, std::ios::binary);
   std::string line;
-  const std::regex table(R"(^\s*\[\[\s*(song|control|class)\s*\]\])");
-  const std::regex featureSet(R"(^\s*feature_set\s*=)");
+  static const std::regex table(R"(^\s*\[\[\s*(song|control|class)\s*\]\])");
+  static const std::regex featureSet(R"(^\s*feature_set\s*=)");
   std::smatch m;
   for (int n = 0; n < 100000 && std::getline(in, line); ++n) {
     if (std::regex_search(line, m, table)) {
@@ -60,11 +60,11 @@ FileKind kindOf(const std::string& path) {
 // Messages of the mapping and trigger loaders are already "FILE:LINE: what"; give them
 // the compiler form ("FILE:LINE: error: what") unless they have it.
 void printAsErrors(const std::string& text, const char* severity, int& count) {
+  static const std::regex place(R"(^(.+?:\d+): (.*)$)");
   std::istringstream lines(text);
   std::string l;
   while (std::getline(lines, l)) {
     if (l.empty()) continue;
-    const std::regex place(R"(^(.+?:\d+): (.*)$)");
     std::smatch m;
     if (l.find(std::string(": ") + severity + ": ") != std::string::npos) std::printf("%s\n", l.c_str());
     else if (std::regex_match(l, m, place)) std::printf("%s: %s: %s\n", m[1].str().c_str(), severity, m[2].str().c_str());

@@ -160,13 +160,11 @@ std::vector<CommandSpec> makeSpecs() {
                       {"value", "N", "the song or preset number of GotoSong / SelectPreset"},
                       {"timeout", "S", "give up after S seconds (default 60)"}},
                      kMidiApi})});
-  c.push_back({"triggers learn", "", 0, 0, "learn a beatbox trigger profile from takes",
-               {{"out", "PROFILE.toml", "the profile to write (required)"},
-                {"class", "NAME[:NOTE]=TAKE.wav", "one class and its take (repeatable)"},
-                {"from", "PROFILE.toml", "start from this profile"},
-                {"listen-ms", "MS", "how much of a hit the classifier hears"},
-                {"trigger-sensitivity", "0..1", "saved in the profile: 0 = hits rise 20 dB, 0.5 = 10 dB, 1 = any onset"},
-                {"trigger-reject", "D", "saved in the profile: ignore a hit farther than D from every example (0: never)"}}});
+  c.push_back({"triggers learn", "", 0, 0, "learn a beatbox trigger profile from takes (tuning saved in it)",
+               join({{{"out", "PROFILE.toml", "the profile to write (required)"},
+                      {"class", "NAME[:NOTE]=TAKE.wav", "one class and its take (repeatable)"},
+                      {"from", "PROFILE.toml", "start from this profile"}},
+                     kTriggerTuning})});
   c.push_back({"triggers classify", "", 0, 0, "classify every hit of a take",
                join({{{"profile", "PROFILE.toml", "the profile (required)"},
                       {"in", "VOICE.wav", "the take (required)"}},

@@ -24,7 +24,7 @@ struct Args {
   double getDouble(const std::string& key, double fallback) const;
 };
 
-// One option a command accepts: `value` is the placeholder of its value ("FILE", "N"), or
+// One option a command accepts: `value` is the name shown for its value ("FILE", "N"), or
 // nullptr for a flag.
 struct OptionSpec {
   const char* name;

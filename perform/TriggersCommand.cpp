@@ -13,9 +13,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <map>
 #include <tuple>
 #include <string>
 #include <vector>
@@ -167,39 +165,39 @@ int learn(const Args& args) {
   if (const std::string bad = applyTriggerOptions(args, profile.settings); !bad.empty()) return fail(bad);
   if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
 
-  // One class plays one note: the same name twice with two notes is refused (a second
-  // take of a class names the same note, or none).
-  {
-    std::map<std::string, std::pair<int, std::string>> notes;
-    for (const std::string& spec : takes) {
-      const auto eq = spec.find('=');
-      const std::string head = spec.substr(0, eq);
-      const auto colon = head.find(':');
-      if (colon == std::string::npos) continue;
-      const std::string name = head.substr(0, colon), note = head.substr(colon + 1);
-      auto [it, fresh] = notes.emplace(name, std::make_pair(std::atoi(note.c_str()), spec));
-      if (!fresh && it->second.first != std::atoi(note.c_str()))
-        return fail("--class " + it->second.second + " and --class " + spec + ": one class plays one note; give " +
-                    "each sound its own name (" + name + ", " + name + "2), or the same note to add a second take");
-    }
-  }
-  std::vector<std::string> learnedHere;
+  // Every --class read once (NAME[:NOTE]=TAKE.wav), before any take is measured.
+  struct ClassTake {
+    std::string spec, name, file;
+    int note = -1;  // -1: not given
+  };
+  std::vector<ClassTake> parsed;
   for (const std::string& spec : takes) {
     const auto eq = spec.find('=');
     if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
       return fail("--class '" + spec + "': write NAME=TAKE.wav or NAME:NOTE=TAKE.wav");
-    std::string name = spec.substr(0, eq);
-    const std::string file = spec.substr(eq + 1);
-    int note = -1;
-    if (const auto colon = name.find(':'); colon != std::string::npos) {
+    ClassTake t{spec, spec.substr(0, eq), spec.substr(eq + 1)};
+    if (const auto colon = t.name.find(':'); colon != std::string::npos) {
       try {
-        note = std::stoi(name.substr(colon + 1));
+        t.note = std::stoi(t.name.substr(colon + 1));
       } catch (const std::exception&) {
         return fail("--class '" + spec + "': the note after ':' must be a MIDI note number 0..127");
       }
-      if (note < 0 || note > 127) return fail("--class '" + spec + "': the note must lie in 0..127");
-      name = name.substr(0, colon);
+      if (t.note < 0 || t.note > 127) return fail("--class '" + spec + "': the note must lie in 0..127");
+      t.name = t.name.substr(0, colon);
     }
+    // One class plays one note: the same name with two notes is refused (a second take of
+    // a class names the same note, or none).
+    for (const ClassTake& other : parsed)
+      if (other.name == t.name && other.note >= 0 && t.note >= 0 && other.note != t.note)
+        return fail("--class " + other.spec + " and --class " + spec + ": one class plays one note; give " +
+                    "each sound its own name (" + t.name + ", " + t.name + "2), or the same note to add a second take");
+    parsed.push_back(t);
+  }
+  std::vector<std::string> learnedHere;
+  for (const ClassTake& given : parsed) {
+    const std::string& name = given.name;
+    const std::string& file = given.file;
+    const int note = given.note;
     std::vector<float> mono;
     double rate = 0;
     std::string error;
