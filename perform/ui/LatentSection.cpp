@@ -252,17 +252,26 @@ void drawLatentDims(UiState& ui) {
   ParameterRegistry& reg = *ui.registry;
   const size_t dims = ui.sp.dimOffset.size();
   sectionTitle(ui, "Latent dimensions", colour::kLatent);
-  // Reset and randomize act on every dimension at once; double-click one bar to reset it.
-  // On the heading's line when there is room, else on their own line.
+  // Offsets or weights, reset and randomize (both act on every dimension at once;
+  // double-click one bar to reset it). On the heading's line when there is room, else on
+  // their own line.
   const ImGuiStyle& style = ImGui::GetStyle();
+  const char* viewLabel = ui.dimWeights ? "weights" : "offsets";
+  const float vw = ImGui::CalcTextSize("weights").x + style.FramePadding.x * 2;
   const float bw = ImGui::CalcTextSize("Randomize").x + style.FramePadding.x * 2;
-  const float buttonsW = bw + ImGui::CalcTextSize("Reset").x + style.FramePadding.x * 2 + style.ItemSpacing.x;
+  const float buttonsW = vw + bw + ImGui::CalcTextSize("Reset").x + style.FramePadding.x * 2 + style.ItemSpacing.x * 2;
   const float headingEnd = ImGui::GetItemRectMax().x - ImGui::GetWindowPos().x;
   const float right = ImGui::GetWindowContentRegionMax().x;
   if (right - headingEnd > buttonsW + style.ItemSpacing.x * 2) {
     ImGui::SameLine();
     ImGui::SetCursorPosX(right - buttonsW);
   }
+  if (stageButton(ui, "dims.view", viewLabel, ImVec2(vw, 0),
+                  ui.dimWeights ? colour::rgb(40, 90, 150) : colour::rgb(44, 52, 64))) {
+    ui.dimWeights = !ui.dimWeights;
+    ui.actions.push_back(ui.dimWeights ? "dims show weights" : "dims show offsets");
+  }
+  ImGui::SameLine();
   if (stageButton(ui, "dims.reset", "Reset", ImVec2(0, 0), colour::rgb(44, 52, 64))) {
     for (size_t d = 0; d < dims; ++d) {
       reg.set(ui.sp.dimOffset[d], reg.spec(ui.sp.dimOffset[d]).def);
@@ -285,14 +294,15 @@ void drawLatentDims(UiState& ui) {
     ImGui::TextDisabled("this model has no latent dimensions to play");
     return;
   }
+  // Two dimensions to a row, so eight fit the column at 1280x800 without scrolling.
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float half = (ImGui::GetContentRegionAvail().x - spacing) * 0.5f;
+  const float half = std::floor((ImGui::GetContentRegionAvail().x - spacing) * 0.5f);
   char label[32];
   for (size_t d = 0; d < dims; ++d) {
-    std::snprintf(label, sizeof label, "dim %zu", d);
-    paramBar(ui, ui.sp.dimOffset[d], label, colour::dimension(static_cast<int>(d)), half);
-    ImGui::SameLine();
-    paramBar(ui, ui.sp.dimScale[d], "weight", colour::dimension(static_cast<int>(d)), half);
+    if (d % 2) ImGui::SameLine();
+    std::snprintf(label, sizeof label, ui.dimWeights ? "weight %zu" : "dim %zu", d);
+    paramBar(ui, ui.dimWeights ? ui.sp.dimScale[d] : ui.sp.dimOffset[d], label,
+             colour::dimension(static_cast<int>(d)), half);
   }
 }
 

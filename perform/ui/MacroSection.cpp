@@ -62,16 +62,23 @@ void drawMix(UiState& ui) {
   sourceRow(ui, ui.sp.sourceVoice, "voice");
   sourceRow(ui, ui.sp.sourcePattern, "pattern");
   sourceRow(ui, ui.sp.sourcePrior, "prior / random");
-  paramBar(ui, ui.sp.dryWet, "dry / wet", colour::kTexture);
-  paramBar(ui, ui.sp.inputGain, "input gain", colour::kTexture);
-  paramBar(ui, ui.sp.outputGain, "output gain", colour::kTexture);
-  const float w = ImGui::GetContentRegionAvail().x;
-  const float ledW = ImGui::GetFontSize() * 4.2f;
-  paramBar(ui, ui.sp.gateThreshold, "gate", colour::kTexture, w - ledW - ImGui::GetStyle().ItemSpacing.x);
+  // The soundcheck controls two to a row, input side then output side, so that the whole
+  // section fits the left column at 1280x800 without scrolling.
+  const ImGuiStyle& style = ImGui::GetStyle();
+  const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) / 2.f);
+  paramBar(ui, ui.sp.inputGain, "in", colour::kTexture, half);
   ImGui::SameLine();
-  ImGui::AlignTextToFramePadding();
-  ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ui.status.gateOpen ? colour::kGood : colour::kDim),
-                     ui.status.gateOpen ? "open" : "closed");
+  // The gate's bar with its state as a lamp inside the label's end: green while open.
+  const ImVec2 gateAt = ImGui::GetCursorScreenPos();
+  paramBar(ui, ui.sp.gateThreshold, "gate", colour::kTexture, half);
+  const float lamp = ImGui::GetFontSize() * 0.22f;
+  const float labelW = ImGui::CalcTextSize("gate").x;
+  ImGui::GetWindowDrawList()->AddCircleFilled(
+      ImVec2(gateAt.x + style.FramePadding.x + labelW + lamp * 2.2f, gateAt.y + ImGui::GetFrameHeight() * 0.55f), lamp,
+      ui.status.gateOpen ? colour::kGood : colour::kDim);
+  paramBar(ui, ui.sp.dryWet, "dry/wet", colour::kTexture, half);
+  ImGui::SameLine();
+  paramBar(ui, ui.sp.outputGain, "out", colour::kTexture, half);
 }
 
 void drawPatterns(UiState& ui) {

@@ -87,6 +87,9 @@ struct UiState {
   // Pattern memory: beats a capture takes, and the slots captured during this show.
   int captureBeats = 4;
   bool slotCaptured[8] = {};
+  // Latent dimensions: the bars show the offsets (false) or the weights (true), two
+  // dimensions to a row.
+  bool dimWeights = false;
 
   // Style anchors: the "match this track" picker (which anchor it fills, -1 = closed), its
   // path field, the *.wav files of the working folder (listed when it opens), and what
