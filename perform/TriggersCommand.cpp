@@ -127,6 +127,54 @@ void printConfusion(const TriggerProfile& p) {
   }
 }
 
+// One take given to `learn`: its audio, and which examples of its class it gave.
+struct MeasuredTake {
+  std::string file;
+  int cls = 0, first = 0, count = 0;  // examples [first, first + count) of class cls
+  std::vector<float> mono;
+  double rate = 0;
+  int made = 0;  // sounds between silences
+};
+
+// Each whole take played through the profile as live, the take's own examples left out
+// where its class has examples from another take: hits found against sounds made, and how
+// many of them were taken for the take's class. Segmented examples (the leave-one-out
+// figure above) hide double hits and tails; this does not.
+void printWholeTakes(const TriggerProfile& profile, const std::vector<MeasuredTake>& takes) {
+  int heldOut = 0, hits = 0, made = 0, right = 0, heldHits = 0, heldRight = 0;
+  std::printf("whole takes played through the profile (the take's own examples left out where its class has "
+              "another take):\n");
+  for (const MeasuredTake& t : takes) {
+    TriggerProfile without = profile;
+    auto& ex = without.classes[static_cast<size_t>(t.cls)].examples;
+    const bool held = static_cast<int>(ex.size()) - t.count >= 1;
+    if (held) ex.erase(ex.begin() + t.first, ex.begin() + t.first + t.count);
+    const TriggerClassifier clf(held ? without : profile);
+    int found = 0, asClass = 0;
+    for (const auto& r : analyzeTriggersOffline(t.mono, t.rate, profile.settings, &clf)) {
+      ++found;
+      asClass += r.hit.cls == t.cls;
+    }
+    std::printf("  %s: %d hits for %d sounds, %d as %s (%s)\n", t.file.c_str(), found, t.made, asClass,
+                profile.classes[static_cast<size_t>(t.cls)].name.c_str(), held ? "held out" : "not held out");
+    hits += found;
+    made += t.made;
+    right += asClass;
+    if (held) {
+      ++heldOut;
+      heldHits += found;
+      heldRight += asClass;
+    }
+  }
+  std::printf("  all takes: %d hits for %d sounds, %d in their take's class\n", hits, made, right);
+  if (heldOut > 0)
+    std::printf("leave-one-take-out accuracy %.1f %% (%d of %d hits, %d takes held out)\n",
+                heldHits ? 100.0 * heldRight / heldHits : 0.0, heldRight, heldHits, heldOut);
+  else
+    std::printf("leave-one-take-out accuracy: give a sound two takes (--class kick=a.wav --class kick=b.wav) to "
+                "measure it; the figure that predicts the stage\n");
+}
+
 }  // namespace
 
 std::string applyTriggerOptions(const Args& args, TriggerSettings& s) {
@@ -194,6 +242,7 @@ int learn(const Args& args) {
     parsed.push_back(t);
   }
   std::vector<std::string> learnedHere;
+  std::vector<MeasuredTake> measured;
   for (const ClassTake& given : parsed) {
     const std::string& name = given.name;
     const std::string& file = given.file;
@@ -225,10 +274,17 @@ int learn(const Args& args) {
     if (note >= 0) profile.classes[cls].note = note;
     learnedHere.push_back(name);
     auto& ex = profile.classes[cls].examples;
+    if (firstTakeOfClass)  // the class's earlier takes (from --from) are gone
+      measured.erase(std::remove_if(measured.begin(), measured.end(), [&](const MeasuredTake& m) { return m.cls == cls; }),
+                     measured.end());
+    MeasuredTake kept{file, cls, static_cast<int>(ex.size()), 0, mono, rate, 0};
     for (const auto& e : take.examples)
       if (ex.size() < static_cast<size_t>(kMaxTriggerExamples)) ex.push_back(e);
+    kept.count = static_cast<int>(ex.size()) - kept.first;
     profile.sampleRate = rate;
     const int made = soundsBetweenSilences(mono, rate);
+    kept.made = made;
+    measured.push_back(std::move(kept));
     std::printf("%s: %zu examples of %s (note %d; %d sounds between silences) at", file.c_str(),
                 take.examples.size(), name.c_str(), profile.classes[cls].note, made);
     for (double t : take.onsetTimes) std::printf(" %.2f", t);
@@ -253,6 +309,7 @@ int learn(const Args& args) {
   }
   if (const std::string err = saveTriggerProfile(*out, profile); !err.empty()) return fail(err);
   printConfusion(profile);
+  printWholeTakes(profile, measured);
   const int humHits = falseHitsOnHeldVoice(profile, profile.sampleRate, false);
   const int vowelHits = falseHitsOnHeldVoice(profile, profile.sampleRate, true);
   std::printf("held voice: %d hit(s) on a 3 s hum, %d on a 3 s sung vowel after their start (min rise %.1f dB, "

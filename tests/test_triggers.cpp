@@ -428,6 +428,36 @@ TEST_CASE("musicmill triggers learn, classify and show from the command line", "
   CHECK(learn.output.find("8 examples of snare (note 40; 8 sounds between silences)") != std::string::npos);
   CHECK(learn.output.find("leave-one-out accuracy") != std::string::npos);
   CHECK(learn.output.find("held voice: 0 hit(s) on a 3 s hum, 0 on a 3 s sung vowel") != std::string::npos);
+  // Whole takes through the profile: one take per sound cannot be held out, and it says so.
+  CHECK(learn.output.find("train_kick.wav: 8 hits for 8 sounds, 8 as kick (not held out)") != std::string::npos);
+  CHECK(learn.output.find("give a sound two takes") != std::string::npos);
+  {
+    // Two performers' takes of each sound: each take is played whole through the profile
+    // learned from the others. Every take gives one hit per sound, and most land in their class.
+    const std::string dir2 = vocalPercussionSet() + "/" + triggerTestPerformers()[1];
+    std::string classes;
+    for (const std::string& d : {dir, dir2})
+      for (const char* c : {"kick", "snare", "hihat"}) classes += std::string(" --class ") + c + "=" + d + "/train_" + c + ".wav";
+    const CommandResult two = runCommand(binary() + " triggers learn --out " + tempDir() + "/two.toml" + classes);
+    INFO(two.output);
+    REQUIRE(two.status == 0);
+    std::istringstream lines(two.output);
+    std::string line;
+    int takes = 0;
+    while (std::getline(lines, line)) {
+      int found = 0, made = -1, asClass = 0;
+      const auto at = line.find(".wav: ");
+      if (at == std::string::npos || line.find("(held out)") == std::string::npos) continue;
+      REQUIRE(std::sscanf(line.c_str() + at + 6, "%d hits for %d sounds, %d as", &found, &made, &asClass) == 3);
+      ++takes;
+      CHECK(found == made);
+      CHECK(asClass >= made / 2);
+    }
+    CHECK(takes == 6);
+    const auto at = two.output.find("leave-one-take-out accuracy ");
+    REQUIRE(at != std::string::npos);
+    CHECK(std::stod(two.output.substr(at + 28)) >= 80.0);
+  }
 
   // One class plays one note; a class needs 3 examples. Both refused, nothing written.
   const std::string other = tempDir() + "/x.toml";
