@@ -7,7 +7,8 @@
 //                          [--rate 44100] [--period 128]  voice onset -> MIDI note, via JACK
 //
 // Common options (trigger settings): --listen-ms MS, --hop N (window 4N), --threshold T,
-// --method M, --silence-db DB, --min-gap-ms MS, --min-rise-db DB, --k K.
+// --method M, --silence-db DB, --min-gap-ms MS, --min-rise-db DB, --hold-ms MS, --hold-decay-db DB,
+// --k K.
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -142,6 +143,51 @@ int runOnsets(const std::string& dir, const TriggerSettings& s) {
     allSeconds += seconds;
   }
   std::printf("%-10s %8.1f %12d %8d (%.1f/min)\n", "ALL", allSeconds, allStart, allFalse, 60.0 * allFalse / allSeconds);
+
+  // Syllables (a consonant then a louder vowel: one vocal hit each) and fast pairs (two
+  // hits 95-140 ms apart: two hits), on a stage (syllables.wav). A syllable is played once
+  // when exactly one hit falls from 50 ms before its onset to 200 ms after (a soft
+  // consonant may go unheard and its vowel play: late, but once); twice when more do.
+  // A pair's hit is found when a hit lies within 50 ms of it; a hit near no label is extra.
+  std::printf("\nsyllables and fast pairs (syllables.wav, on a stage), hold %.0f ms / %.0f dB\n", s.holdMs,
+              s.holdDecayDb);
+  std::printf("%-10s %6s %6s %6s %6s | %9s %10s %8s\n", "performer", "syll", "once", "twice", "missed", "pair hits",
+              "pair found", "extra");
+  int sMade = 0, sOnce = 0, sTwice = 0, sMissed = 0, pMade = 0, pFound = 0, extra = 0;
+  for (const Performer& p : loadSet(dir)) {
+    std::ifstream f(p.dir + "/syllables.csv");
+    if (!f) continue;  // a set written before syllables.wav existed
+    std::vector<double> syll, pair;
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      const auto c1 = line.find(','), c2 = line.rfind(',');
+      if (c1 == std::string::npos || c2 == c1) continue;
+      (line.substr(c2 + 1) == "pair" ? pair : syll).push_back(std::stod(line.substr(0, c1)));
+    }
+    const auto mono = readMono(p.dir + "/syllables.wav", &rate);
+    std::vector<double> est;
+    for (const auto& r : analyzeTriggersOffline(mono, rate, s, nullptr)) est.push_back(r.hit.onsetSample / rate);
+    std::vector<bool> used(est.size(), false);
+    int once = 0, twice = 0, missed = 0;
+    for (double t : syll) {
+      int n = 0;
+      for (size_t j = 0; j < est.size(); ++j)
+        if (est[j] >= t - kTolerance && est[j] <= t + 0.2) n += 1, used[j] = true;
+      (n == 0 ? missed : n == 1 ? once : twice)++;
+    }
+    const auto m = match(pair, est);
+    int pf = 0;
+    for (int j : m)
+      if (j >= 0) ++pf, used[static_cast<size_t>(j)] = true;
+    int x = 0;
+    for (bool u : used) x += !u;
+    std::printf("%-10s %6zu %6d %6d %6d | %9zu %10d %8d\n", p.name.c_str(), syll.size(), once, twice, missed,
+                pair.size(), pf, x);
+    sMade += static_cast<int>(syll.size()), sOnce += once, sTwice += twice, sMissed += missed;
+    pMade += static_cast<int>(pair.size()), pFound += pf, extra += x;
+  }
+  std::printf("%-10s %6d %6d %6d %6d | %9d %10d %8d\n", "ALL", sMade, sOnce, sTwice, sMissed, pMade, pFound, extra);
   return 0;
 }
 
@@ -259,6 +305,8 @@ int main(int argc, char** argv) {
     if (opt.count("silence-db")) s.silenceDb = std::stof(opt["silence-db"]);
     if (opt.count("min-gap-ms")) s.minGapMs = std::stof(opt["min-gap-ms"]);
     if (opt.count("min-rise-db")) s.minRiseDb = std::stof(opt["min-rise-db"]);
+    if (opt.count("hold-ms")) s.holdMs = std::stof(opt["hold-ms"]);
+    if (opt.count("hold-decay-db")) s.holdDecayDb = std::stof(opt["hold-decay-db"]);
     const std::string dir = opt.count("set") ? opt["set"] : "";
     if (dir.empty()) throw std::runtime_error("--set DIR is required (the generated vocal-percussion set)");
     if (mode == "onsets") return runOnsets(dir, s);

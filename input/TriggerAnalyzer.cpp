@@ -51,13 +51,16 @@ void TriggerAnalyzer::prepare(double sampleRate, int maxBlock) {
   // The ring holds the feature window plus aubio's reporting delay (a few hops) plus a
   // block, twice over.
   size_t ring = 16384;
-  while (ring < 2 * static_cast<size_t>(pre_ + listen_ + std::max(s.window, hop_) + 8 * hop_ + maxBlock)) ring *= 2;
+  const size_t hold = static_cast<size_t>(std::max(0.f, s.holdMs) * 0.001 * sampleRate);
+  while (ring < 2 * (hold + static_cast<size_t>(pre_ + listen_ + std::max(s.window, hop_) + 8 * hop_ + maxBlock)))
+    ring *= 2;
   ring_.assign(ring, 0.f);
   ringMask_ = ring - 1;
   started_ = false;
   base_ = fed_ = 0;
   hopFill_ = 0;
   pendingCount_ = 0;
+  haveLastHit_ = false;
 }
 
 void TriggerAnalyzer::setClassifier(std::unique_ptr<TriggerClassifier> classifier) {
@@ -163,6 +166,31 @@ float TriggerAnalyzer::riseDb(uint64_t onset) const noexcept {
   return best;
 }
 
+float TriggerAnalyzer::meanSquare(uint64_t from, uint64_t len) const noexcept {
+  const uint64_t now = base_ + fed_;
+  float sum = 0.f;
+  for (uint64_t u = from; u < from + len; ++u) {
+    const float x = u >= base_ && u < now && now - u <= ringMask_ ? ring_[(u - base_) & ringMask_] : 0.f;
+    sum += x * x;
+  }
+  return sum / static_cast<float>(std::max<uint64_t>(1, len));
+}
+
+bool TriggerAnalyzer::sameSoundAsLastHit(uint64_t onset) const noexcept {
+  const uint64_t hold = static_cast<uint64_t>(settings_.holdMs * 0.001 * rate_);
+  if (!haveLastHit_ || hold == 0 || onset <= lastHit_ || onset - lastHit_ >= hold) return false;
+  // 10 ms frames every 2.5 ms (long enough that a voice's pitch periods do not read as
+  // dips): the hit's peak in its first 40 ms, the quietest frame from 20 ms after it to
+  // just before this onset.
+  const uint64_t ms = std::max<uint64_t>(1, static_cast<uint64_t>(0.001 * rate_));
+  const uint64_t frame = 10 * ms, step = std::max<uint64_t>(1, frame / 4);
+  float peak = 0.f;
+  for (uint64_t t = lastHit_; t + frame <= lastHit_ + 40 * ms; t += step) peak = std::max(peak, meanSquare(t, frame));
+  float dip = peak;
+  for (uint64_t t = lastHit_ + 20 * ms; t + frame + 2 * ms <= onset; t += step) dip = std::min(dip, meanSquare(t, frame));
+  return 10.f * std::log10((peak + 1e-12f) / (dip + 1e-12f)) < settings_.holdDecayDb;
+}
+
 void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
   const uint64_t now = base_ + fed_;
   // A held vowel, a hum or a hit's own tail makes onsets that hardly rise above what
@@ -171,6 +199,12 @@ void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
     gated_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
+  if (sameSoundAsLastHit(onset)) {
+    held_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
+  lastHit_ = onset;
+  haveLastHit_ = true;
   const uint64_t start = onset >= static_cast<uint64_t>(pre_) ? onset - static_cast<uint64_t>(pre_) : 0;
   const int len = static_cast<int>(std::min<uint64_t>(segment_.size(), now - std::min(now, start)));
   for (int j = 0; j < len; ++j) {

@@ -86,6 +86,8 @@ class TriggerAnalyzer : public InputAnalyzer {
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   // Onsets that did not rise enough above what sounded before them (tails, held notes).
   uint64_t gatedOnsets() const { return gated_.load(std::memory_order_relaxed); }
+  // Onsets within hold_ms of a hit whose sound had not died away (the vowel of a "kah").
+  uint64_t heldOnsets() const { return held_.load(std::memory_order_relaxed); }
   uint64_t droppedNotes() const { return droppedNotes_.load(std::memory_order_relaxed); }
   uint64_t droppedReports() const { return droppedReports_.load(std::memory_order_relaxed); }
 
@@ -94,6 +96,11 @@ class TriggerAnalyzer : public InputAnalyzer {
   // How far (dB) the sound rose where the hit reported at `onset` started (searched from
   // 50 ms before it): the loudest 2.5 ms of the next 20 ms over the loudest of 3..20 ms before.
   MM_REALTIME float riseDb(uint64_t onset) const noexcept;
+  // Whether the onset at `onset` is still the sound of the hit at lastHit_ (hold_ms): the
+  // sound never fell hold_decay_db below that hit's peak in between.
+  MM_REALTIME bool sameSoundAsLastHit(uint64_t onset) const noexcept;
+  // Mean square of the ring's samples [from, from + len) (zeros where it no longer holds them).
+  MM_REALTIME float meanSquare(uint64_t from, uint64_t len) const noexcept;
   MM_REALTIME void decide(uint64_t onset, uint64_t detected) noexcept;
   MM_REALTIME void takeNewClassifier() noexcept;
 
@@ -114,6 +121,8 @@ class TriggerAnalyzer : public InputAnalyzer {
   static constexpr int kMaxPending = 8;
   uint64_t pending_[kMaxPending] = {}, pendingDetected_[kMaxPending] = {};
   int pendingCount_ = 0;
+  uint64_t lastHit_ = 0;  // onset of the last hit that passed the gates
+  bool haveLastHit_ = false;
 
   TriggerClassifier* current_ = nullptr;               // audio thread's
   std::atomic<TriggerClassifier*> incoming_{nullptr};  // control -> audio
@@ -124,7 +133,7 @@ class TriggerAnalyzer : public InputAnalyzer {
   SingleReaderSingleWriterFifo<TriggerReport> reports_;
   WakeSignal noteSignal_;
   TriggerReport scratch_;
-  std::atomic<uint64_t> hits_{0}, droppedNotes_{0}, droppedReports_{0}, gated_{0};
+  std::atomic<uint64_t> hits_{0}, droppedNotes_{0}, droppedReports_{0}, gated_{0}, held_{0};
   std::atomic<float> minRiseDb_{10.f};
 };
 

@@ -58,6 +58,8 @@ std::string validateTriggerProfile(const TriggerProfile& p) {
   if (!range(s.silenceDb, -120, 0)) return "silence_db must lie in -120 .. 0";
   if (!range(s.minGapMs, 0, 1000)) return "min_gap_ms must lie in 0 .. 1000";
   if (!range(s.minRiseDb, -60, 60)) return "min_rise_db must lie in -60 .. 60 dB";
+  if (!range(s.holdMs, 0, 300)) return "hold_ms must lie in 0 .. 300 (0: no hold)";
+  if (!range(s.holdDecayDb, 0, 80)) return "hold_decay_db must lie in 0 .. 80 dB";
   if (s.k < 1 || s.k > 16) return "k must lie in 1 .. 16";
   if (!range(s.rejectDistance, 0, 1000)) return "reject_distance must lie in 0 .. 1000 (0: never reject)";
   if (!range(s.velocityFloorDb, -120, 0) || !range(s.velocityCeilDb, -120, 0) || s.velocityCeilDb <= s.velocityFloorDb)
@@ -119,6 +121,8 @@ std::string triggerProfileToToml(const TriggerProfile& p) {
     << "silence_db = " << num(s.silenceDb) << "\n"
     << "min_gap_ms = " << num(s.minGapMs) << "\n"
     << "min_rise_db = " << num(s.minRiseDb) << "   # a hit rises this far above what sounded before it\n"
+    << "hold_ms = " << num(s.holdMs) << "   # an onset this soon after a hit is the same sound...\n"
+    << "hold_decay_db = " << num(s.holdDecayDb) << "   # ...unless the sound fell this far below the hit between\n"
     << "k = " << s.k << "   # nearest neighbours that vote\n"
     << "reject_distance = " << num(s.rejectDistance) << "   # 0: every hit gets a class\n"
     << "velocity_floor_db = " << num(s.velocityFloorDb) << "\n"
@@ -192,6 +196,10 @@ void readSettings(const toml::table& t, TriggerSettings& s, Problems& pr) {
       number(s.minGapMs, "milliseconds");
     else if (k == "min_rise_db")
       number(s.minRiseDb, "dB");
+    else if (k == "hold_ms")
+      number(s.holdMs, "milliseconds");
+    else if (k == "hold_decay_db")
+      number(s.holdDecayDb, "dB");
     else if (k == "k")
       integer(s.k);
     else if (k == "reject_distance")

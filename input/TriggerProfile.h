@@ -40,6 +40,12 @@ struct TriggerSettings {
   // vowel, a hum, or the tail of the previous hit rises less and does not trigger.
   // Lower: more sensitive (quiet hits on a loud tail count).
   float minRiseDb = 10.f;
+  // One syllable is one hit: an onset less than hold_ms after a hit is the same sound
+  // (the vowel of a "kah", the louder part of a swelling hit) unless the sound fell at
+  // least hold_decay_db below that hit's peak in between (the closure before a "b", a
+  // gap). 0 ms: no hold.
+  float holdMs = 160.f;
+  float holdDecayDb = 10.f;
   int k = 3;                             // neighbours that vote
   float rejectDistance = 0.f;            // > 0: a hit further than this from every example is ignored
   float velocityFloorDb = -40.f;         // peak level that gives velocity 1

@@ -359,10 +359,11 @@ int show(const Args& args) {
   std::printf(
       "listen %.1f ms (+%.1f ms before the onset), onsets %s hop %d threshold %.2f silence %.0f dB gap %.0f ms, "
       "k %d, reject %.2f, velocity %.0f..%.0f dBFS, notes %.0f ms on channel %d\n"
-      "sensitivity %.2f: a hit rises %.1f dB or more above what sounded before it\n",
+      "sensitivity %.2f: a hit rises %.1f dB or more above what sounded before it\n"
+      "hold %.0f ms: a later onset is the same sound unless it fell %.0f dB below the hit between\n",
       s.listenMs, s.preMs, s.onsetMethod.c_str(), s.hop, s.onsetThreshold, s.silenceDb, s.minGapMs, s.k,
       s.rejectDistance, s.velocityFloorDb, s.velocityCeilDb, s.noteLengthMs, s.midiChannel,
-      sensitivityForMinRise(s.minRiseDb), s.minRiseDb);
+      sensitivityForMinRise(s.minRiseDb), s.minRiseDb, s.holdMs, s.holdDecayDb);
   for (const auto& c : p.classes)
     std::printf("  %-10s note %3d  %2zu examples\n", c.name.c_str(), c.note, c.examples.size());
   printConfusion(p);

@@ -179,6 +179,8 @@ TEST_CASE("a trigger profile round-trips through save and load", "[triggers]") {
   p.settings.k = 5;
   p.settings.onsetMethod = "hfc";
   p.settings.midiChannel = 3;
+  p.settings.holdMs = 120.f;
+  p.settings.holdDecayDb = 14.5f;
   p.classes[1].name = "snare \"tight\"";
   p.classes[2].note = 46;
   const std::string path = dir + "/me.toml";
@@ -190,6 +192,8 @@ TEST_CASE("a trigger profile round-trips through save and load", "[triggers]") {
   CHECK(q.settings.k == 5);
   CHECK(q.settings.onsetMethod == "hfc");
   CHECK(q.settings.midiChannel == 3);
+  CHECK(q.settings.holdMs == 120.f);
+  CHECK(q.settings.holdDecayDb == 14.5f);
   REQUIRE(q.classes.size() == p.classes.size());
   for (size_t c = 0; c < p.classes.size(); ++c) {
     CHECK(q.classes[c].name == p.classes[c].name);
@@ -612,4 +616,91 @@ TEST_CASE("a held vowel, a hum and a hit's own tail do not trigger, every real h
     CHECK(found == static_cast<int>(labels.size()));
     CHECK(reports.size() == labels.size());
   }
+}
+
+namespace {
+// Hits of `settings` on a synthesised take: at each of `at` (seconds) a 30 ms noise burst
+// at -20 dBFS; where `vowel` is set, a voiced "ah" 95 ms later at -8 dBFS for 300 ms,
+// straight out of the burst's breathy tail (a "kah"); else silence until the next.
+std::vector<double> hitTimes(const std::vector<double>& at, bool vowel, float holdMs) {
+  const double rate = 44100;
+  std::vector<float> x(static_cast<size_t>((at.back() + 0.8) * rate), 0.f);
+  uint32_t seed = 7;
+  auto noise = [&] {
+    seed = seed * 1664525u + 1013904223u;
+    return static_cast<float>(seed >> 8) / 8388608.f - 1.f;
+  };
+  for (float& v : x) v = 1e-4f * noise();  // a quiet room
+  for (double t0 : at) {
+    const size_t s0 = static_cast<size_t>(t0 * rate);
+    for (size_t i = 0; i < static_cast<size_t>(0.095 * rate); ++i) {
+      const double t = i / rate;  // burst, then breath at -31 dBFS until the vowel
+      const float g = t < 0.03 ? 0.1f * static_cast<float>(std::exp(-t / 0.02)) : (vowel ? 0.05f : 0.f);
+      x[s0 + i] += g * noise();
+    }
+    if (!vowel) continue;
+    const size_t s1 = s0 + static_cast<size_t>(0.095 * rate);
+    for (size_t i = 0; i < static_cast<size_t>(0.3 * rate); ++i) {
+      const double t = i / rate, ph = 2 * 3.14159265 * 150 * t;
+      const double env = std::min(1.0, t / 0.01) * std::min(1.0, (0.3 - t) / 0.05);
+      x[s1 + i] += static_cast<float>(0.4 * env * (std::sin(ph) + 0.5 * std::sin(2 * ph) + 0.3 * std::sin(3 * ph)) / 1.8);
+    }
+  }
+  TriggerSettings settings;
+  settings.holdMs = holdMs;
+  std::vector<double> times;
+  for (const auto& r : analyzeTriggersOffline(x, rate, settings, nullptr)) times.push_back(r.hit.onsetSample / rate);
+  return times;
+}
+}  // namespace
+
+TEST_CASE("a consonant with its vowel is one hit, two hits 110 ms apart are two", "[triggers]") {
+  // "kah" x4: the vowel 95 ms after the burst is a second onset, rising well above the
+  // breath before it; the hold (sound never died away since the hit) makes it one hit.
+  const std::vector<double> syllables = {0.5, 1.2, 1.9, 2.6};
+  const auto once = hitTimes(syllables, true, 160.f);
+  INFO("hits at " << Catch::Detail::stringify(once));
+  REQUIRE(once.size() == syllables.size());
+  for (size_t i = 0; i < once.size(); ++i) CHECK(std::fabs(once[i] - syllables[i]) < 0.02);  // on the consonant
+  CHECK(hitTimes(syllables, true, 0.f).size() > syllables.size() + 1);  // without the hold the vowels play too
+  // Two short hits 110 ms apart with silence between: both play, hold or not.
+  const std::vector<double> pairs = {0.5, 0.61, 1.3, 1.41, 2.1, 2.21};
+  CHECK(hitTimes(pairs, false, 160.f).size() == pairs.size());
+}
+
+TEST_CASE("syllables on a stage play once, fast pairs twice", "[triggers]") {
+  // The generated set's syllables.wav: 8 consonant-vowel syllables, then 8 pairs of hits
+  // 95-140 ms apart, in a room with reverb and crowd noise.
+  int twice = 0, syllables = 0, pairHits = 0, pairFound = 0;
+  for (const auto& performer : triggerTestPerformers()) {
+    INFO(performer);
+    const std::string dir = vocalPercussionSet() + "/" + performer;
+    const mm::AudioBuffer b = mm::readAudioFile(dir + "/syllables.wav");
+    const auto reports = analyzeTriggersOffline(mm::downmix(b), b.sampleRate, TriggerSettings{}, nullptr);
+    std::ifstream f(dir + "/syllables.csv");
+    std::string line;
+    std::getline(f, line);
+    while (std::getline(f, line)) {
+      const double t = std::stod(line);
+      const bool pair = line.substr(line.rfind(',') + 1) == "pair";
+      int n = 0;
+      for (const auto& r : reports) {
+        const double h = r.hit.onsetSample / static_cast<double>(b.sampleRate);
+        n += pair ? std::fabs(h - t) < 0.05 : (h > t - 0.05 && h < t + 0.2);
+      }
+      if (pair) {
+        ++pairHits;
+        pairFound += n > 0;
+      } else {
+        ++syllables;
+        twice += n > 1;
+      }
+    }
+  }
+  CHECK(syllables == 8 * static_cast<int>(triggerTestPerformers().size()));
+  CHECK(twice == 0);
+  // Reported, not asserted exactly: the rise gate hears some second hits on the first's
+  // reverberant tail (bench/README.md, 109 of 128 over eight performers).
+  WARN("fast pairs: " << pairFound << " of " << pairHits << " hits found");
+  CHECK(pairFound >= pairHits * 3 / 4);
 }
