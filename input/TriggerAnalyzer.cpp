@@ -195,7 +195,8 @@ void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
   const uint64_t now = base_ + fed_;
   // A held vowel, a hum or a hit's own tail makes onsets that hardly rise above what
   // sounded just before: those are not hits (neither sent nor reported for learning).
-  if (riseDb(onset) < minRiseDb_.load(std::memory_order_relaxed)) {
+  const float rise = riseDb(onset);
+  if (rise < minRiseDb_.load(std::memory_order_relaxed)) {
     gated_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
@@ -219,6 +220,7 @@ void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
   r.hit.detectedSample = detected;
   r.hit.decidedSample = now;
   r.hit.peakDb = m.peakDb;
+  r.hit.riseDb = rise;
   const float span = settings_.velocityCeilDb - settings_.velocityFloorDb;
   const float v = span > 0.f ? (m.peakDb - settings_.velocityFloorDb) / span : 1.f;
   r.hit.velocity = 1 + static_cast<int>(std::lround(126.f * std::clamp(v, 0.f, 1.f)));

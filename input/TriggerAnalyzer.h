@@ -41,6 +41,7 @@ struct TriggerHit {
   int velocity = 0;             // 1..127, from the peak level after the onset
   float distance = 0.f;         // k-NN distance to the class's nearest example
   float peakDb = -120.f;
+  float riseDb = 0.f;           // how far it rose above what sounded before it (min_rise_db)
 };
 
 struct TriggerReport {

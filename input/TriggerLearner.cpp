@@ -1,6 +1,7 @@
 #include "TriggerLearner.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace mm {
 
@@ -137,6 +138,57 @@ TakeExamples examplesFromTake(const std::vector<float>& mono, double sampleRate,
     t.peakDb.push_back(r.hit.peakDb);
   }
   return t;
+}
+
+void measureOnsetRises(const std::vector<float>& mono, double sampleRate, const TriggerSettings& settings,
+                       OnsetRises& into, bool allOther, double otherAfterSeconds) {
+  TriggerSettings open = settings;
+  open.minRiseDb = -60.f;
+  open.holdMs = 0.f;
+  bool haveLast = false;
+  uint64_t lastOnset = 0;
+  float lastPeakDb = 0.f;
+  for (const TriggerReport& r : analyzeTriggersOffline(mono, sampleRate, open, nullptr)) {
+    if (allOther) {
+      if (static_cast<double>(r.hit.onsetSample) / sampleRate > otherAfterSeconds) into.other.push_back(r.hit.riseDb);
+      continue;
+    }
+    if (maskedByPrevious(r.hit.onsetSample, r.hit.peakDb, haveLast, lastOnset, lastPeakDb, sampleRate)) {
+      into.other.push_back(r.hit.riseDb);
+      continue;
+    }
+    haveLast = true;
+    lastOnset = r.hit.onsetSample;
+    lastPeakDb = r.hit.peakDb;
+    into.hits.push_back(r.hit.riseDb);
+  }
+}
+
+RiseChoice chooseMinRise(const OnsetRises& rises, float current) {
+  RiseChoice c;
+  c.minRiseDb = current;
+  if (rises.hits.empty()) {
+    c.why = "no hits measured; kept";
+    return c;
+  }
+  const float quietest = *std::min_element(rises.hits.begin(), rises.hits.end());
+  const float loudest = rises.other.empty() ? -60.f : *std::max_element(rises.other.begin(), rises.other.end());
+  char buf[200];
+  std::snprintf(buf, sizeof buf, "the quietest hit rose %.1f dB, the loudest tail or held voice %.1f dB", quietest,
+                loudest);
+  c.why = buf;
+  const float want = loudest + 2.f;
+  if (want <= current) {
+    c.why += "; kept (it keeps them out)";
+  } else if (want <= std::min(20.f, quietest - 6.f)) {  // 20 dB: sensitivity 0
+    c.minRiseDb = want;
+    c.learned = true;
+    c.why += "; raised to keep them out";
+  } else {
+    c.why += "; kept: tails rise almost as much as hits (leave more silence after each sound, or lower "
+             "--trigger-sensitivity by hand)";
+  }
+  return c;
 }
 
 }  // namespace mm

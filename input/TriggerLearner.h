@@ -77,4 +77,25 @@ struct TakeExamples {
 // Segments a recorded take by onsets and measures each example, exactly as live.
 TakeExamples examplesFromTake(const std::vector<float>& mono, double sampleRate, const TriggerSettings& settings);
 
+// How far each onset of a recording rose above what sounded before it (TriggerHit::riseDb),
+// found with the rise gate open and no hold: the hits (onsets a take keeps as examples)
+// apart from what is not a hit (the tails kTakeMaskMs drops). For held voice, pass
+// `allOther`: every onset after `otherAfterSeconds` is not a hit.
+struct OnsetRises {
+  std::vector<float> hits, other;
+};
+void measureOnsetRises(const std::vector<float>& mono, double sampleRate, const TriggerSettings& settings,
+                       OnsetRises& into, bool allOther = false, double otherAfterSeconds = 0.0);
+
+// min_rise_db learned from the rises: raised above the loudest non-hit (by 2 dB) when the
+// current value would let one through, never above the quietest hit less 6 dB (a stage's
+// noise and reverb make hits rise less than in a quiet take), never lowered (the takes
+// hold no stage). `learned` is false when it was kept; `why` says what was found.
+struct RiseChoice {
+  float minRiseDb = 10.f;
+  bool learned = false;
+  std::string why;
+};
+RiseChoice chooseMinRise(const OnsetRises& rises, float currentMinRiseDb);
+
 }  // namespace mm

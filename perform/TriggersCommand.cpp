@@ -73,10 +73,10 @@ int soundsBetweenSilences(const std::vector<float>& mono, double rate) {
   return sounds;
 }
 
-// What a performer sings or hums between hits, 3 s each at -12 dBFS: a hum (a sine and
-// its octave, hard start) and a sung "ah" (harmonics through vowel formants, vibrato).
-// Returns the hits the profile would play on them after their start.
-int falseHitsOnHeldVoice(const TriggerProfile& profile, double rate, bool vowel) {
+// What a performer sings or hums between hits, 3 s at -12 dBFS after 0.5 s of silence, then
+// 0.5 s of silence: a hum (a sine and its octave, hard start) or a sung "ah" (harmonics
+// through vowel formants, vibrato).
+std::vector<float> heldVoice(double rate, bool vowel) {
   const size_t n = static_cast<size_t>(3.0 * rate);
   std::vector<float> x(static_cast<size_t>(0.5 * rate), 0.f);
   const double f0 = vowel ? 196.0 : 147.0, kPi = 3.14159265358979;
@@ -102,9 +102,14 @@ int falseHitsOnHeldVoice(const TriggerProfile& profile, double rate, bool vowel)
   }
   for (double v : y) x.push_back(static_cast<float>(v / peak * 0.25));
   x.resize(x.size() + static_cast<size_t>(0.5 * rate), 0.f);
+  return x;
+}
+
+// The hits the profile would play on a held hum or vowel after its start.
+int falseHitsOnHeldVoice(const TriggerProfile& profile, double rate, bool vowel) {
   const TriggerClassifier clf(profile);
   int hits = 0;
-  for (const auto& r : analyzeTriggersOffline(x, rate, profile.settings, &clf))
+  for (const auto& r : analyzeTriggersOffline(heldVoice(rate, vowel), rate, profile.settings, &clf))
     hits += r.hit.cls >= 0 && r.hit.onsetSample / rate > 0.55;  // its start may count once
   return hits;
 }
@@ -298,6 +303,22 @@ int learn(const Args& args) {
                       : "some sounds were too soft or too close to the one before (leave a quarter second)");
     if (take.examples.size() < 5 || take.examples.size() > 10)
       std::printf("note: 5 to 10 examples per sound work best (this take gave %zu)\n", take.examples.size());
+  }
+  // The rise a hit needs, learned from these takes and a held hum and vowel (unless given).
+  if (!measured.empty()) {
+    OnsetRises rises;
+    for (const MeasuredTake& t : measured) measureOnsetRises(t.mono, t.rate, profile.settings, rises);
+    for (bool vowel : {false, true})
+      measureOnsetRises(heldVoice(profile.sampleRate, vowel), profile.sampleRate, profile.settings, rises, true, 0.55);
+    const RiseChoice choice = chooseMinRise(rises, profile.settings.minRiseDb);
+    if (args.get("trigger-sensitivity")) {
+      std::printf("rise: %s; --trigger-sensitivity given, so min rise %.1f dB as asked\n", choice.why.c_str(),
+                  profile.settings.minRiseDb);
+    } else {
+      profile.settings.minRiseDb = choice.minRiseDb;
+      std::printf("rise: %s: min rise %.1f dB (sensitivity %.2f)\n", choice.why.c_str(), choice.minRiseDb,
+                  sensitivityForMinRise(choice.minRiseDb));
+    }
   }
   for (const auto& c : profile.classes) {
     bool here = false;

@@ -432,6 +432,7 @@ TEST_CASE("musicmill triggers learn, classify and show from the command line", "
   CHECK(learn.output.find("8 examples of snare (note 40; 8 sounds between silences)") != std::string::npos);
   CHECK(learn.output.find("leave-one-out accuracy") != std::string::npos);
   CHECK(learn.output.find("held voice: 0 hit(s) on a 3 s hum, 0 on a 3 s sung vowel") != std::string::npos);
+  CHECK(learn.output.find("kept (it keeps them out): min rise 10.0 dB") != std::string::npos);  // learned, kept
   // Whole takes through the profile: one take per sound cannot be held out, and it says so.
   CHECK(learn.output.find("train_kick.wav: 8 hits for 8 sounds, 8 as kick (not held out)") != std::string::npos);
   CHECK(learn.output.find("give a sound two takes") != std::string::npos);
@@ -703,4 +704,34 @@ TEST_CASE("syllables on a stage play once, fast pairs twice", "[triggers]") {
   // reverberant tail (bench/README.md, 109 of 128 over eight performers).
   WARN("fast pairs: " << pairFound << " of " << pairHits << " hits found");
   CHECK(pairFound >= pairHits * 3 / 4);
+}
+
+TEST_CASE("min_rise_db learned from the takes: raised above the loudest tail, never to the hits, never lowered", "[triggers]") {
+  OnsetRises r;
+  r.hits = {38.f, 41.f, 35.f};
+  r.other = {1.6f, 4.f};
+  RiseChoice c = chooseMinRise(r, 10.f);  // the default already keeps 4 dB tails out
+  CHECK_FALSE(c.learned);
+  CHECK(c.minRiseDb == 10.f);
+  CHECK(c.why.find("quietest hit rose 35.0 dB") != std::string::npos);
+  r.other.push_back(13.f);  // a tail rising 13 dB: raised to 15
+  c = chooseMinRise(r, 10.f);
+  CHECK(c.learned);
+  CHECK(c.minRiseDb == Approx(15.f));
+  r.other.push_back(31.f);  // tails as steep as hits: kept, with what to do
+  c = chooseMinRise(r, 10.f);
+  CHECK_FALSE(c.learned);
+  CHECK(c.minRiseDb == 10.f);
+  CHECK(c.why.find("leave more silence") != std::string::npos);
+  CHECK(chooseMinRise(r, 3.f).minRiseDb == 3.f);  // never lowered, never raised past the hits
+  CHECK(chooseMinRise(OnsetRises{}, 10.f).minRiseDb == 10.f);
+
+  // On a real take: every example rises far more than its tails, which are told apart.
+  const std::string dir = vocalPercussionSet() + "/" + triggerTestPerformers()[0];
+  const mm::AudioBuffer b = mm::readAudioFile(dir + "/train_snare.wav");
+  OnsetRises take;
+  measureOnsetRises(mm::downmix(b), b.sampleRate, TriggerSettings{}, take);
+  CHECK(take.hits.size() == 8u);
+  for (float h : take.hits) CHECK(h > 20.f);
+  for (float o : take.other) CHECK(o < 10.f);
 }
