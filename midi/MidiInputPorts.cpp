@@ -7,6 +7,7 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "MidiEventQueue.h"
 #include "Realtime.h"
 
 namespace mm {
@@ -24,8 +25,7 @@ struct MidiInputPorts::Port {
   std::string name;
   uint16_t id = 0;
   std::unique_ptr<RtMidiIn> in;
-  SingleReaderSingleWriterFifo<MidiEvent> fifo{kFifoCapacity};
-  std::atomic<uint64_t> dropped{0};
+  std::unique_ptr<MidiEventQueue> queue;  // made once the id is known
   std::atomic<WakeSignal*> wake{nullptr};  // the consumer's, posted after each push
 };
 
@@ -117,6 +117,7 @@ std::string MidiInputPorts::openBackend() {
     p->wake.store(wake_, std::memory_order_relaxed);
     p->name = clientName_ + ":in";
     p->id = idFor(p->name);
+    p->queue = std::make_unique<MidiEventQueue>(kFifoCapacity, p->id);
     try {
       p->in = std::make_unique<RtMidiIn>(static_cast<RtMidi::Api>(api_), clientName_);
       p->in->ignoreTypes(true, false, true);  // keep clock; drop sysex and active sensing
@@ -132,9 +133,8 @@ std::string MidiInputPorts::openBackend() {
 
 void MidiInputPorts::abandonBackend() {
   for (auto& p : ports_) {
-    MidiEvent e;
-    while (p->fifo.pop(&e, 1) == 1) pending_.push_back(e);
-    droppedClosed_ += p->dropped.load();
+    p->queue->drain(pending_);
+    droppedClosed_ += p->queue->dropped();
     abandon(p->in);
     abandon(p);  // its FIFO too: the dead client's thread held a pointer to it
   }
@@ -177,10 +177,10 @@ uint16_t MidiInputPorts::idFor(const std::string& name) {
 void MidiInputPorts::close(size_t i, std::vector<MidiEvent>* keep) {
   Port& p = *ports_[i];
   p.in.reset();  // closes the port and stops its callback thread before the FIFO goes
-  MidiEvent e;
-  while (p.fifo.pop(&e, 1) == 1)
-    if (keep) keep->push_back(e);
-  droppedClosed_ += p.dropped.load();
+  std::vector<MidiEvent> left;
+  p.queue->drain(left);
+  if (keep) keep->insert(keep->end(), left.begin(), left.end());
+  droppedClosed_ += p.queue->dropped();
   ports_.erase(ports_.begin() + static_cast<long>(i));
 }
 
@@ -235,6 +235,7 @@ std::vector<std::string> MidiInputPorts::rescan() {
     p->wake.store(wake_, std::memory_order_relaxed);
     p->name = name;
     p->id = idFor(name);
+    p->queue = std::make_unique<MidiEventQueue>(kFifoCapacity, p->id);
     try {
       p->in = std::make_unique<RtMidiIn>(static_cast<RtMidi::Api>(api_), clientName_);
       p->in->ignoreTypes(true, false, true);
@@ -274,7 +275,7 @@ MM_REALTIME void MidiInputPorts::onMessage(double, std::vector<unsigned char>* m
   for (size_t i = 0; i < n; ++i) e.bytes[i] = (*message)[i];
   e.size = static_cast<uint8_t>(n);
   e.port = port->id;
-  if (port->fifo.push(&e, 1) == 0) port->dropped.fetch_add(1, std::memory_order_relaxed);
+  port->queue->push(e);  // never blocks; a full queue keeps each control's newest value
   if (WakeSignal* w = port->wake.load(std::memory_order_acquire)) w->post();
 }
 
@@ -287,9 +288,7 @@ void MidiInputPorts::drain(std::vector<MidiEvent>& out) {
   const size_t from = out.size();
   out.insert(out.end(), pending_.begin(), pending_.end());
   pending_.clear();
-  MidiEvent buf[64];
-  for (auto& p : ports_)
-    while (size_t n = p->fifo.pop(buf, 64)) out.insert(out.end(), buf, buf + n);
+  for (auto& p : ports_) p->queue->drain(out);
   // Each port's events are in order already; merging ports needs a stable sort by time.
   std::stable_sort(out.begin() + static_cast<long>(from), out.end(),
                    [](const MidiEvent& a, const MidiEvent& b) { return a.time < b.time; });
@@ -303,7 +302,7 @@ std::vector<std::string> MidiInputPorts::openPorts() const {
 
 uint64_t MidiInputPorts::dropped() const {
   uint64_t n = droppedClosed_;
-  for (const auto& p : ports_) n += p->dropped.load(std::memory_order_relaxed);
+  for (const auto& p : ports_) n += p->queue->dropped();
   return n;
 }
 

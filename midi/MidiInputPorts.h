@@ -57,7 +57,8 @@ class MidiInputPorts {
   // Names by MidiEvent::port index (an index stays with its name for the whole session).
   const std::vector<std::string>& portNames() const { return names_; }
   std::vector<std::string> openPorts() const;
-  // Messages lost because the control thread fell behind (FIFO full).
+  // Messages lost because the control thread fell behind (a port's queue full: the older
+  // values of a control that overflowed, and other messages; MidiEventQueue.h).
   uint64_t dropped() const;
   // Before the ports open: `wake` is posted after every message pushed (the MIDI callback
   // thread), so the consumer can sleep until there is something to do. nullptr: none.

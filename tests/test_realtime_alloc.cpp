@@ -13,6 +13,7 @@
 
 #include "JackHarness.h"
 #include "LiveEngine.h"
+#include "MidiEventQueue.h"
 #include "ModelRuntime.h"
 #include "Realtime.h"
 #include "TestSupport.h"
@@ -96,4 +97,59 @@ TEST_CASE("the callback allocates nothing inside a real JACK stream", "[realtime
   engine.stop();
   CHECK(engine.status().callbacks > 500);
   CHECK(gRealtimeAllocations.load() == before);
+}
+
+TEST_CASE("a full MIDI queue keeps each control's newest value, drops the oldest, never blocks or allocates",
+          "[realtime][midi]") {
+  // A sender far faster than the control thread drains: 64 events fit the FIFO, then two
+  // knobs (CC 7 and CC 10 on channel 1), a pitch bend and notes keep coming.
+  MidiEventQueue q(64, 3);
+  const uint64_t before = gRealtimeAllocations.load();
+  int taken = 0, notesTaken = 0;
+  {
+    RealtimeScope scope;  // the RtMidi callback's side (no Catch macros in here: they allocate)
+    for (int i = 0; i < 64; ++i) taken += q.push(MidiEvent::make(1.0 + i * 1e-3, 0xB0, 1, static_cast<uint8_t>(i)));
+    for (int i = 0; i < 500; ++i) {
+      const double t = 2.0 + i * 1e-3;
+      q.push(MidiEvent::make(t, 0xB0, 7, static_cast<uint8_t>(i % 128)));
+      q.push(MidiEvent::make(t, 0xB0, 10, static_cast<uint8_t>((i * 3) % 128)));
+      q.push(MidiEvent::make(t, 0xE1, static_cast<uint8_t>(i & 0x7F), static_cast<uint8_t>((i >> 7) & 0x7F)));
+      notesTaken += q.push(MidiEvent::make(t, 0x90, 60, 100));  // a note finds the FIFO full: lost
+    }
+  }
+  CHECK(gRealtimeAllocations.load() == before);
+  CHECK(taken == 64);
+  CHECK(notesTaken == 0);
+  std::vector<MidiEvent> out;
+  q.drain(out);
+  REQUIRE(out.size() == 64u + 3u);  // every FIFO event, then one per overflowed control
+  for (int i = 0; i < 64; ++i) CHECK(out[static_cast<size_t>(i)].bytes[2] == i);  // in order
+  int seen = 0;
+  for (size_t i = 64; i < out.size(); ++i) {
+    const MidiEvent& e = out[i];
+    CHECK(e.port == 3);
+    CHECK(e.time == Approx(2.499).margin(1e-5));  // when the newest value arrived
+    if (e.kind() == 0xB0 && e.bytes[1] == 7) {
+      seen += 1;
+      CHECK(e.bytes[2] == 499 % 128);
+    }
+    if (e.kind() == 0xB0 && e.bytes[1] == 10) {
+      seen += 2;
+      CHECK(e.bytes[2] == (499 * 3) % 128);
+    }
+    if (e.kind() == 0xE0) {
+      seen += 4;
+      CHECK(e.channel() == 1);
+      CHECK((e.bytes[1] | (e.bytes[2] << 7)) == 499);
+    }
+  }
+  CHECK(seen == 7);
+  CHECK(q.overflowed() == 1500u);
+  CHECK(q.dropped() == 3u * 499u + 500u);  // each control's 499 older values, and the notes
+  // Drained, the queue takes events in order again.
+  CHECK(q.push(MidiEvent::make(3.0, 0xB0, 7, 1)));
+  out.clear();
+  q.drain(out);
+  REQUIRE(out.size() == 1u);
+  CHECK(out[0].time == 3.0);
 }
