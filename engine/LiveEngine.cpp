@@ -97,6 +97,7 @@ LiveEngine::LiveEngine(ParameterRegistry& registry)
 
 LiveEngine::~LiveEngine() {
   stop();
+  std::lock_guard<std::mutex> lock(audioMutex_);
   if (audio_ && audio_->isStreamOpen()) audio_->closeStream();
 }
 
@@ -331,11 +332,15 @@ void LiveEngine::open(std::unique_ptr<ModelRuntime> model, const AudioConfig& cf
 bool LiveEngine::audioLost() const {
   // RtAudio closes the stream itself (from a thread of its own) when the server shuts the
   // client down: a JACK server that stopped or was killed.
-  return running_.load() && audio_ && !audio_->isStreamOpen();
+  if (!running_.load()) return false;
+  std::unique_lock<std::mutex> lock(audioMutex_, std::try_to_lock);
+  if (!lock.owns_lock()) return true;  // a reopen is under way: not back yet
+  return audio_ && !audio_->isStreamOpen();
 }
 
 std::string LiveEngine::reopenAudio() {
-  if (!audioLost()) return "";
+  std::lock_guard<std::mutex> lock(audioMutex_);
+  if (!running_.load() || !audio_ || audio_->isStreamOpen()) return "";
   unsigned frames = 0;
   int inCh = 0, outCh = 0;
   std::unique_ptr<RtAudio> fresh;
@@ -375,6 +380,7 @@ std::string LiveEngine::reopenAudio() {
 void LiveEngine::start() {
   if (running_.exchange(true)) return;
   for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->start(slots_[k].realtimeOk);
+  std::lock_guard<std::mutex> lock(audioMutex_);
   if (audio_) {
     try {
       audio_->startStream();
@@ -388,12 +394,14 @@ void LiveEngine::start() {
 
 void LiveEngine::stop() {
   if (!running_.exchange(false)) return;
+  std::unique_lock<std::mutex> lock(audioMutex_);
   if (audio_ && audio_->isStreamRunning()) {
     try {
       audio_->stopStream();
     } catch (const RtAudioError&) {
     }
   }
+  lock.unlock();
   for (int k = 0; k < slotCount_.load(); ++k) slots_[k].worker->stop();
   recorder_.stop();
 }

@@ -12,6 +12,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -90,12 +91,14 @@ class LiveEngine {
   void start();
   void stop();
   // Control thread. True when the audio server went away under a running engine (a JACK
-  // server stopped or killed: RtAudio closed the stream). The models, parameters and set
-  // stay as they are; only the sound stops until reopenAudio() succeeds.
+  // server stopped or killed: RtAudio closed the stream), and while a reopen runs. The
+  // models, parameters and set stay as they are; only the sound stops until reopenAudio()
+  // succeeds. Never waits (a reopen in progress holds the stream's mutex).
   bool audioLost() const;
-  // Control thread, after audioLost(): opens and starts the same stream again (same API,
-  // devices, rate and channels). Returns "" on success, else why not (the server is not
-  // back yet, or it came back at another rate). Never throws.
+  // Any one thread at a time (EngineWatch's ReopenThread), after audioLost(): opens and
+  // starts the same stream again (same API, devices, rate and channels). Returns "" on
+  // success, else why not (the server is not back yet, or it came back at another rate).
+  // Never throws.
   std::string reopenAudio();
   uint64_t audioReconnects() const { return reconnects_.load(); }
 
@@ -187,6 +190,9 @@ class LiveEngine {
   std::unique_ptr<RtAudio> openDevice(const AudioConfig& cfg, int rate, unsigned& frames, int& inCh, int& outCh,
                                       std::string* route = nullptr);
   std::unique_ptr<RtAudio> audio_;
+  // Guards audio_ between the control thread (start, stop, audioLost) and a reopen on a
+  // thread of its own; audioLost() only tries it.
+  mutable std::mutex audioMutex_;
   std::atomic<uint64_t> reconnects_{0};
   Slot slots_[kMaxSlots];
   std::unique_ptr<ModelRuntime> pendingPartner_;

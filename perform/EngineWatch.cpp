@@ -2,8 +2,8 @@
 // onTick hook):
 // - The audio server going away mid-show (a JACK server stopped, crashed or killed): the
 //   instrument says so, keeps everything it has (models, parameters, set position), and
-//   tries once a second to open the same stream again; when the server is back it plays on
-//   and says so. JACK MIDI ports come back on their own (MidiInputPorts::rescan,
+//   tries once a second (on a thread of its own) to open the same stream again; when the
+//   server is back it plays on and says so. JACK MIDI ports come back on their own (MidiInputPorts::rescan,
 //   MidiOutputRecovery), whether or not the audio is on JACK.
 // - A model producing NaN/Inf: the engine mutes that model's blocks (the dry voice and a
 //   blend partner play on); this says so, at most once every 5 s while it lasts.
@@ -25,6 +25,7 @@ struct Watch {
   std::chrono::steady_clock::time_point lastFaultPost;
   std::chrono::steady_clock::time_point lastNanCheck, lastNanPost;
   AudioReconnect reconnect;
+  std::unique_ptr<ReopenThread> reopen;  // made at the first loss; joined before the engine goes
 };
 }  // namespace
 
@@ -77,9 +78,13 @@ bool attachEngineWatch(Session& session) {
         state->lastFaultPost = now;
       }
     }
-    // Asked every tick while the stream plays; once it is gone, a reopen once a second.
+    // Asked every tick while the stream plays; once it is gone, a reopen once a second on
+    // a thread of its own (the control thread never waits on the audio server).
+    const bool lost = engine.audioLost();
+    if (lost && !state->reopen) state->reopen = std::make_unique<ReopenThread>([s] { return s->engine->reopenAudio(); });
+    if (!state->reopen) return;
     const auto said = state->reconnect.poll(
-        now, engine.audioLost(), [&] { return engine.reopenAudio(); },
+        now, lost, *state->reopen,
         [&] {
           const EngineStatus st = engine.status();
           return std::to_string(st.sampleRate) + " Hz, buffer " + std::to_string(st.buffer);

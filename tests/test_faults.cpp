@@ -1,6 +1,10 @@
 // Fault injection: what the machine or the stage can do to a running instrument.
 #include <catch2/catch.hpp>
 
+#include <mutex>
+
+#include <atomic>
+
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -271,35 +275,84 @@ TEST_CASE("the audio reconnect policy: said once, a try a second, each reason on
   using Clock = AudioReconnect::Clock;
   AudioReconnect r;
   const auto t0 = Clock::now();
+  std::mutex m;
   std::string answer = "the JACK server is not running";
-  int tries = 0;
-  auto reopen = [&] {
+  std::atomic<int> tries{0};
+  std::atomic<std::thread::id> attemptThread{};
+  ReopenThread attempts([&] {
+    attemptThread = std::this_thread::get_id();
     ++tries;
+    std::lock_guard<std::mutex> lock(m);
     return answer;
+  });
+  auto setAnswer = [&](const std::string& a) {
+    std::lock_guard<std::mutex> lock(m);
+    answer = a;
   };
   auto playing = [] { return std::string("44100 Hz, buffer 128"); };
   auto at = [&](double s) { return t0 + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s)); };
-  CHECK(r.poll(at(0), false, reopen, playing).empty());  // playing: nothing to do
-  auto said = r.poll(at(0.1), true, reopen, playing);
+  // Each attempt runs on the reopen thread; the answer is taken at a later poll.
+  auto settle = [&](int wanted) {
+    for (int i = 0; i < 2000 && tries.load() < wanted; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  };
+  CHECK(r.poll(at(0), false, attempts, playing).empty());  // playing: nothing to do
+  auto said = r.poll(at(0.1), true, attempts, playing);
   REQUIRE(said.size() == 1);
   CHECK(said[0].find("the audio server went away") != std::string::npos);
-  CHECK(r.poll(at(0.6), true, reopen, playing).empty());  // not a second yet: no try
-  CHECK(tries == 0);
-  said = r.poll(at(1.2), true, reopen, playing);
-  CHECK(tries == 1);
+  CHECK(r.poll(at(0.6), true, attempts, playing).empty());  // not a second yet: no try
+  CHECK(tries.load() == 0);
+  CHECK(r.poll(at(1.2), true, attempts, playing).empty());  // a try starts; the answer comes later
+  settle(1);
+  CHECK(tries.load() == 1);
+  CHECK(attemptThread.load() != std::this_thread::get_id());  // not on the polling thread
+  said = r.poll(at(1.25), true, attempts, playing);
   REQUIRE(said.size() == 1);
   CHECK(said[0] == "audio: not reconnected yet: the JACK server is not running");
-  CHECK(r.poll(at(2.3), true, reopen, playing).empty());  // the same reason: not again
-  CHECK(tries == 2);
-  answer = "the server runs at 48000 Hz, the show at 44100 Hz";
-  said = r.poll(at(3.4), true, reopen, playing);
+  CHECK(r.poll(at(2.3), true, attempts, playing).empty());  // next try
+  settle(2);
+  CHECK(r.poll(at(2.35), true, attempts, playing).empty());  // the same reason: not said again
+  CHECK(tries.load() == 2);
+  setAnswer("the server runs at 48000 Hz, the show at 44100 Hz");
+  r.poll(at(3.4), true, attempts, playing);
+  settle(3);
+  said = r.poll(at(3.45), true, attempts, playing);
   REQUIRE(said.size() == 1);
   CHECK(said[0].find("48000 Hz") != std::string::npos);
-  answer = "";
-  said = r.poll(at(4.5), true, reopen, playing);
+  setAnswer("");
+  r.poll(at(4.5), true, attempts, playing);
+  settle(4);
+  said = r.poll(at(4.55), true, attempts, playing);
   REQUIRE(said.size() == 1);
   CHECK(said[0] == "audio: reconnected after 4 s (44100 Hz, buffer 128); playing again");
   CHECK_FALSE(r.waiting());
-  CHECK(r.poll(at(4.6), false, reopen, playing).empty());
-  CHECK(tries == 4);
+  CHECK(r.poll(at(4.6), false, attempts, playing).empty());
+  CHECK(tries.load() == 4);
+}
+
+TEST_CASE("a reopen attempt that hangs never holds up the polling thread", "[faults]") {
+  // An audio server that answers only after 300 ms: every poll meanwhile returns at once.
+  std::atomic<bool> release{false};
+  ReopenThread attempts([&] {
+    while (!release.load()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return std::string();
+  });
+  AudioReconnect r;
+  const auto t0 = AudioReconnect::Clock::now();
+  r.poll(t0, true, attempts, [] { return std::string(); });
+  r.poll(t0 + std::chrono::seconds(2), true, attempts, [] { return std::string(); });  // starts the attempt
+  double longest = 0;
+  std::vector<std::string> said;
+  const auto wall = std::chrono::steady_clock::now();
+  for (int i = 0; said.empty() && i < 5000; ++i) {
+    if (std::chrono::steady_clock::now() - wall > std::chrono::milliseconds(300)) release = true;
+    const auto a = std::chrono::steady_clock::now();
+    said = r.poll(t0 + std::chrono::seconds(3), true, attempts, [] { return std::string("back"); });
+    longest = std::max(longest, std::chrono::duration<double>(std::chrono::steady_clock::now() - a).count());
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  REQUIRE(said.size() == 1);
+  CHECK(said[0].find("reconnected") != std::string::npos);
+  WARN("longest poll while the attempt hung: " << longest * 1000 << " ms");
+  CHECK(longest < 0.1);  // the attempt hung 300 ms; a poll never waited for it
 }
