@@ -16,8 +16,6 @@ TriggerAnalyzer::TriggerAnalyzer(ModulationSources* publishTo, const TriggerSett
 
 TriggerAnalyzer::~TriggerAnalyzer() {
   releaseAubio();
-  delete incoming_.exchange(nullptr);
-  delete retired_.exchange(nullptr);
   delete current_;
 }
 
@@ -64,26 +62,15 @@ void TriggerAnalyzer::prepare(double sampleRate, int maxBlock) {
 }
 
 void TriggerAnalyzer::setClassifier(std::unique_ptr<TriggerClassifier> classifier) {
-  collectRetired();
-  // A classifier the audio thread never took is ours again: free it here.
-  delete incoming_.exchange(classifier.release(), std::memory_order_acq_rel);
+  classifiers_.collectRetired();
+  classifiers_.publish(std::move(classifier));  // one the audio thread never took is freed here
 }
 
-void TriggerAnalyzer::collectRetired() { delete retired_.exchange(nullptr, std::memory_order_acq_rel); }
-
-void TriggerAnalyzer::takeNewClassifier() noexcept {
-  if (incoming_.load(std::memory_order_relaxed) == nullptr) return;
-  // Wait (by skipping, never blocking) until the control thread has freed the last one.
-  if (retired_.load(std::memory_order_acquire) != nullptr) return;
-  TriggerClassifier* next = incoming_.exchange(nullptr, std::memory_order_acq_rel);
-  if (!next) return;
-  retired_.store(current_, std::memory_order_release);
-  current_ = next;
-}
+void TriggerAnalyzer::collectRetired() { classifiers_.collectRetired(); }
 
 void TriggerAnalyzer::analyze(const float* mono, int n, uint64_t sampleTime) noexcept {
   if (!onset_ || n <= 0) return;
-  takeNewClassifier();
+  classifiers_.swapInto(current_);
   if (!started_) {
     started_ = true;
     base_ = sampleTime;

@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "ModulationSources.h"
+#include "ObjectExchange.h"
 #include "Semaphore.h"
 #include "SpscFifo.h"
 #include "TriggerClassifier.h"
@@ -103,7 +104,6 @@ class TriggerAnalyzer : public InputAnalyzer {
   // Mean square of the ring's samples [from, from + len) (zeros where it no longer holds them).
   MM_REALTIME float meanSquare(uint64_t from, uint64_t len) const noexcept;
   MM_REALTIME void decide(uint64_t onset, uint64_t detected) noexcept;
-  MM_REALTIME void takeNewClassifier() noexcept;
 
   ModulationSources* sources_;
   TriggerSettings settings_;
@@ -125,9 +125,8 @@ class TriggerAnalyzer : public InputAnalyzer {
   uint64_t lastHit_ = 0;  // onset of the last hit that passed the gates
   bool haveLastHit_ = false;
 
-  TriggerClassifier* current_ = nullptr;               // audio thread's
-  std::atomic<TriggerClassifier*> incoming_{nullptr};  // control -> audio
-  std::atomic<TriggerClassifier*> retired_{nullptr};   // audio -> control
+  TriggerClassifier* current_ = nullptr;            // audio thread's (owned)
+  ObjectExchange<TriggerClassifier> classifiers_;   // control -> audio, and back to be freed
   std::atomic<bool> learning_{false}, noteOutput_{false};
 
   SingleReaderSingleWriterFifo<TriggerHit> notes_;

@@ -106,6 +106,41 @@ TEST_CASE("ObjectExchange: whole objects cross threads in order, each freed exac
   CHECK(Counted::alive.load() == 0);  // nothing leaked, nothing freed twice
 }
 
+TEST_CASE("ObjectExchange::swapInto: the audio side swaps without freeing, the control side frees what it gave back",
+          "[threads]") {
+  {
+    ObjectExchange<Counted> exchange;
+    constexpr int kObjects = 20000;
+    std::atomic<bool> done{false};
+    std::thread control([&] {
+      for (int i = 1; i <= kObjects; ++i) {
+        exchange.collectRetired();
+        exchange.publish(std::make_unique<Counted>(i));
+        std::this_thread::yield();
+      }
+      done = true;
+    });
+    Counted* current = nullptr;  // the "audio thread's" object
+    int swaps = 0, backwards = 0, torn = 0, last = 0;
+    while (!done.load()) {
+      if (exchange.swapInto(current)) {
+        ++swaps;
+        backwards += current->sequence <= last;
+        for (int v : current->payload) torn += v != current->sequence;
+        last = current->sequence;
+      }
+    }
+    control.join();
+    exchange.collectRetired();
+    while (!exchange.swapInto(current) && current && current->sequence < kObjects) exchange.collectRetired();
+    CHECK(swaps > 0);
+    CHECK(backwards == 0);
+    CHECK(torn == 0);
+    delete current;  // the owner frees its last one
+  }
+  CHECK(Counted::alive.load() == 0);  // every replaced object was freed by the control side, once
+}
+
 TEST_CASE("WakeSignal: every post wakes the waiting side, a wait without a post times out", "[threads]") {
   WakeSignal wake;
   std::atomic<int> woken{0};
