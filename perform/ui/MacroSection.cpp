@@ -68,14 +68,19 @@ void drawMix(UiState& ui) {
   const float half = std::floor((ImGui::GetContentRegionAvail().x - style.ItemSpacing.x) / 2.f);
   paramBar(ui, ui.sp.inputGain, "in", colour::kTexture, half);
   ImGui::SameLine();
-  // The gate's bar with its state as a lamp inside the label's end: green while open.
+  // The gate's bar with its state as a lamp after its label, green while open; where the
+  // bar is too narrow for label, lamp and value, the bar's outline turns green instead.
   const ImVec2 gateAt = ImGui::GetCursorScreenPos();
   paramBar(ui, ui.sp.gateThreshold, "gate", colour::kTexture, half);
   const float lamp = ImGui::GetFontSize() * 0.22f;
-  const float labelW = ImGui::CalcTextSize("gate").x;
-  ImGui::GetWindowDrawList()->AddCircleFilled(
-      ImVec2(gateAt.x + style.FramePadding.x + labelW + lamp * 2.2f, gateAt.y + ImGui::GetFrameHeight() * 0.55f), lamp,
-      ui.status.gateOpen ? colour::kGood : colour::kDim);
+  const float labelW = ImGui::CalcTextSize("gate").x, valueW = ImGui::CalcTextSize("-60.0 dB").x;
+  ImDrawList* dl = ImGui::GetWindowDrawList();
+  if (3 * style.FramePadding.x + labelW + lamp * 4.f + valueW <= half)
+    dl->AddCircleFilled(
+        ImVec2(gateAt.x + style.FramePadding.x + labelW + lamp * 2.2f, gateAt.y + ImGui::GetFrameHeight() * 0.55f), lamp,
+        ui.status.gateOpen ? colour::kGood : colour::kDim);
+  else if (ui.status.gateOpen)
+    dl->AddRect(ImGui::GetItemRectMin(), ImGui::GetItemRectMax(), colour::kGood, 5.f, 0, 2.f);
   paramBar(ui, ui.sp.dryWet, "dry/wet", colour::kTexture, half);
   ImGui::SameLine();
   paramBar(ui, ui.sp.outputGain, "out", colour::kTexture, half);

@@ -129,16 +129,28 @@ void drawPresets(UiState& ui) {
   }
   const ImGuiStyle& style = ImGui::GetStyle();
   const float avail = ImGui::GetContentRegionAvail().x;
-  ImGui::PushFont(ui.fonts.heading);
-  float widest = 0.f;
   std::vector<std::string> labels;
-  for (size_t i = 0; i < names.size(); ++i) {
+  for (size_t i = 0; i < names.size(); ++i)
     labels.push_back(std::to_string(i + 1) + " " + names[i]);  // its number everywhere (keys, OSC, mappings)
-    widest = std::max(widest, ImGui::CalcTextSize(labels.back().c_str()).x + 2 * style.FramePadding.x);
+  // Four to a row when they fit, else two (else one), in the heading font; where two do
+  // not fit in it (a narrow column), two in the body font before one in the heading font.
+  auto columnsFor = [&](ImFont* font) {
+    ImGui::PushFont(font);
+    float widest = 0.f;
+    for (const std::string& l : labels)
+      widest = std::max(widest, ImGui::CalcTextSize(l.c_str()).x + 2 * style.FramePadding.x);
+    ImGui::PopFont();
+    int c = 4;
+    while (c > 1 && (avail - (c - 1) * style.ItemSpacing.x) / c < widest) c /= 2;
+    return c;
+  };
+  ImFont* font = ui.fonts.heading;
+  int cols = columnsFor(font);
+  if (cols == 1 && names.size() > 1 && columnsFor(ui.fonts.body) >= 2) {
+    font = ui.fonts.body;
+    cols = 2;
   }
-  // Four to a row when they fit, else two (else one).
-  int cols = 4;
-  while (cols > 1 && (avail - (cols - 1) * style.ItemSpacing.x) / cols < widest) cols /= 2;
+  ImGui::PushFont(font);
   const float w = std::floor((avail - (cols - 1) * style.ItemSpacing.x) / cols);
   const float h = ImGui::GetFrameHeight() * 1.25f;
   for (size_t i = 0; i < names.size(); ++i) {
