@@ -15,15 +15,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   static const auto registry = mm::makeStandardRegistry(8);
   const std::string text(reinterpret_cast<const char*>(data), size);
   const std::string name = "fuzz.toml";
-  mm::MappingReport report;
+  mm::LoadReport report;
   const auto map = mm::parseMappingText(text, name, *registry, report);
-  for (const auto* list : {&report.errors, &report.warnings})
-    for (const auto& m : *list)
-      if (m.rfind(name + ":", 0) != 0) {
-        std::fprintf(stderr, "message without the file name: %s\n", m.c_str());
-        std::abort();
-      }
-  if (!map && report.errors.empty()) {
+  for (const mm::Problem& p : report.problems())
+    if (p.file != name) {
+      std::fprintf(stderr, "message without the file name: %s\n", p.text().c_str());
+      std::abort();
+    }
+  if (!map && report.errorCount() == 0) {
     std::fprintf(stderr, "mapping refused without an error\n");
     std::abort();
   }

@@ -145,12 +145,13 @@ namespace {
 
 // Collects "NAME:LINE: message" lines.
 struct Problems {
-  std::string name, text;
+  std::string name;
+  LoadReport& report;
   int count = 0;
   void add(const toml::source_region& where, const std::string& what) {
     ++count;
     // Problems with the file as a whole (an empty file) point at its first line.
-    text += name + ":" + std::to_string(std::max<size_t>(1, where.begin.line)) + ": " + what + "\n";
+    report.error(name, static_cast<int>(std::max<size_t>(1, where.begin.line)), what);
   }
 };
 
@@ -278,15 +279,18 @@ void readClass(const toml::table& t, int index, TriggerClass& c, Problems& pr) {
 
 }  // namespace
 
-std::string parseTriggerProfile(const std::string& text, const std::string& name, TriggerProfile& out) {
+bool parseTriggerProfile(const std::string& text, const std::string& name, TriggerProfile& out,
+                         LoadReport& report) {
   toml::table root;
   try {
     root = toml::parse(text, std::string_view(name));
   } catch (const toml::parse_error& e) {
-    return name + ":" + std::to_string(e.source().begin.line) + ": not valid TOML (column " +
-           std::to_string(e.source().begin.column) + "): " + std::string(e.description()) + "\n";
+    report.error(name, static_cast<int>(e.source().begin.line),
+                 "not valid TOML (column " + std::to_string(e.source().begin.column) +
+                     "): " + std::string(e.description()));
+    return false;
   }
-  Problems pr{name, "", 0};
+  Problems pr{name, report, 0};
   TriggerProfile p;
   bool hasFormat = false, hasSet = false;
   for (auto&& [key, node] : root) {
@@ -361,18 +365,24 @@ std::string parseTriggerProfile(const std::string& text, const std::string& name
       pr.add(where, bad);
     }
   }
-  if (pr.count) return pr.text;
+  if (pr.count) return false;
   out = std::move(p);
-  return "";
+  return true;
 }
 
-std::string loadTriggerProfile(const std::string& path, TriggerProfile& out) {
+bool loadTriggerProfile(const std::string& path, TriggerProfile& out, LoadReport& report) {
   std::ifstream f(path, std::ios::binary);
-  if (!f) return path + ": cannot open the trigger profile (does it exist? is it readable?)\n";
+  if (!f) {
+    report.error(path, 0, "cannot open the trigger profile (does it exist? is it readable?)");
+    return false;
+  }
   std::stringstream ss;
   ss << f.rdbuf();
-  if (f.bad()) return path + ": cannot read the trigger profile\n";
-  return parseTriggerProfile(ss.str(), path, out);
+  if (f.bad()) {
+    report.error(path, 0, "cannot read the trigger profile");
+    return false;
+  }
+  return parseTriggerProfile(ss.str(), path, out, report);
 }
 
 std::string saveTriggerProfile(const std::string& path, const TriggerProfile& profile) {

@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "LoadReport.h"
 #include "TriggerFeatures.h"
 
 namespace mm {
@@ -84,11 +85,12 @@ TriggerProfile starterTriggerProfile();
 std::string validateTriggerProfile(const TriggerProfile& profile);
 
 std::string triggerProfileToToml(const TriggerProfile& profile);
-// Parses TOML text; `name` is the file name used in messages ("NAME:LINE: what; what to
-// do", one line per problem). On any problem returns the messages and leaves `out` as it was.
-std::string parseTriggerProfile(const std::string& text, const std::string& name, TriggerProfile& out);
+// Parses TOML text; `name` is the file name used in the report's problems (each with its
+// line: "what; what to do"). On any problem returns false, with every problem in
+// `report`, and leaves `out` as it was.
+bool parseTriggerProfile(const std::string& text, const std::string& name, TriggerProfile& out, LoadReport& report);
 // Reads and parses `path`; same contract.
-std::string loadTriggerProfile(const std::string& path, TriggerProfile& out);
+bool loadTriggerProfile(const std::string& path, TriggerProfile& out, LoadReport& report);
 // Atomic save (temporary file, fsync, rename). Returns "" or what went wrong.
 std::string saveTriggerProfile(const std::string& path, const TriggerProfile& profile);
 

@@ -29,10 +29,11 @@ long long LiveMidi::stampOf(const std::string& path) {
 }
 
 bool LiveMidi::loadFile(MappingSource& src, bool initial, std::string* errors) {
-  MappingReport report;
+  LoadReport report;
   src.stamp = stampOf(src.path);
   auto map = loadMappingFile(src.path, registry_, report);
-  for (const auto& w : report.warnings) say(w);
+  for (const Problem& p : report.problems())
+    if (p.severity == Severity::Warning) say(p.text());
   if (!map) {
     if (errors) *errors += report.text();
     else say(report.text() + "The previous mapping stays in use; fix the file and save it again.");

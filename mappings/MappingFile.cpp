@@ -17,13 +17,6 @@ namespace fs = std::filesystem;
 
 namespace mm {
 
-std::string MappingReport::text() const {
-  std::string t;
-  for (const auto& e : errors) t += "error: " + e + "\n";
-  for (const auto& w : warnings) t += "warning: " + w + "\n";
-  return t;
-}
-
 namespace {
 
 // Format 2 (this musicmill): select_preset's value is the preset's number as on the screen,
@@ -48,10 +41,9 @@ std::string typeName(const toml::node& n) {
 // Collects messages for one file.
 struct Checker {
   std::string file;
-  MappingReport& report;
-  std::string at(int line) const { return line > 0 ? file + ":" + std::to_string(line) + ": " : file + ": "; }
-  void error(int line, const std::string& m) const { report.errors.push_back(at(line) + m); }
-  void warn(int line, const std::string& m) const { report.warnings.push_back(at(line) + m); }
+  LoadReport& report;
+  void error(int line, const std::string& m) const { report.error(file, line, m); }
+  void warn(int line, const std::string& m) const { report.warn(file, line, m); }
   void warnUnknown(const toml::table& t, std::initializer_list<const char*> known, const std::string& where) const {
     for (const auto& [key, node] : t) {
       bool found = false;
@@ -130,7 +122,7 @@ std::optional<MidiBinding> readControl(const toml::table& t, int defaultChannel,
   c.warnUnknown(t, {"cc", "cc14", "note", "pitchbend", "aftertouch", "channel", "param", "action", "value",
                     "range", "invert", "curve", "takeover", "relative", "step", "mode", "velocity"},
                 where);
-  const size_t errorsBefore = c.report.errors.size();
+  const int errorsBefore = c.report.errorCount();
   MidiBinding b;
   b.line = line;
   b.channel = defaultChannel;
@@ -237,7 +229,7 @@ std::optional<MidiBinding> readControl(const toml::table& t, int defaultChannel,
       b.param = *id;
       b.paramIndex = reg.indexOf(*id);
       if (b.paramIndex < 0 && isMissingLatentDim(*id)) {
-        if (c.report.errors.size() == errorsBefore)
+        if (c.report.errorCount() == errorsBefore)
           c.warn(lineOf(*paramNode), "param \"" + *id + "\" is skipped: this model has " + std::to_string(latentDims(reg)) +
                                          " latent dimensions (dim.0 .. dim." + std::to_string(latentDims(reg) - 1) + ")");
         return std::nullopt;
@@ -283,7 +275,7 @@ std::optional<MidiBinding> readControl(const toml::table& t, int defaultChannel,
       }
     }
   }
-  if (c.report.errors.size() != errorsBefore) return std::nullopt;
+  if (c.report.errorCount() != errorsBefore) return std::nullopt;
   if (b.relative != RelativeMode::Absolute && t.get("curve"))
     c.warn(lineOf(*t.get("curve")), "curve is ignored for relative controls (each step moves by `step`)");
   if ((b.relative != RelativeMode::Absolute || b.button != ButtonMode::None) && t.get("takeover"))
@@ -303,9 +295,9 @@ std::string suggestParams(const ParameterRegistry& reg, const std::string& id) {
 }
 
 std::optional<MidiMap> parseMappingText(const std::string& text, const std::string& fileName,
-                                        const ParameterRegistry& reg, MappingReport& report) {
+                                        const ParameterRegistry& reg, LoadReport& report) {
   const Checker c{fileName, report};
-  const size_t errorsBefore = report.errors.size();
+  const int errorsBefore = report.errorCount();
   if (text.find('\0') != std::string::npos) {
     c.error(1, "this is binary data, not a mapping file (TOML text starting with `format = 2`)");
     return std::nullopt;
@@ -375,12 +367,12 @@ std::optional<MidiMap> parseMappingText(const std::string& text, const std::stri
       }
     }
   }
-  if (report.errors.size() != errorsBefore) return std::nullopt;
+  if (report.errorCount() != errorsBefore) return std::nullopt;
   if (map.name.empty()) map.name = fs::path(fileName).stem().string();
   return map;
 }
 
-std::optional<MidiMap> loadMappingFile(const std::string& path, const ParameterRegistry& reg, MappingReport& report) {
+std::optional<MidiMap> loadMappingFile(const std::string& path, const ParameterRegistry& reg, LoadReport& report) {
   std::error_code ec;
   const Checker c{path, report};
   if (!fs::exists(path, ec)) {

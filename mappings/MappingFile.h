@@ -8,30 +8,23 @@
 
 #include <optional>
 #include <string>
-
-#include "AtomicFile.h"
 #include <vector>
 
+#include "AtomicFile.h"
+#include "LoadReport.h"
 #include "MidiMap.h"
 #include "Parameters.h"
 
 namespace mm {
 
-struct MappingReport {
-  std::vector<std::string> errors;    // "file:line: what is wrong; what to do"
-  std::vector<std::string> warnings;  // same form; the mapping still loads
-  bool ok() const { return errors.empty(); }
-  std::string text() const;           // every message, one per line
-};
-
 // Reads `path` and checks it against `registry` (parameter ids and ranges). Bindings to
 // latent dimensions this model lacks (dim.N beyond its size) are skipped with a warning,
 // so one mapping serves models of different latent sizes.
 std::optional<MidiMap> loadMappingFile(const std::string& path, const ParameterRegistry& registry,
-                                       MappingReport& report);
+                                       LoadReport& report);
 // The same for text in memory; `fileName` is used in messages.
 std::optional<MidiMap> parseMappingText(const std::string& text, const std::string& fileName,
-                                        const ParameterRegistry& registry, MappingReport& report);
+                                        const ParameterRegistry& registry, LoadReport& report);
 
 // " Did you mean energy, texture?" for a mistyped parameter id ("" when nothing is close):
 // ids within a small edit distance, or containing what was typed.

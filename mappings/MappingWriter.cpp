@@ -61,7 +61,7 @@ std::string addBindingToFile(const std::string& path, const MidiBinding& b, cons
   if (fs::exists(path, ec)) {
     std::ifstream f(path, std::ios::binary);
     text.assign(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
-    MappingReport before;
+    LoadReport before;
     auto map = parseMappingText(text, path, reg, before);
     if (!map) return before.text() + "The mapping was not changed; fix the file first.";
     fileFormat = map->format;
@@ -111,7 +111,7 @@ std::string addBindingToFile(const std::string& path, const MidiBinding& b, cons
   MidiBinding written = b;
   if (fileFormat == 1 && b.action == MidiAction::SelectPreset) --written.actionValue;  // that file counts from 0
   text += "\n" + bindingToToml(written);
-  MappingReport after;
+  LoadReport after;
   if (!parseMappingText(text, path, reg, after))
     return "the learned mapping would not load again, so it was not saved:\n" + after.text();
   return writeTextAtomically(path, text);

@@ -17,11 +17,11 @@ std::unique_ptr<MidiFilePlayer> MidiFilePlayer::load(const std::string& midiPath
     error = "--midi needs --mapping MAP.toml: the mapping says which control drives which parameter";
     return nullptr;
   }
-  MappingReport report;
+  LoadReport report;
   std::vector<MidiMap> maps;
   for (const auto& p : mappingPaths)
     if (auto m = loadMappingFile(p, registry, report)) maps.push_back(std::move(*m));
-  if (!report.ok()) {
+  if (report.errorCount() > 0) {
     error = report.text();
     return nullptr;
   }
@@ -33,7 +33,7 @@ std::unique_ptr<MidiFilePlayer> MidiFilePlayer::load(const std::string& midiPath
     return nullptr;
   }
   auto player = std::make_unique<MidiFilePlayer>(registry, std::move(maps), std::move(data.events));
-  player->warnings_ = report.warnings;
+  for (const Problem& p : report.problems()) player->warnings_.push_back(p.text());  // warnings only: it loaded
   return player;
 }
 

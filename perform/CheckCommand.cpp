@@ -7,7 +7,6 @@
 #include <fstream>
 #include <regex>
 #include <set>
-#include <sstream>
 
 #include "Commands.h"
 #include "LoadReport.h"
@@ -57,22 +56,6 @@ FileKind kindOf(const std::string& path) {
   return FileKind::Preset;
 }
 
-// Messages of the mapping and trigger loaders are already "FILE:LINE: what"; give them
-// the compiler form ("FILE:LINE: error: what") unless they have it.
-void printAsErrors(const std::string& text, const char* severity, int& count) {
-  static const std::regex place(R"(^(.+?:\d+): (.*)$)");
-  std::istringstream lines(text);
-  std::string l;
-  while (std::getline(lines, l)) {
-    if (l.empty()) continue;
-    std::smatch m;
-    if (l.find(std::string(": ") + severity + ": ") != std::string::npos) std::printf("%s\n", l.c_str());
-    else if (std::regex_match(l, m, place)) std::printf("%s: %s: %s\n", m[1].str().c_str(), severity, m[2].str().c_str());
-    else std::printf("%s: %s\n", severity, l.c_str());
-    ++count;
-  }
-}
-
 }  // namespace
 
 int runCheck(const Args& args, const char* argv0) {
@@ -118,16 +101,12 @@ int runCheck(const Args& args, const char* argv0) {
       case FileKind::Preset:
         if (auto preset = loadPreset(file, report, PresetChecks{registry.get()})) checkModel(preset->model, file);
         break;
-      case FileKind::Mapping: {
-        MappingReport mr;
-        loadMappingFile(file, *registry, mr);
-        for (const auto& e : mr.errors) printAsErrors(e, "error", errors);
-        for (const auto& w : mr.warnings) printAsErrors(w, "warning", warnings);
+      case FileKind::Mapping:
+        loadMappingFile(file, *registry, report);
         break;
-      }
       case FileKind::TriggerProfile: {
         TriggerProfile profile;
-        printAsErrors(loadTriggerProfile(file, profile), "error", errors);
+        loadTriggerProfile(file, profile, report);
         break;
       }
       case FileKind::Model:

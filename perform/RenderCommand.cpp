@@ -189,8 +189,8 @@ int runRender(const Args& args, const char* argv0) {
   TriggerProfile triggerProfile;
   std::vector<MidiEvent> triggerNotes;
   if (auto path = args.get("triggers")) {
-    if (const std::string err = loadTriggerProfile(*path, triggerProfile); !err.empty()) {
-      std::cerr << "musicmill render: " << err << (err.back() == '\n' ? "" : "\n");
+    if (LoadReport report; !loadTriggerProfile(*path, triggerProfile, report)) {
+      std::cerr << "musicmill render: the trigger profile cannot be used:\n" << report.text();
       return 2;
     }
     if (const std::string bad = applyTriggerOptions(args, triggerProfile.settings); !bad.empty()) {

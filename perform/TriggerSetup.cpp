@@ -182,8 +182,8 @@ void LiveTriggers::drawPanel() {
   if (ImGui::Button("Reload")) {
     TriggerProfile loaded;
     // A broken file changes nothing: the messages say where, the music goes on.
-    if (const std::string err = loadTriggerProfile(path, loaded); !err.empty()) {
-      session.post("triggers: " + err);
+    if (LoadReport report; !loadTriggerProfile(path, loaded, report)) {
+      session.post("triggers: " + report.text());
     } else {
       const TriggerSettings& running = analyzer->settings();
       const bool restart = loaded.settings.listenMs != running.listenMs || loaded.settings.hop != running.hop ||
@@ -215,8 +215,8 @@ bool attachTriggers(Session& session) {
   TriggerProfile profile;
   std::error_code ec;
   if (std::filesystem::exists(*path, ec)) {
-    if (const std::string err = loadTriggerProfile(*path, profile); !err.empty()) {
-      std::cerr << "musicmill perform: the trigger profile cannot be used:\n" << err;
+    if (LoadReport report; !loadTriggerProfile(*path, profile, report)) {
+      std::cerr << "musicmill perform: the trigger profile cannot be used:\n" << report.text();
       return false;
     }
   } else {

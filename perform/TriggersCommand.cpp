@@ -213,7 +213,7 @@ int learn(const Args& args) {
   if (takes.empty()) return fail("learn needs --class NAME[:NOTE]=TAKE.wav (one per sound; repeat for more)");
   TriggerProfile profile;
   if (auto from = args.get("from")) {
-    if (const std::string err = loadTriggerProfile(*from, profile); !err.empty()) return fail(err);
+    if (LoadReport report; !loadTriggerProfile(*from, profile, report)) return fail(report.text());
   }
   if (const std::string bad = applyTriggerOptions(args, profile.settings); !bad.empty()) return fail(bad);
   if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
@@ -347,7 +347,7 @@ int classify(const Args& args) {
   const auto in = args.get("in");
   if (!profilePath || !in) return fail("classify needs --profile PROFILE.toml --in VOICE.wav");
   TriggerProfile profile;
-  if (const std::string err = loadTriggerProfile(*profilePath, profile); !err.empty()) return fail(err);
+  if (LoadReport report; !loadTriggerProfile(*profilePath, profile, report)) return fail(report.text());
   if (const std::string bad = applyTriggerOptions(args, profile.settings); !bad.empty()) return fail(bad);
   if (const std::string bad = validateTriggerProfile(profile); !bad.empty()) return fail(bad);
   std::vector<float> mono;
@@ -373,7 +373,7 @@ int show(const Args& args) {
   const auto profilePath = args.get("profile");
   if (!profilePath) return fail("show needs --profile PROFILE.toml");
   TriggerProfile p;
-  if (const std::string err = loadTriggerProfile(*profilePath, p); !err.empty()) return fail(err);
+  if (LoadReport report; !loadTriggerProfile(*profilePath, p, report)) return fail(report.text());
   const TriggerSettings& s = p.settings;
   std::printf("%s: %zu classes, %d examples, learned at %.0f Hz\n", profilePath->c_str(), p.classes.size(),
               p.exampleCount(), p.sampleRate);

@@ -26,7 +26,7 @@ struct Rig {
   MidiMapper mapper{*reg};
   std::vector<std::pair<MidiAction, int>> actions;
   explicit Rig(const std::string& toml) {
-    MappingReport report;
+    LoadReport report;
     auto map = parseMappingText("format = 1\n" + toml, "test.toml", *reg, report);
     INFO(report.text());
     REQUIRE(map);

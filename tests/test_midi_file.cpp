@@ -61,7 +61,7 @@ TEST_CASE("MIDI file: broken files say which byte and what is wrong", "[midi]") 
 
 TEST_CASE("MIDI file player applies each event at the first block at or after it", "[midi]") {
   auto reg = makeStandardRegistry(4);
-  MappingReport report;
+  LoadReport report;
   auto map = parseMappingText("format = 1\n[[control]]\ncc = 7\nparam = \"texture\"\ntakeover = \"jump\"\n", "m.toml",
                               *reg, report);
   REQUIRE(map);
@@ -133,7 +133,7 @@ TEST_CASE("render --midi with a broken mapping or MIDI file refuses and writes n
                            " --out " + dir + "/out.wav";
   auto r = runCommand(base + " --midi " + dir + "/perf.mid --mapping " + dir + "/bad.toml");
   CHECK(r.status == 2);
-  CHECK(r.output.find(dir + "/bad.toml:5: there is no parameter \"energi\"") != std::string::npos);
+  CHECK(r.output.find(dir + "/bad.toml:5: error: there is no parameter \"energi\"") != std::string::npos);
   CHECK_FALSE(std::filesystem::exists(dir + "/out.wav"));
   writeText(dir + "/good.toml", "format = 1\n[[control]]\ncc = 7\nparam = \"energy\"\n");
   writeText(dir + "/notmidi.mid", "hello");

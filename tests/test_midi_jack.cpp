@@ -466,7 +466,7 @@ TEST_CASE("musicmill learn binds the next control moved and saves it", "[midi][j
   REQUIRE(r.status == 0);
   CHECK(r.output.find("learned CC 21 on channel 3 -> energy; saved to " + path) != std::string::npos);
   auto reg = makeStandardRegistry(8);
-  MappingReport report;
+  LoadReport report;
   auto map = loadMappingFile(path, *reg, report);
   INFO(report.text());
   REQUIRE(map);
@@ -489,7 +489,7 @@ TEST_CASE("musicmill learn binds the next control moved and saves it", "[midi][j
   const CommandResult r2 = learn2.get();
   INFO(r2.output);
   REQUIRE(r2.status == 0);
-  MappingReport report2;
+  LoadReport report2;
   map = loadMappingFile(path, *reg, report2);
   REQUIRE(map);
   REQUIRE(map->bindings.size() == 2);
@@ -537,7 +537,7 @@ TEST_CASE("broken mapping files: refused at start with file:line, a broken edit 
                        fixture("delay_44k.ts") + " --midi-api jack --mapping " + dir + "/bad.toml");
   CHECK_FALSE(bad.waitForPorts(60));
   CHECK(bad.stop() == 2);
-  CHECK(bad.output().find(dir + "/bad.toml:4: cc = 300 is outside 0..127") != std::string::npos);
+  CHECK(bad.output().find(dir + "/bad.toml:4: error: cc = 300 is outside 0..127") != std::string::npos);
 }
 
 TEST_CASE("a mapping edited while playing is reloaded, a broken edit keeps the old one", "[midi][jack]") {
@@ -558,7 +558,7 @@ TEST_CASE("a mapping edited while playing is reloaded, a broken edit keeps the o
   r.mm->stop();
   const std::string out = r.mm->output();
   INFO(out);
-  CHECK(out.find(r.mapping + ":5: takeover = \"jmp\": use \"pickup\", \"scale\" or \"jump\"") != std::string::npos);
+  CHECK(out.find(r.mapping + ":5: error: takeover = \"jmp\": use \"pickup\", \"scale\" or \"jump\"") != std::string::npos);
   CHECK(out.find("The previous mapping stays in use") != std::string::npos);
   CHECK(out.find("MIDI: reloaded " + r.mapping) != std::string::npos);
 }

@@ -31,7 +31,7 @@ TEST_CASE("a preset's mapping adds to the session's and a broken one changes not
   CHECK(live.presetMapping() == dir + "/song.toml");
 
   const std::string err = live.setPresetMapping(dir + "/broken.toml");
-  CHECK(err.find(dir + "/broken.toml:5: range 5 is outside chaos's range 0 .. 1") != std::string::npos);
+  CHECK(err.find(dir + "/broken.toml:5: error: range 5 is outside chaos's range 0 .. 1") != std::string::npos);
   CHECK(live.presetMapping() == dir + "/song.toml");  // the one in use stays
   CHECK(live.mapper().maps().size() == 2);
 
@@ -49,6 +49,6 @@ TEST_CASE("a broken --mapping file stops the start with every problem", "[midi]"
   o.mappingPaths = {dir + "/a.toml", dir + "/missing.toml"};
   LiveMidi live(*reg, o);
   const std::string err = live.start();
-  CHECK(err.find(dir + "/a.toml:5: mode = \"hold\": use \"trigger\", \"toggle\" or \"momentary\"") != std::string::npos);
-  CHECK(err.find(dir + "/missing.toml: no such mapping file") != std::string::npos);
+  CHECK(err.find(dir + "/a.toml:5: error: mode = \"hold\": use \"trigger\", \"toggle\" or \"momentary\"") != std::string::npos);
+  CHECK(err.find(dir + "/missing.toml: error: no such mapping file") != std::string::npos);
 }

@@ -24,6 +24,14 @@ bool anyContains(const std::vector<std::string>& lines, const std::string& part)
   return false;
 }
 
+// The report's errors (or warnings) as the performer reads them: "FILE:LINE: error: ...".
+std::vector<std::string> texts(const LoadReport& r, Severity s) {
+  std::vector<std::string> out;
+  for (const Problem& p : r.problems())
+    if (p.severity == s) out.push_back(p.text());
+  return out;
+}
+
 std::vector<std::string> shippedMaps() {
   std::vector<std::string> files;
   for (const auto& e : fs::directory_iterator(sourcePath("mappings/maps")))
@@ -41,11 +49,11 @@ TEST_CASE("every shipped mapping loads for real", "[midi]") {
     DYNAMIC_SECTION(fs::path(file).filename().string()) {
       // With a 16-dimension model every binding resolves: no error, no warning.
       auto reg = makeStandardRegistry(16);
-      MappingReport report;
+      LoadReport report;
       auto map = loadMappingFile(file, *reg, report);
       INFO(report.text());
       REQUIRE(map);
-      CHECK(report.warnings.empty());
+      CHECK(report.warningCount() == 0);
       CHECK_FALSE(map->name.empty());
       CHECK(map->bindings.size() >= 8);
       // Every binding drives a real parameter or a real action, and the mapper takes it.
@@ -62,9 +70,9 @@ TEST_CASE("every shipped mapping loads for real", "[midi]") {
       // With the bundled 4-dimension percussion model, dims beyond 3 are skipped with a
       // warning naming the line, never an error.
       auto small = makeStandardRegistry(4);
-      MappingReport smallReport;
+      LoadReport smallReport;
       REQUIRE(loadMappingFile(file, *small, smallReport));
-      for (const auto& w : smallReport.warnings) {
+      for (const auto& w : texts(smallReport, Severity::Warning)) {
         CHECK(w.find(file + ":") == 0);
         CHECK(w.find("latent dimensions") != std::string::npos);
       }
@@ -77,7 +85,7 @@ TEST_CASE("broken mapping files are refused with file:line and what to do", "[mi
   struct Case {
     const char* what;
     std::string text;
-    std::string expect;  // "<line>: <part of the message>"
+    std::string expect;  // ":<line>: <part of the message>"
   };
   const std::vector<Case> cases = {
       {"no format", "[[control]]\ncc = 1\nparam = \"energy\"\n", ":1: missing `format = 2`"},
@@ -114,24 +122,27 @@ TEST_CASE("broken mapping files are refused with file:line and what to do", "[mi
     DYNAMIC_SECTION(c.what) {
       const std::string path = dir + "/broken.toml";
       writeText(path, c.text);
-      MappingReport report;
+      LoadReport report;
       auto map = loadMappingFile(path, *reg, report);
       INFO(report.text());
       CHECK_FALSE(map);
-      CHECK(anyContains(report.errors, path + c.expect));
+      // "FILE:LINE: error: what", the form compilers use.
+      const size_t colon = c.expect.find(": ");
+      CHECK(anyContains(texts(report, Severity::Error),
+                        path + c.expect.substr(0, colon) + ": error: " + c.expect.substr(colon + 2)));
     }
   }
   SECTION("a missing file says how to make one") {
-    MappingReport report;
+    LoadReport report;
     CHECK_FALSE(loadMappingFile(dir + "/nope.toml", *reg, report));
-    CHECK(anyContains(report.errors, "no such mapping file"));
-    CHECK(anyContains(report.errors, "musicmill learn"));
+    CHECK(anyContains(texts(report, Severity::Error), "no such mapping file"));
+    CHECK(anyContains(texts(report, Severity::Error), "musicmill learn"));
   }
 }
 
 TEST_CASE("unknown keys and missing latent dimensions warn with their line, the rest loads", "[midi]") {
   auto reg = makeStandardRegistry(4);
-  MappingReport report;
+  LoadReport report;
   auto map = parseMappingText(R"(format = 1
 colour = "red"
 
@@ -147,11 +158,12 @@ param = "dim.6"
                               "w.toml", *reg, report);
   INFO(report.text());
   REQUIRE(map);
-  CHECK(report.errors.empty());
+  CHECK(report.errorCount() == 0);
   CHECK(map->bindings.size() == 1);
-  CHECK(anyContains(report.warnings, "w.toml:2: unknown key 'colour'"));
-  CHECK(anyContains(report.warnings, "w.toml:7: unknown key 'sensitivity'"));
-  CHECK(anyContains(report.warnings, "w.toml:11: param \"dim.6\" is skipped: this model has 4 latent dimensions"));
+  const auto warnings = texts(report, Severity::Warning);
+  CHECK(anyContains(warnings, "w.toml:2: warning: unknown key 'colour'"));
+  CHECK(anyContains(warnings, "w.toml:7: warning: unknown key 'sensitivity'"));
+  CHECK(anyContains(warnings, "w.toml:11: warning: param \"dim.6\" is skipped: this model has 4 latent dimensions"));
 }
 
 TEST_CASE("learn writes atomically, one control drives one thing, keeps comments", "[midi]") {
@@ -164,7 +176,7 @@ TEST_CASE("learn writes atomically, one control drives one thing, keeps comments
   knob.number = 21;
   const MidiBinding energy = learnedBinding(knob, *reg, reg->indexOf("energy"));
   REQUIRE(addBindingToFile(path, energy, *reg).empty());
-  MappingReport r1;
+  LoadReport r1;
   auto m1 = loadMappingFile(path, *reg, r1);
   REQUIRE(m1);
   REQUIRE(m1->bindings.size() == 1);
@@ -183,7 +195,7 @@ TEST_CASE("learn writes atomically, one control drives one thing, keeps comments
   std::string notes;
   REQUIRE(addBindingToFile(path, learnedBinding(relative, *reg, reg->indexOf("energy")), *reg, &notes).empty());
   CHECK(notes.empty());
-  MappingReport r2;
+  LoadReport r2;
   auto m2 = loadMappingFile(path, *reg, r2);
   REQUIRE(m2);
   REQUIRE(m2->bindings.size() == 2);
@@ -217,7 +229,7 @@ TEST_CASE("learn writes atomically, one control drives one thing, keeps comments
   {
     const std::string old = dir + "/old.toml";
     writeText(old, "format = 1\n[[control]]\nnote = 60\naction = \"select_preset\"\nvalue = 0\n");
-    MappingReport r;
+    LoadReport r;
     auto m = loadMappingFile(old, *reg, r);
     REQUIRE(m);
     CHECK(m->bindings[0].actionValue == 1);  // the first preset
@@ -231,9 +243,9 @@ TEST_CASE("learn writes atomically, one control drives one thing, keeps comments
     REQUIRE(m);
     CHECK(m->bindings[1].actionValue == 3);
     writeText(old, "format = 2\n[[control]]\nnote = 60\naction = \"select_preset\"\nvalue = 0\n");
-    MappingReport bad;
+    LoadReport bad;
     CHECK_FALSE(loadMappingFile(old, *reg, bad));
-    CHECK(bad.text().find(":2: select_preset value = 0: presets count from 1") != std::string::npos);
+    CHECK(bad.text().find(":2: error: select_preset value = 0: presets count from 1") != std::string::npos);
   }
 
   // A file the performer broke is not touched.

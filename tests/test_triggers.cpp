@@ -186,7 +186,9 @@ TEST_CASE("a trigger profile round-trips through save and load", "[triggers]") {
   const std::string path = dir + "/me.toml";
   REQUIRE(saveTriggerProfile(path, p) == "");
   TriggerProfile q;
-  REQUIRE(loadTriggerProfile(path, q) == "");
+  LoadReport report;
+  REQUIRE(loadTriggerProfile(path, q, report));
+  CHECK(report.empty());
   CHECK(q.sampleRate == p.sampleRate);
   CHECK(q.settings.listenMs == p.settings.listenMs);
   CHECK(q.settings.k == 5);
@@ -269,11 +271,13 @@ TEST_CASE("a corrupt trigger profile is refused with file:line and changes nothi
     writeText(path, c.text);
     TriggerProfile target = good;  // what a live session holds
     const std::string before = triggerProfileToToml(target);
-    const std::string err = loadTriggerProfile(path, target);
+    LoadReport report;
+    CHECK_FALSE(loadTriggerProfile(path, target, report));
+    const std::string err = report.text();
     INFO(err);
     CHECK(err.find(c.says) != std::string::npos);
     if (c.line >= 0)
-      CHECK(err.find(path + ":" + std::to_string(c.line) + ":") != std::string::npos);
+      CHECK(err.find(path + ":" + std::to_string(c.line) + ": error: ") != std::string::npos);
     else
       CHECK(err.rfind(path + ":", 0) == 0);
     CHECK(triggerProfileToToml(target) == before);  // nothing changed
@@ -288,7 +292,9 @@ TEST_CASE("a corrupt trigger profile is refused with file:line and changes nothi
   CHECK(readText(path) == goodText);
   // A file that does not exist says so.
   TriggerProfile q;
-  CHECK(loadTriggerProfile(dir + "/missing.toml", q).find("cannot open") != std::string::npos);
+  LoadReport missing;
+  CHECK_FALSE(loadTriggerProfile(dir + "/missing.toml", q, missing));
+  CHECK(missing.text().find("cannot open") != std::string::npos);
 }
 
 TEST_CASE("live learning: an armed class learns from the next onsets, then hits publish", "[triggers]") {
@@ -526,7 +532,7 @@ TEST_CASE("musicmill triggers learn, classify and show from the command line", "
   const CommandResult broken =
       runCommand(binary() + " triggers classify --profile " + out + " --in " + dir + "/test.wav");
   CHECK(broken.status == 2);
-  CHECK(broken.output.find(out + ":" + std::to_string(lineOf(text, "k = \"three\"")) + ": k must be a whole number") !=
+  CHECK(broken.output.find(out + ":" + std::to_string(lineOf(text, "k = \"three\"")) + ": error: k must be a whole number") !=
         std::string::npos);
 }
 

@@ -1,5 +1,6 @@
-// LoadReport: the problems found while reading a preset or set list, each naming the file
-// and line, so the performer can fix them before the show.
+// LoadReport: the problems found while reading a file the performer wrote — a preset, a
+// set list, a MIDI mapping or a trigger profile — each naming the file and line, so the
+// performer can fix them before the show.
 //
 // Threads: a plain value, filled by whichever thread loads (main or loader) and read after.
 #pragma once
