@@ -13,29 +13,22 @@ LatentControls::LatentControls(const ParameterRegistry& registry, int dims, doub
       p_(StandardParams::resolve(registry)),
       dims_(dims),
       frameRate_(frameRateHz),
-      smoothed_(registry.size(), 0.f),
-      smoothCoef_(registry.size(), 0.f),
+      smoothed_(static_cast<size_t>(registry.size())),
       texture_(dims, 0.f),
       walk_(dims, 0.f),
       styleTarget_(dims, 0.f),
       rng_(seed) {
-  for (int i = 0; i < registry.size(); ++i) {
-    const float tauSec = registry.spec(i).smoothingMs / 1000.f;
-    smoothCoef_[i] = tauSec <= 0.f ? 0.f : std::exp(-1.f / (tauSec * static_cast<float>(frameRate_)));
-  }
+  for (int i = 0; i < registry.size(); ++i) smoothed_[i].setup(frameRate_, registry.spec(i).smoothingMs, 0.f);
 }
 
 void LatentControls::snapToTargets(const float* params) {
-  for (int i = 0; i < registry_.size(); ++i) smoothed_[i] = params[i];
+  for (int i = 0; i < registry_.size(); ++i) smoothed_[i].reset(params[i]);
   first_ = false;
 }
 
 float LatentControls::smooth(int param, float target) {
   if (param < 0) return target;
-  float& s = smoothed_[param];
-  const float a = smoothCoef_[param];
-  s = a * s + (1.f - a) * target;
-  return s;
+  return smoothed_[param].next(target);
 }
 
 void LatentControls::process(float* z, int frames, const float* params, const float* prior,

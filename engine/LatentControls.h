@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "Parameters.h"
+#include "Smoother.h"
 
 namespace mm {
 
@@ -40,8 +41,7 @@ class LatentControls {
   StandardParams p_;
   int dims_;
   double frameRate_;
-  std::vector<float> smoothed_;   // per registry index
-  std::vector<float> smoothCoef_; // per registry index, per-frame one-pole coefficient
+  std::vector<Smoother> smoothed_;  // per registry index, one step per model frame
   std::vector<float> texture_;    // per-dim slow random walk (texture)
   std::vector<float> walk_;       // per-dim random walk (prior/random source)
   std::vector<float> styleTarget_;

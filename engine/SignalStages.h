@@ -7,24 +7,11 @@
 #include <cmath>
 
 #include "Realtime.h"
+#include "Smoother.h"
 
 namespace mm {
 
 inline float dbToGain(float db) { return std::pow(10.f, db / 20.f); }
-
-// One-pole smoother at audio rate.
-class Smoother {
- public:
-  void setup(double sampleRate, float timeMs, float initial) {
-    coef_ = timeMs <= 0.f ? 0.f : std::exp(-1.f / (timeMs * 0.001f * static_cast<float>(sampleRate)));
-    value_ = initial;
-  }
-  MM_REALTIME float next(float target) noexcept { return value_ = coef_ * value_ + (1.f - coef_) * target; }
-  float value() const { return value_; }
-
- private:
-  float coef_ = 0.f, value_ = 0.f;
-};
 
 // Moves a stream `skip` samples ahead without a click: `src` holds n + skip frames of
 // `ch` interleaved channels, the next ones due and the `skip` after them; `dst` gets n

@@ -75,7 +75,8 @@ void ModulationMatrix::analyze(const float*, int n, uint64_t) noexcept {
   if (fresh.version != live_.version) {
     live_ = fresh;  // plain data: a copy, no allocation
     for (int i = 0; i < live_.count; ++i) {
-      pulse_[i] = smoothed_[i] = 0.f;
+      pulse_[i] = 0.f;
+      smoothed_[i].reset(0.f);
       // A pulse source counts hits from now on, not the ones before the route existed.
       const Compiled& r = live_.routes[i];
       lastCount_[i] = r.source == ModSource::Onset ? sources_.onsetCount.load(std::memory_order_relaxed)
@@ -94,10 +95,9 @@ void ModulationMatrix::analyze(const float*, int n, uint64_t) noexcept {
     if (r.curve == ModCurve::Exponential) v = sign * mag * mag;
     else if (r.curve == ModCurve::Logarithmic) v = sign * std::sqrt(mag);
     else if (r.curve == ModCurve::SCurve) v = sign * mag * mag * (3.f - 2.f * mag);  // smoothstep: slow, fast, slow
-    const float coef = r.smoothingMs > 0 ? static_cast<float>(std::exp(-dt * 1000.0 / r.smoothingMs)) : 0.f;
-    smoothed_[i] = coef * smoothed_[i] + (1.f - coef) * v;
+    const float smoothed = smoothed_[i].next(v, dt, r.smoothingMs);
     outTarget_[i].store(r.target, std::memory_order_relaxed);
-    outAmount_[i].store(r.depth * smoothed_[i], std::memory_order_relaxed);
+    outAmount_[i].store(r.depth * smoothed, std::memory_order_relaxed);
   }
   outCount_.store(live_.count, std::memory_order_release);
 }

@@ -17,6 +17,7 @@
 #include "LfoBank.h"
 #include "ModulationRoute.h"
 #include "ModulationSources.h"
+#include "Smoother.h"
 #include "TripleBuffer.h"
 #include "Parameters.h"
 
@@ -63,7 +64,8 @@ class ModulationMatrix : public ParamModulator, public InputAnalyzer {
   TripleBuffer<Table> tables_;      // control thread -> audio thread
   // Audio thread only.
   Table live_;
-  float pulse_[kMaxRoutes] = {}, smoothed_[kMaxRoutes] = {};
+  float pulse_[kMaxRoutes] = {};
+  Smoother smoothed_[kMaxRoutes];
   uint64_t lastCount_[kMaxRoutes] = {};
   // Audio thread -> workers, UI.
   std::atomic<int> outCount_{0};
