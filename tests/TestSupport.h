@@ -16,7 +16,10 @@ struct CommandResult {
   int status = -1;
   std::string output;  // stdout + stderr
 };
+// Runs a shell command to its end. In a sanitized build a command whose exit was spoiled by
+// LeakSanitizer's own tracer crashing (leakCheckerCrashed) is run again, twice at most.
 CommandResult runCommand(const std::string& command);
+bool leakCheckerCrashed(const std::string& output);
 // In a forked child before exec: the child is killed when the test process dies (a
 // crashed or sanitizer-aborted test must not leave an instrument or a JACK server
 // running for the rest of the suite). Linux; elsewhere nothing.

@@ -356,3 +356,22 @@ TEST_CASE("a reopen attempt that hangs never holds up the polling thread", "[fau
   WARN("longest poll while the attempt hung: " << longest * 1000 << " ms");
   CHECK(longest < 0.1);  // the attempt hung 300 ms; a poll never waited for it
 }
+
+TEST_CASE("the test harness tells the leak checker's own crash from a leak report", "[faults][harness]") {
+  // What LeakSanitizer printed when its tracer crashed at a UI process's exit in CI.
+  const std::string tracerCrash =
+      "musicmill: UI 1024x768 on a 1024x768 display\n"
+      "Tracer caught signal 11: addr=0x6b350 pc=0x55f0c329f1da sp=0x7f4a6f077d40\n"
+      "==11916==LeakSanitizer has encountered a fatal error.\n"
+      "==11916==HINT: LeakSanitizer does not work under ptrace (strace, gdb, etc)\n";
+  CHECK(mmtest::leakCheckerCrashed(tracerCrash));
+  // A real finding is never taken for the tool's crash, even with the crash beside it.
+  CHECK_FALSE(mmtest::leakCheckerCrashed(tracerCrash + "==11916==ERROR: LeakSanitizer: detected memory leaks\n"));
+  CHECK_FALSE(mmtest::leakCheckerCrashed(tracerCrash + "==11916==ERROR: AddressSanitizer: heap-use-after-free\n"));
+  CHECK_FALSE(mmtest::leakCheckerCrashed(tracerCrash + "engine/Foo.cpp:3:5: runtime error: signed integer overflow\n"));
+  CHECK_FALSE(mmtest::leakCheckerCrashed("musicmill: playing\n"));
+  // A clean command is run once, and its status and output come back unchanged.
+  const mmtest::CommandResult r = mmtest::runCommand("echo one; exit 3");
+  CHECK(r.status == 3);
+  CHECK(r.output == "one\n");
+}
