@@ -508,6 +508,7 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   RealtimeScope scope;
   flushDenormals();
   const auto t0 = std::chrono::steady_clock::now();
+  const double cpu0 = threadCpuSeconds();
   if (xrun) xruns_.fetch_add(1, std::memory_order_relaxed);
   callbacks_.fetch_add(1, std::memory_order_relaxed);
   n = std::min(n, static_cast<int>(mono_.size()));
@@ -588,13 +589,14 @@ void LiveEngine::processBlock(const float* in, float* out, int n, bool xrun) noe
   outLevel_.store(outStage_.level() * muteGain_, std::memory_order_relaxed);
   gateOpen_.store(inStage_.gateOpen(), std::memory_order_relaxed);
   const double used = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double cpuUsed = threadCpuSeconds() - cpu0;
   const float load = static_cast<float>(used * rate_ / std::max(1, n));
   loadMax_ = std::max(loadMax_, load);
-  loadSum_ += load;
+  cpuSum_ += static_cast<float>(cpuUsed * rate_ / std::max(1, n));
   if (++loadCount_ * n >= rate_) {
     load_.store(loadMax_, std::memory_order_relaxed);
-    loadMean_.store(loadSum_ / static_cast<float>(loadCount_), std::memory_order_relaxed);
-    loadMax_ = loadSum_ = 0.f;
+    cpuMean_.store(cpuSum_ / static_cast<float>(loadCount_), std::memory_order_relaxed);
+    loadMax_ = cpuSum_ = 0.f;
     loadCount_ = 0;
   }
 }
@@ -631,7 +633,7 @@ EngineStatus LiveEngine::status() const {
   s.lateCallbacks = late_.load();
   s.callbacks = callbacks_.load();
   s.callbackLoad = load_.load();
-  s.callbackLoadMean = loadMean_.load();
+  s.callbackCpuMean = cpuMean_.load();
   s.inputLevel = inLevel_.load();
   s.outputLevel = outLevel_.load();
   s.gateOpen = gateOpen_.load();

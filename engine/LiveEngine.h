@@ -67,8 +67,12 @@ struct EngineStatus {
   uint64_t faultBlocks = 0;             // blocks muted because the playing model threw
   uint64_t nonFiniteBlocks = 0;         // blocks the playing model was muted for NaN/Inf
   uint64_t partnerNonFiniteBlocks = 0;  // the same for its blend partner (model B)
-  double callbackLoad = 0;       // callback time / buffer time (last second, max)
-  double callbackLoadMean = 0;   // the same, mean over the last second (what the UI shows)
+  // The audio callback against its buffer's duration, over the last second. Wall time
+  // (the max) includes any time the callback's thread was preempted, which a busy or
+  // virtual machine inflates; CPU time (the mean, what the UI's "audio CPU" shows) is the
+  // callback's own work only, so another thread's load (the UI's renderer) never shows there.
+  double callbackLoad = 0;       // wall time, max
+  double callbackCpuMean = 0;    // CPU time of the callback's thread, mean
   double workerLoad = 0;         // last compute time / block duration
   float inputLevel = 0, outputLevel = 0;
   bool gateOpen = false, fallbackActive = false, muted = false;
@@ -220,11 +224,11 @@ class LiveEngine {
   float muteGain_ = 1.f;
   std::atomic<bool> muted_{false}, fallback_{false};
   std::atomic<uint64_t> xruns_{0}, late_{0}, callbacks_{0};
-  std::atomic<float> inLevel_{0.f}, outLevel_{0.f}, load_{0.f}, loadMean_{0.f};
+  std::atomic<float> inLevel_{0.f}, outLevel_{0.f}, load_{0.f}, cpuMean_{0.f};
   std::atomic<bool> gateOpen_{false};
   std::atomic<bool> running_{false};
   std::atomic<uint64_t> panicTarget_{0};  // worker reload count that ends the mute
-  float loadMax_ = 0.f, loadSum_ = 0.f;
+  float loadMax_ = 0.f, cpuSum_ = 0.f;
   int loadCount_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #if defined(__unix__) || defined(__APPLE__)
 #include <pthread.h>
 #include <sched.h>
+#include <time.h>
 #endif
 
 #define MM_REALTIME /* audio thread: no alloc, no lock, no log, no throw, no wait */
@@ -30,6 +31,17 @@ MM_REALTIME inline void flushDenormals() noexcept {
   __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
   __asm__ __volatile__("msr fpcr, %0" ::"r"(fpcr | (1ull << 24)));
 #endif
+}
+
+// CPU time the calling thread has used, in seconds (its own work only: time it spent
+// preempted does not count). One clock read, no allocation, no lock; 0 where the system
+// has no per-thread CPU clock.
+MM_REALTIME inline double threadCpuSeconds() noexcept {
+#if defined(__unix__) || defined(__APPLE__)
+  timespec ts{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) == 0) return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
+#endif
+  return 0.0;
 }
 
 // Marks the current thread as "inside the audio callback" for its lifetime. The

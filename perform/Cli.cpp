@@ -133,6 +133,7 @@ std::vector<CommandSpec> makeSpecs() {
                       {"report", "FILE.json", "write a report at the end"},
                       {"record", "DIR", "record input, output and events"},
                       {"windowed", nullptr, "a window instead of fullscreen"},
+                      {"ui-redraw", "changes|always", "draw only frames that changed (default) or every frame"},
                       {"screenshot", "FILE.png", "render --frames frames, save a PNG, exit"},
                       {"frames", "N", "frames before --screenshot (default 30)"},
                       {"ui-script", "FILE", "test hook: scripted UI input (perform/ui/UiScript.h)"},

@@ -49,7 +49,7 @@ std::string statusLine(const EngineStatus& s) {
   char b[256];
   std::snprintf(b, sizeof b,
                 "latency %.1f ms | callback %3.0f%% | model %3.0f%% | xruns %llu | late %llu | in %5.1f dB | out %5.1f dB%s",
-                s.latencyMs, 100 * s.callbackLoadMean, 100 * s.workerLoad,
+                s.latencyMs, 100 * s.callbackCpuMean, 100 * s.workerLoad,
                 static_cast<unsigned long long>(s.xruns), static_cast<unsigned long long>(s.lateCallbacks),
                 20 * std::log10(std::max(1e-6f, s.inputLevel)), 20 * std::log10(std::max(1e-6f, s.outputLevel)),
                 s.muted ? " | MUTED" : "");
@@ -85,6 +85,8 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("late_frames").value(static_cast<unsigned long long>(s.lateCallbacks))
       .key("audio_reconnects").value(static_cast<unsigned long long>(engine.audioReconnects()))
       .key("callbacks").value(static_cast<unsigned long long>(s.callbacks))
+      .key("callback_cpu_mean").value(s.callbackCpuMean)
+      .key("callback_wall_max").value(s.callbackLoad)
       .key("frames_processed").value(static_cast<unsigned long long>(s.blocksProcessed))
       .key("dropped_input_samples").value(static_cast<unsigned long long>(s.droppedInput))
       .key("non_finite_blocks").value(static_cast<unsigned long long>(s.nonFiniteBlocks))

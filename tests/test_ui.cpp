@@ -175,6 +175,37 @@ TEST_CASE("the stage screen at 1920x1080, 1440x900, 1280x800 and 1024x768", "[ui
   }
 }
 
+TEST_CASE("a stage at rest is not redrawn: only frames that changed are drawn", "[ui][jack]") {
+  // The voice silent, nothing touched, no LFO moving: once the latent plot has filled its
+  // 4 s, the picture changes only when the meters' figures do (four times a second), and
+  // the UI builds frames at 30 a second without rasterising them. A key that changes the
+  // screen (the help overlay) is drawn at once.
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1280, 800);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  {
+    std::ofstream s(dir + "/script.txt");
+    s << "frame 530 key H\n";
+  }
+  const CommandResult r = performWithUi("--frames 540 --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string log = readFile(dir + "/ui.json");
+  INFO(log);
+  const double frames = jsonNumber(log, "frames"), presented = jsonNumber(log, "frames_presented");
+  CHECK(frames >= 540);
+  CHECK(presented >= 10);            // the start, the plot filling, the figures, the help
+  CHECK(presented <= 0.6 * frames);  // drawing every frame would be all 540
+  CHECK(contains(log, "\"help_shown\":true"));
+  CHECK(contains(log, "\"Keys\""));  // the overlay was drawn
+  // A display that needs every frame drawn can have it.
+  const CommandResult bad = performWithUi("--frames 5 --ui-redraw sometimes");
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("--ui-redraw takes 'changes' or 'always', not 'sometimes'") != std::string::npos);
+}
+
 TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
   JackServer server(44100, 256);
   REQUIRE(server.ok());

@@ -223,11 +223,38 @@ void drawLatentPlot(UiState& ui, ImVec2 size) {
   dl->PushClipRect(o, e, true);
   const size_t dims = ui.latents.empty() ? 0 : ui.latents.back().values.size();
   std::vector<ImVec2> pts;
+  // A point on the plot: a stretch that stays within a quarter pixel of one height is
+  // drawn as one segment from its first to its last point, and the line is cut at the
+  // plot's left edge. So a trajectory at rest (the voice silent) draws the same picture
+  // every frame while time moves on, and the UI does not redraw it (PerformanceUi).
+  auto addPoint = [&pts](ImVec2 p) {
+    const size_t n = pts.size();
+    if (n >= 2 && std::fabs(pts[n - 1].y - p.y) < 0.25f && std::fabs(pts[n - 2].y - p.y) < 0.25f)
+      pts[n - 1] = p;
+    else
+      pts.push_back(p);
+  };
   for (size_t d = 0; d < dims; ++d) {
     pts.clear();
-    for (const LatentSample& s : ui.latents)
-      if (s.time >= ui.now - kPlotSeconds - 0.1 && d < s.values.size() && std::isfinite(s.values[d]))
-        pts.emplace_back(xOf(s.time), yOf(s.values[d]));
+    bool havePrev = false;
+    ImVec2 prev;
+    for (const LatentSample& s : ui.latents) {
+      if (d >= s.values.size() || !std::isfinite(s.values[d])) {
+        havePrev = false;
+        continue;
+      }
+      const ImVec2 p(xOf(s.time), yOf(s.values[d]));
+      if (p.x >= o.x) {
+        if (pts.empty() && havePrev && prev.x < o.x) {
+          // Enter at the left edge, on the segment from the older point.
+          const float t = (o.x - prev.x) / std::max(p.x - prev.x, 1e-6f);
+          addPoint(ImVec2(o.x, prev.y + t * (p.y - prev.y)));
+        }
+        addPoint(p);
+      }
+      prev = p;
+      havePrev = true;
+    }
     if (pts.size() >= 2)
       dl->AddPolyline(pts.data(), static_cast<int>(pts.size()), colour::dimension(static_cast<int>(d)), 0,
                       dims > 16 ? 1.5f : 2.5f);

@@ -67,9 +67,11 @@ void drawLfos(UiState& ui) {
     paramBar(ui, l.depth, "depth", colour::kLfo, half);
     const double hz = LfoBank::effectiveRate(reg.get(l.rate), sync, reg.get(ui.sp.bpm));
     // Where the LFO is now (-1 .. 1): the worker writes it, the bank's atomics let us read
-    // it without a lock or a torn value.
+    // it without a lock or a torn value. An LFO that moves nothing (no depth or no
+    // target) rests at the centre, dimmed: what moves on the screen is what moves the sound.
     if (const LfoBank* bank = ui.session->lfos; bank && i < bank->size()) {
-      const float v = std::clamp(bank->outputs()[i], -1.f, 1.f);
+      const bool active = reg.get(l.depth) > 0.f && reg.get(l.target) >= 0.f;
+      const float v = active ? std::clamp(bank->outputs()[i], -1.f, 1.f) : 0.f;
       const float w = ImGui::GetFontSize() * 2.2f, h = ImGui::GetFrameHeight();
       const ImVec2 o = ImGui::GetCursorScreenPos();
       ImDrawList* dl = ImGui::GetWindowDrawList();
@@ -77,7 +79,7 @@ void drawLfos(UiState& ui) {
       dl->AddRectFilled(ImVec2(o.x, y - 3), ImVec2(o.x + w, y + 3), colour::kTrack, 3.f);
       dl->AddRectFilled(ImVec2(std::min(mid, mid + v * w * 0.5f), y - 3), ImVec2(std::max(mid, mid + v * w * 0.5f), y + 3),
                         colour::kLfo, 3.f);
-      dl->AddCircleFilled(ImVec2(mid + v * w * 0.5f, y), h * 0.18f, colour::kText);
+      dl->AddCircleFilled(ImVec2(mid + v * w * 0.5f, y), h * 0.18f, active ? colour::kText : colour::kDim);
       ImGui::Dummy(ImVec2(w, h));
       ImGui::SameLine();
     }

@@ -21,6 +21,9 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
+#include <string_view>
+#include <functional>
 
 #include "Commands.h"
 #include "Json.h"
@@ -78,6 +81,7 @@ void lowerThisThreadsPriority() {
 
 struct UiOptions {
   bool windowed = false;
+  bool redrawAlways = false;  // --ui-redraw always
   std::optional<std::string> screenshot, script, log;
   long frames = 0;  // 0 = run until quit / duration
 };
@@ -85,6 +89,10 @@ struct UiOptions {
 UiOptions readOptions(const Args& args) {
   UiOptions o;
   o.windowed = args.has("windowed");
+  const std::string redraw = args.get("ui-redraw", "changes");
+  if (redraw != "changes" && redraw != "always")
+    throw std::runtime_error("--ui-redraw takes 'changes' or 'always', not '" + redraw + "'");
+  o.redrawAlways = redraw == "always";
   o.screenshot = args.get("screenshot");
   o.script = args.get("ui-script");
   o.log = args.get("ui-log");
@@ -99,6 +107,7 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
   JsonWriter j;
   j.beginObject()
       .key("frames").value(static_cast<unsigned long long>(ui.frame))
+      .key("frames_presented").value(static_cast<unsigned long long>(ui.framesPresented))
       .key("seconds").value(seconds)
       .key("renderer").value(renderer)
       .key("width").value(w)
@@ -130,6 +139,37 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
   list("script_problems", problems);
   j.endObject();
   return j.str() + "\n";
+}
+
+// A fingerprint of everything a frame would put on the screen: Dear ImGui's vertices,
+// indices and draw commands (clip rectangles, textures, ranges). Two frames with the same
+// fingerprint are the same picture, so the second is not drawn. About 0.1 ms for a full
+// 1920x1080 stage (a few hundred kB of vertices) against tens of ms to rasterise it in
+// software.
+uint64_t drawDataFingerprint(const ImDrawData* d) {
+  uint64_t h = 1469598103934665603ull;
+  auto mix = [&h](uint64_t v) {
+    h ^= v + 0x9e3779b97f4a7c15ull + (h << 6) + (h >> 2);
+  };
+  auto bytes = [&mix](const void* p, size_t n) {
+    mix(std::hash<std::string_view>{}(std::string_view(static_cast<const char*>(p), n)));
+    mix(n);
+  };
+  if (!d || !d->Valid) return 0;
+  bytes(&d->DisplaySize, sizeof d->DisplaySize);
+  bytes(&d->FramebufferScale, sizeof d->FramebufferScale);
+  for (int i = 0; i < d->CmdListsCount; ++i) {
+    const ImDrawList* l = d->CmdLists[i];
+    bytes(l->VtxBuffer.Data, static_cast<size_t>(l->VtxBuffer.Size) * sizeof(ImDrawVert));
+    bytes(l->IdxBuffer.Data, static_cast<size_t>(l->IdxBuffer.Size) * sizeof(ImDrawIdx));
+    for (const ImDrawCmd& c : l->CmdBuffer) {
+      bytes(&c.ClipRect, sizeof c.ClipRect);
+      mix(reinterpret_cast<uintptr_t>(c.TextureId));
+      mix((static_cast<uint64_t>(c.VtxOffset) << 32) ^ (static_cast<uint64_t>(c.IdxOffset) << 1) ^ c.ElemCount);
+      mix(c.UserCallback != nullptr);
+    }
+  }
+  return h;
 }
 
 // Starts SDL's video subsystem on a real display. SDL falls back to its headless drivers
@@ -253,7 +293,14 @@ int runUi(Session& session, double durationSeconds) {
   const int slowFrameMs = slowEnv ? std::max(0, std::atoi(slowEnv)) : 0;
   int status = 0;
   bool shotTaken = false;
-  double frameCost = 0;  // seconds per frame, smoothed
+  double frameCost = 0;  // seconds per frame drawn, smoothed
+  // What is on the screen (the last frame presented), and whether the window needs a
+  // full draw whatever changed (the first frame, uncovered, resized, fullscreen toggled).
+  uint64_t onScreen = 0;
+  bool mustDraw = true;
+  // With nothing changing the loop still builds a frame (to see that nothing changed and
+  // to answer input) but at most this often; input wakes it at once.
+  const double idlePeriod = 1.0 / 30.0;
   while (!ui.quit && !gUiSignal.load() && !session.stopRequested.load()) {
     const Uint64 frameStart = SDL_GetPerformanceCounter();
     ui.now = static_cast<double>(frameStart - t0) / tickHz;
@@ -271,6 +318,7 @@ int runUi(Session& session, double durationSeconds) {
       if (e.type == SDL_WINDOWEVENT && e.window.event == SDL_WINDOWEVENT_CLOSE && e.window.windowID == windowId)
         ui.quit = true;
       if (e.type == SDL_KEYDOWN) ui::handleKey(ui, e.key);
+      if (e.type == SDL_WINDOWEVENT && e.window.event != SDL_WINDOWEVENT_MOVED) mustDraw = true;
     }
     if (SDL_GetWindowFlags(window) & SDL_WINDOW_MINIMIZED) {
       control.unlock();
@@ -278,7 +326,10 @@ int runUi(Session& session, double durationSeconds) {
       continue;
     }
     const bool isFullscreen = (SDL_GetWindowFlags(window) & SDL_WINDOW_FULLSCREEN_DESKTOP) == SDL_WINDOW_FULLSCREEN_DESKTOP;
-    if (ui.fullscreen != isFullscreen) SDL_SetWindowFullscreen(window, ui.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+    if (ui.fullscreen != isFullscreen) {
+      SDL_SetWindowFullscreen(window, ui.fullscreen ? SDL_WINDOW_FULLSCREEN_DESKTOP : 0);
+      mustDraw = true;
+    }
 
     ui.status = session.engine->status();
     ui::updateMeters(ui);
@@ -295,33 +346,49 @@ int runUi(Session& session, double durationSeconds) {
     control.unlock();
     const double heldMs = 1000.0 * static_cast<double>(SDL_GetPerformanceCounter() - heldFrom) / tickHz;
     ui.controlHeldMaxMs = std::max(ui.controlHeldMaxMs, heldMs);
-    // Test hook: a render that costs this long (a software GL on a weak laptop).
+    // Test hook: a frame that costs this long (a software GL on a weak laptop).
     if (slowFrameMs > 0) SDL_Delay(static_cast<Uint32>(slowFrameMs));
-    SDL_RenderSetScale(renderer, io.DisplayFramebufferScale.x, io.DisplayFramebufferScale.y);
-    SDL_SetRenderDrawColor(renderer, 9, 11, 14, 255);
-    SDL_RenderClear(renderer);
-    ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
     ++ui.frame;
-    if (opt.screenshot && !shotTaken && static_cast<long>(ui.frame) >= opt.frames) {
-      shotTaken = true;
-      const std::string error = ui::writeScreenshot(renderer, *opt.screenshot);
-      if (!error.empty()) {
-        std::cerr << "musicmill perform: " << error << "\n";
-        status = 2;
+    const bool shotDue = opt.screenshot && !shotTaken && static_cast<long>(ui.frame) >= opt.frames;
+    // Only a frame that differs from the picture on the screen is drawn: rasterising the
+    // stage is most of the UI's cost under a software GL (llvmpipe: tens of ms a frame at
+    // 1920x1080), and a stage at rest changes little.
+    const uint64_t fingerprint = drawDataFingerprint(ImGui::GetDrawData());
+    const bool draw = opt.redrawAlways || mustDraw || shotDue || fingerprint != onScreen;
+    if (draw) {
+      SDL_RenderSetScale(renderer, io.DisplayFramebufferScale.x, io.DisplayFramebufferScale.y);
+      SDL_SetRenderDrawColor(renderer, 9, 11, 14, 255);
+      SDL_RenderClear(renderer);
+      ImGui_ImplSDLRenderer_RenderDrawData(ImGui::GetDrawData());
+      if (shotDue) {
+        shotTaken = true;
+        const std::string error = ui::writeScreenshot(renderer, *opt.screenshot);
+        if (!error.empty()) {
+          std::cerr << "musicmill perform: " << error << "\n";
+          status = 2;
+        }
       }
+      SDL_RenderPresent(renderer);
+      onScreen = fingerprint;
+      mustDraw = false;
+      ++ui.framesPresented;
     }
-    SDL_RenderPresent(renderer);
     if (opt.frames > 0 && static_cast<long>(ui.frame) >= opt.frames && (!script || script->finished(ui.frame))) break;
 
     // Pacing. A frame that takes about one display period is vsync-bound: fine. One that
     // takes much longer means drawing itself is the cost (a software GL such as llvmpipe):
     // then rest as long as the frame took, so the UI never holds more than half a core
-    // against the audio and model threads.
+    // against the audio and model threads. A frame that was not drawn rests to 30 fps,
+    // or until the next input event.
     const double spent = static_cast<double>(SDL_GetPerformanceCounter() - frameStart) / tickHz;
-    frameCost = frameCost <= 0 ? spent : 0.9 * frameCost + 0.1 * spent;
-    double rest = period - spent;
-    if (frameCost > 1.5 * period) rest = std::max(rest, frameCost);
-    if (rest > 0) SDL_Delay(static_cast<Uint32>(rest * 1000.0));
+    if (draw) {
+      frameCost = frameCost <= 0 ? spent : 0.9 * frameCost + 0.1 * spent;
+      double rest = period - spent;
+      if (frameCost > 1.5 * period) rest = std::max(rest, frameCost);
+      if (rest > 0) SDL_Delay(static_cast<Uint32>(rest * 1000.0));
+    } else if (const double rest = idlePeriod - spent; rest > 0) {
+      SDL_WaitEventTimeout(nullptr, static_cast<int>(rest * 1000.0));
+    }
   }
 
   if (script)

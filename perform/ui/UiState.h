@@ -4,6 +4,7 @@
 // frame; nothing in this struct is shared with the audio or worker threads.
 #pragma once
 
+#include <array>
 #include <deque>
 #include <map>
 #include <memory>
@@ -52,6 +53,12 @@ struct UiState {
   EngineStatus status;
   double now = 0;       // seconds since the UI started
   uint64_t frame = 0;
+  // The meters' figures as shown (refreshed four times a second, MeterSection).
+  std::array<std::string, 6> figureText;
+  std::array<ImU32, 6> figureColour{};
+  double figuresShownAt = -1.0;
+  // Frames drawn and presented (the others were the same picture as the one on screen).
+  uint64_t framesPresented = 0;
   // The longest the UI held Session::controlMutex in one frame (input + widgets), ms.
   double controlHeldMaxMs = 0;
 
