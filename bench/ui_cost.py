@@ -4,7 +4,8 @@ changed (`perform --ui-redraw always|changes`), measured side by side in one run
 
 Each run starts a private JACK dummy server (44.1 kHz, 128 frames) and a private Xvfb
 screen of the size asked, plays `musicmill perform` fullscreen with the model asked and
-its input unconnected (a stage at rest: the voice silent, nothing touched), waits for
+its input unconnected, in a scene (--scenes): `rest` (the voice silent, nothing touched)
+or `playing` (the demo beatbox take looping as a pattern source), waits for
 the UI to settle, and then reads the CPU time of every thread of the process from
 /proc over a window of --seconds: the UI's own (the main thread, and Mesa's llvmpipe
 threads that rasterise for it under software rendering) and the audio and model
@@ -13,7 +14,8 @@ log the frames built and presented. Modes alternate run by run; each figure is t
 median of --runs runs with its range.
 
   python3 bench/ui_cost.py [--size 1920x1080] [--seconds 20] [--runs 3]
-                           [--model models/musicmill_drums.ts] [--out bench/results/ui_cost.json]
+                           [--model models/musicmill_drums.ts] [--scenes rest,playing]
+                           [--modes always,changes] [--out bench/results/ui_cost.json]
 
 Linux only (it reads /proc); needs Xvfb and jackd (scripts/setup.sh installs both).
 No torch: any python3 runs it.
@@ -54,7 +56,16 @@ def is_ui_thread(pid, tid, name):
     return tid == pid or name.startswith("llvmpipe") or name.startswith("SDL")
 
 
-def one_run(binary, model, mode, width, height, seconds, settle, n):
+SCENES = {
+    # The voice silent, nothing touched, no LFO moving.
+    "rest": [],
+    # The demo beatbox take as a looping pattern (source.pattern): the model plays, the
+    # output meter and the latent plot move every model frame.
+    "playing": ["--pattern", os.path.join(ROOT, "models", "demo", "beatbox_demo.wav"), "--set", "source.pattern=1"],
+}
+
+
+def one_run(binary, model, mode, scene, width, height, seconds, settle, n):
     tmp = tempfile.mkdtemp(prefix="mm-uicost-")
     server = f"mmuicost{os.getpid()}_{n}"
     display = f":{150 + (os.getpid() + n) % 200}"
@@ -66,7 +77,7 @@ def one_run(binary, model, mode, width, height, seconds, settle, n):
     time.sleep(2.0)
     report, uilog = f"{tmp}/report.json", f"{tmp}/ui.json"
     cmd = [binary, "perform", "--audio-api", "jack", "--no-connect", "--no-autosave", "--model", model,
-           "--duration", str(settle + seconds + 3), "--ui-redraw", mode, "--ui-log", uilog, "--report", report]
+           "--duration", str(settle + seconds + 3), "--ui-redraw", mode, "--ui-log", uilog, "--report", report] + SCENES[scene]
     log = open(f"{tmp}/perform.log", "w")
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
@@ -97,6 +108,7 @@ def one_run(binary, model, mode, width, height, seconds, settle, n):
     shutil.rmtree(tmp, ignore_errors=True)
     return {
         "mode": mode,
+        "scene": scene,
         "ui_core_share": ui / wall,
         "engine_core_share": other / wall,
         "process_core_share": (ui + other) / wall,
@@ -121,6 +133,7 @@ def main():
     ap.add_argument("--model", default=os.path.join(ROOT, "models", "musicmill_drums.ts"))
     ap.add_argument("--binary", default=os.path.join(ROOT, "build", "musicmill"))
     ap.add_argument("--modes", default="always,changes")
+    ap.add_argument("--scenes", default="rest,playing")
     ap.add_argument("--out", default="")
     args = ap.parse_args()
     width, height = (int(v) for v in args.size.lower().split("x"))
@@ -130,40 +143,47 @@ def main():
     if not os.path.exists(args.binary):
         sys.exit(f"ui_cost: {args.binary} not found: build first (scripts/setup.sh build)")
     modes = args.modes.split(",")
-    runs = {m: [] for m in modes}
+    scenes = args.scenes.split(",")
+    for sc in scenes:
+        if sc not in SCENES:
+            sys.exit(f"ui_cost: --scenes takes {', '.join(SCENES)}, not '{sc}'")
+    keys = [(sc, m) for sc in scenes for m in modes]
+    runs = {k: [] for k in keys}
     n = 0
     for r in range(args.runs):
-        for m in modes:
-            res = one_run(args.binary, args.model, m, width, height, args.seconds, args.settle, n)
+        for sc, m in keys:
+            res = one_run(args.binary, args.model, m, sc, width, height, args.seconds, args.settle, n)
             n += 1
-            runs[m].append(res)
-            print(f"run {r + 1} {m:8s} UI {100 * res['ui_core_share']:5.1f} % of a core, audio+model "
+            runs[(sc, m)].append(res)
+            print(f"run {r + 1} {sc:8s} {m:8s} UI {100 * res['ui_core_share']:5.1f} % of a core, audio+model "
                   f"{100 * res['engine_core_share']:5.1f} %, frames {res['frames']} presented "
                   f"{res['frames_presented']}, xruns {res['xruns']}, late {res['late_frames']}", flush=True)
     summary = {}
-    for m in modes:
-        rs = runs[m]
-        summary[m] = {k: med([x[k] for x in rs]) for k in
-                      ("ui_core_share", "engine_core_share", "process_core_share", "xruns", "late_frames")}
-        summary[m]["presented_per_second"] = med([x["frames_presented"] / x["seconds"] for x in rs])
-        summary[m]["built_per_second"] = med([x["frames"] / x["seconds"] for x in rs])
-    print(f"\nUI cost at {args.size}, {os.path.basename(args.model)}, stage at rest, {args.seconds:.0f} s windows, "
-          f"{args.runs} runs each (median [min-max]):")
-    print("| mode | UI, % of a core | audio + model, % of a core | frames built / s | frames drawn / s | "
-          "xruns | late frames |")
-    print("|---|---|---|---|---|---|---|")
-    for m in modes:
-        s = summary[m]
-        f = lambda k, scale=100.0, fmt="{:.0f}": (fmt.format(scale * s[k]["median"]) + " [" +
-                                                fmt.format(scale * s[k]["min"]) + "-" +
-                                                fmt.format(scale * s[k]["max"]) + "]")
-        print(f"| {m} | {f('ui_core_share')} | {f('engine_core_share')} | "
+    for k in keys:
+        rs = runs[k]
+        s = {q: med([x[q] for x in rs]) for q in
+             ("ui_core_share", "engine_core_share", "process_core_share", "xruns", "late_frames")}
+        s["presented_per_second"] = med([x["frames_presented"] / x["seconds"] for x in rs])
+        s["built_per_second"] = med([x["frames"] / x["seconds"] for x in rs])
+        summary[k] = s
+    print(f"\nUI cost at {args.size}, {os.path.basename(args.model)}, {args.seconds:.0f} s windows, "
+          f"{args.runs} runs each (median [min-max]); xruns and late frames over the whole run:")
+    print("| scene | --ui-redraw | UI, % of a core | audio + model, % of a core | frames built / s | "
+          "frames drawn / s | xruns | late frames |")
+    print("|---|---|---|---|---|---|---|---|")
+    for sc, m in keys:
+        s = summary[(sc, m)]
+        f = lambda q, scale=100.0, fmt="{:.0f}": (fmt.format(scale * s[q]["median"]) + " [" +
+                                                fmt.format(scale * s[q]["min"]) + "-" +
+                                                fmt.format(scale * s[q]["max"]) + "]")
+        print(f"| {sc} | {m} | {f('ui_core_share')} | {f('engine_core_share')} | "
               f"{f('built_per_second', 1.0)} | {f('presented_per_second', 1.0, '{:.1f}')} | "
               f"{f('xruns', 1.0)} | {f('late_frames', 1.0)} |")
     if args.out:
         with open(args.out, "w") as fo:
             json.dump({"size": args.size, "model": os.path.basename(args.model), "seconds": args.seconds,
-                       "runs": runs, "summary": summary}, fo, indent=1)
+                       "runs": [x for k in keys for x in runs[k]],
+                       "summary": [dict(scene=k[0], mode=k[1], **summary[k]) for k in keys]}, fo, indent=1)
 
 
 if __name__ == "__main__":

@@ -187,17 +187,17 @@ TEST_CASE("a stage at rest is not redrawn: only frames that changed are drawn", 
   const std::string dir = tempDir();
   {
     std::ofstream s(dir + "/script.txt");
-    s << "frame 530 key H\n";
+    s << "frame 390 key H\n";
   }
-  const CommandResult r = performWithUi("--frames 540 --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json");
+  const CommandResult r = performWithUi("--frames 400 --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json");
   INFO(r.output);
   REQUIRE(r.status == 0);
   const std::string log = readFile(dir + "/ui.json");
   INFO(log);
   const double frames = jsonNumber(log, "frames"), presented = jsonNumber(log, "frames_presented");
-  CHECK(frames >= 540);
+  CHECK(frames >= 400);
   CHECK(presented >= 10);            // the start, the plot filling, the figures, the help
-  CHECK(presented <= 0.6 * frames);  // drawing every frame would be all 540
+  CHECK(presented <= 0.6 * frames);  // drawing every frame would be all 400
   CHECK(contains(log, "\"help_shown\":true"));
   CHECK(contains(log, "\"Keys\""));  // the overlay was drawn
   // A display that needs every frame drawn can have it.

@@ -10,6 +10,7 @@
 #include <SDL.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -139,6 +140,16 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
   list("script_problems", problems);
   j.endObject();
   return j.str() + "\n";
+}
+
+// Drawing (rasterising and presenting) takes at most this share of one core on average.
+constexpr double kDrawCoreShare = 0.4;
+
+// CPU time of the whole process (every thread, the renderer's included), in seconds.
+double processCpuSeconds() {
+  timespec ts{};
+  if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) != 0) return 0.0;
+  return static_cast<double>(ts.tv_sec) + 1e-9 * static_cast<double>(ts.tv_nsec);
 }
 
 // A fingerprint of everything a frame would put on the screen: Dear ImGui's vertices,
@@ -293,7 +304,7 @@ int runUi(Session& session, double durationSeconds) {
   const int slowFrameMs = slowEnv ? std::max(0, std::atoi(slowEnv)) : 0;
   int status = 0;
   bool shotTaken = false;
-  double frameCost = 0;  // seconds per frame drawn, smoothed
+  double frameCost = 0;  // CPU seconds per frame drawn (all threads), smoothed
   // What is on the screen (the last frame presented), and whether the window needs a
   // full draw whatever changed (the first frame, uncovered, resized, fullscreen toggled).
   uint64_t onScreen = 0;
@@ -355,6 +366,7 @@ int runUi(Session& session, double durationSeconds) {
     // 1920x1080), and a stage at rest changes little.
     const uint64_t fingerprint = drawDataFingerprint(ImGui::GetDrawData());
     const bool draw = opt.redrawAlways || mustDraw || shotDue || fingerprint != onScreen;
+    const double cpuBeforeDraw = draw ? processCpuSeconds() : 0.0;
     if (draw) {
       SDL_RenderSetScale(renderer, io.DisplayFramebufferScale.x, io.DisplayFramebufferScale.y);
       SDL_SetRenderDrawColor(renderer, 9, 11, 14, 255);
@@ -375,16 +387,18 @@ int runUi(Session& session, double durationSeconds) {
     }
     if (opt.frames > 0 && static_cast<long>(ui.frame) >= opt.frames && (!script || script->finished(ui.frame))) break;
 
-    // Pacing. A frame that takes about one display period is vsync-bound: fine. One that
-    // takes much longer means drawing itself is the cost (a software GL such as llvmpipe):
-    // then rest as long as the frame took, so the UI never holds more than half a core
-    // against the audio and model threads. A frame that was not drawn rests to 30 fps,
-    // or until the next input event.
+    // Pacing. A frame drawn on a GPU costs little CPU and is paced by vsync (or the
+    // display period). A software GL (Mesa's llvmpipe, on a machine without a GPU or under
+    // Xvfb) rasterises on threads of its own, several at once, so a frame can cost more CPU
+    // than the wall time it takes: the loop measures the CPU the whole process used while
+    // drawing and presenting, and rests long enough that drawing keeps to kDrawCoreShare
+    // of one core on average, leaving the rest to the audio and model threads. A frame that
+    // was not drawn rests to 30 fps, or until the next input event.
     const double spent = static_cast<double>(SDL_GetPerformanceCounter() - frameStart) / tickHz;
     if (draw) {
-      frameCost = frameCost <= 0 ? spent : 0.9 * frameCost + 0.1 * spent;
-      double rest = period - spent;
-      if (frameCost > 1.5 * period) rest = std::max(rest, frameCost);
+      const double drawCpu = processCpuSeconds() - cpuBeforeDraw;
+      frameCost = frameCost <= 0 ? drawCpu : 0.8 * frameCost + 0.2 * drawCpu;
+      const double rest = std::max(period, frameCost / kDrawCoreShare) - spent;
       if (rest > 0) SDL_Delay(static_cast<Uint32>(rest * 1000.0));
     } else if (const double rest = idlePeriod - spent; rest > 0) {
       SDL_WaitEventTimeout(nullptr, static_cast<int>(rest * 1000.0));
