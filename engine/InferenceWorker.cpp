@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <thread>
 #include <cmath>
 #include <cstdio>
 
@@ -48,13 +49,19 @@ void InferenceWorker::prepare(int maxCallbackFrames) {
   latents_.forEach([&](std::vector<float>& b) { b.assign(latentSize, 0.f); });
 }
 
-std::vector<double> InferenceWorker::warmUp(int blocks) {
+std::vector<double> InferenceWorker::warmUp(int blocks, int paceFrom) {
   std::vector<float> in(static_cast<size_t>(processor_->blockSamples()) * model_->info().inChannels, 0.f);
+  const auto period = std::chrono::duration<double>(static_cast<double>(blockSamplesModel()) / model_->info().sampleRate);
   std::vector<double> ms;
   for (int i = 0; i < blocks; ++i) {
     const auto t0 = std::chrono::steady_clock::now();
     processor_->process(in.data(), modelOut_.data());
-    ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+    const auto spent = std::chrono::steady_clock::now() - t0;
+    ms.push_back(std::chrono::duration<double, std::milli>(spent).count());
+    // As live: the next block comes a block's duration after this one started, and the
+    // thread sleeps until then (a frame that starts cold costs more than one run back to
+    // back: bench/worker_gap.py).
+    if (i >= paceFrom && spent < period) std::this_thread::sleep_for(period - spent);
   }
   return ms;
 }

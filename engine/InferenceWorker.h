@@ -37,7 +37,9 @@ class InferenceWorker {
   // Control thread, before start(): sizes the FIFOs for `maxCallbackFrames` per callback.
   void prepare(int maxCallbackFrames);
   // Runs the model on silence `blocks` times and returns per-block compute times (ms).
-  std::vector<double> warmUp(int blocks);
+  // From block `paceFrom` on, each block starts a block's duration after the previous one
+  // (the thread sleeps between them), as the live worker's blocks do.
+  std::vector<double> warmUp(int blocks, int paceFrom);
   // `realtime`: the worker thread asks for the lowest real-time priority (best effort;
   // realtimeGranted() says whether it got it).
   void start(bool realtime = false);
