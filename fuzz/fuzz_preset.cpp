@@ -1,5 +1,5 @@
 // Fuzzes the preset reader as the program uses it: loadPreset(path, report, {registry})
-// (sets/PresetReader.cpp, through readTomlFile in sets/TomlRead.cpp and toml++). The input
+// (sets/PresetReader.cpp, through readTomlFile in engine/TomlRead.cpp and toml++). The input
 // is written to sets/examples/presets/fuzz.toml inside the scratch tree, so relative model
 // paths of the shipped presets resolve.
 //

@@ -1,6 +1,6 @@
 // Fuzzes the set-list reader as the program uses it: loadSetList(path, report, &registry)
 // (sets/SetListReader.cpp; presets inline and from files through sets/PresetReader.cpp;
-// TOML through sets/TomlRead.cpp and toml++). The input is written to
+// TOML through engine/TomlRead.cpp and toml++). The input is written to
 // sets/examples/fuzz.toml in the scratch tree, next to copies of the shipped presets, so
 // `preset = "presets/intro.toml"` resolves.
 //

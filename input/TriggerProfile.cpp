@@ -1,11 +1,10 @@
 #include "TriggerProfile.h"
 
-#include <toml++/toml.h>
+#include "TomlRead.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <functional>
 #include <sstream>
 
@@ -143,16 +142,20 @@ std::string triggerProfileToToml(const TriggerProfile& p) {
 
 namespace {
 
-// Collects "NAME:LINE: message" lines.
+const TomlFileKind kTriggerProfileKind{"a trigger profile", "`format = 1` (`musicmill triggers learn` writes one)",
+                                       "; `musicmill triggers learn --out FILE` writes one.", 1u << 20};
+
+// Collects "NAME:LINE: message" lines: engine/TomlRead's checks through `src`, and the
+// profile's own through add(); count() is every error reported since the start.
 struct Problems {
-  std::string name;
+  TomlSource src;
   LoadReport& report;
-  int count = 0;
+  int errorsBefore = report.errorCount();
   void add(const toml::source_region& where, const std::string& what) {
-    ++count;
     // Problems with the file as a whole (an empty file) point at its first line.
-    report.error(name, static_cast<int>(std::max<size_t>(1, where.begin.line)), what);
+    report.error(src.file, static_cast<int>(std::max<size_t>(1, where.begin.line)), what);
   }
+  int count() const { return report.errorCount() - errorsBefore; }
 };
 
 void readSettings(const toml::table& t, TriggerSettings& s, Problems& pr) {
@@ -163,28 +166,18 @@ void readSettings(const toml::table& t, TriggerSettings& s, Problems& pr) {
     const std::string k(key.str());
     const auto where = key.source().begin.line ? key.source() : node.source();
     auto number = [&](float& field, const char* unit) {
-      if (auto v = node.value<double>())
-        field = static_cast<float>(*v);
-      else
-        pr.add(where, k + " must be a number (" + unit + ")");
+      if (auto v = numberValue(node, pr.src, k + " (" + unit + ")")) field = static_cast<float>(*v);
     };
     auto integer = [&](int& field) {
       // Checked before narrowing: 4294967360 must not become 64.
-      const auto v = node.is_integer() ? node.value<int64_t>() : std::nullopt;
-      if (v && *v >= -1000000 && *v <= 1000000)
-        field = static_cast<int>(*v);
-      else
-        pr.add(where, k + (v ? " is far out of range" : " must be a whole number"));
+      if (auto v = integerValue(node, pr.src, k, -1000000, 1000000)) field = static_cast<int>(*v);
     };
     if (k == "listen_ms")
       number(s.listenMs, "milliseconds");
     else if (k == "pre_ms")
       number(s.preMs, "milliseconds");
     else if (k == "onset_method") {
-      if (auto v = node.value<std::string>())
-        s.onsetMethod = *v;
-      else
-        pr.add(where, "onset_method must be a string such as \"hfc\"");
+      if (auto v = stringValue(node, pr.src, "onset_method (such as \"hfc\")")) s.onsetMethod = *v;
     } else if (k == "hop")
       integer(s.hop);
     else if (k == "window")
@@ -224,19 +217,12 @@ void readClass(const toml::table& t, int index, TriggerClass& c, Problems& pr) {
     const std::string k(key.str());
     const auto where = key.source().begin.line ? key.source() : node.source();
     if (k == "name") {
-      if (auto v = node.value<std::string>())
-        c.name = *v;
-      else
-        pr.add(where, "name must be a string");
+      if (auto v = stringValue(node, pr.src, "name")) c.name = *v;
     } else if (k == "note") {
-      if (node.is_integer()) {
-        const int64_t note = *node.value<int64_t>();  // checked before narrowing (2^32 + 60 is not 60)
-        c.note = note < 0 || note > 127 ? -1 : static_cast<int>(note);
-        hasNote = true;
-        if (c.note < 0) pr.add(where, "note must lie in 0 .. 127");
-      } else {
-        pr.add(where, "note must be a whole number (MIDI note 0 .. 127)");
-      }
+      hasNote = true;
+      // Checked before narrowing (2^32 + 60 is not 60).
+      const auto note = integerValue(node, pr.src, "note (MIDI note)", 0, 127);
+      c.note = note ? static_cast<int>(*note) : -1;
     } else if (k == "examples") {
       const toml::array* rows = node.as_array();
       if (!rows) {
@@ -279,18 +265,10 @@ void readClass(const toml::table& t, int index, TriggerClass& c, Problems& pr) {
 
 }  // namespace
 
-bool parseTriggerProfile(const std::string& text, const std::string& name, TriggerProfile& out,
-                         LoadReport& report) {
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(name));
-  } catch (const toml::parse_error& e) {
-    report.error(name, static_cast<int>(e.source().begin.line),
-                 "not valid TOML (column " + std::to_string(e.source().begin.column) +
-                     "): " + std::string(e.description()));
-    return false;
-  }
-  Problems pr{name, report, 0};
+namespace {
+
+bool profileFromTable(const toml::table& root, const std::string& name, TriggerProfile& out, LoadReport& report) {
+  Problems pr{TomlSource{name, "", &report}, report};
   TriggerProfile p;
   bool hasFormat = false, hasSet = false;
   for (auto&& [key, node] : root) {
@@ -342,7 +320,7 @@ bool parseTriggerProfile(const std::string& text, const std::string& name, Trigg
   }
   if (!hasFormat) pr.add(root.source(), "no 'format = 1' line: is this a musicmill trigger profile?");
   if (!hasSet) pr.add(root.source(), std::string("no feature_set line (expected '") + kTriggerFeatureSet + "')");
-  if (pr.count == 0) {
+  if (pr.count() == 0) {
     const std::string bad = validateTriggerProfile(p);
     if (!bad.empty()) {
       // Point at the line the problem is about: the setting it starts with, the class
@@ -365,24 +343,22 @@ bool parseTriggerProfile(const std::string& text, const std::string& name, Trigg
       pr.add(where, bad);
     }
   }
-  if (pr.count) return false;
+  if (pr.count()) return false;
   out = std::move(p);
   return true;
 }
 
+}  // namespace
+
+bool parseTriggerProfile(const std::string& text, const std::string& name, TriggerProfile& out,
+                         LoadReport& report) {
+  const auto root = parseTomlText(text, name, report, kTriggerProfileKind);
+  return root && profileFromTable(*root, name, out, report);
+}
+
 bool loadTriggerProfile(const std::string& path, TriggerProfile& out, LoadReport& report) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    report.error(path, 0, "cannot open the trigger profile (does it exist? is it readable?)");
-    return false;
-  }
-  std::stringstream ss;
-  ss << f.rdbuf();
-  if (f.bad()) {
-    report.error(path, 0, "cannot read the trigger profile");
-    return false;
-  }
-  return parseTriggerProfile(ss.str(), path, out, report);
+  const auto root = readTomlFile(path, report, kTriggerProfileKind);
+  return root && profileFromTable(*root, path, out, report);
 }
 
 std::string saveTriggerProfile(const std::string& path, const TriggerProfile& profile) {

@@ -1,14 +1,13 @@
 #include "MappingFile.h"
 #include "Suggest.h"
 
-#include <toml++/toml.h>
+#include "TomlRead.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 
 #include "ControlDecoding.h"
@@ -24,69 +23,27 @@ namespace {
 constexpr int kFormat = 2;
 constexpr size_t kMaxMappingBytes = 1u << 20;  // a mapping is a few KiB; more is a wrong file
 
-int lineOf(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+const TomlFileKind kMappingKind{"a mapping", "`format = 2` (see mappings/README.md)",
+                                "; `musicmill learn PARAM --mapping FILE` creates one.", kMaxMappingBytes};
 
-std::string typeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "true/false";
-    case toml::node_type::array: return "a list";
-    case toml::node_type::table: return "a table";
-    default: return "a date/time";
-  }
-}
+int lineOf(const toml::node& n) { return TomlSource::lineOf(n); }
 
-// Collects messages for one file.
+// Collects messages for one file (engine/TomlRead's checks, and the MIDI channel).
 struct Checker {
-  std::string file;
+  TomlSource src;
   LoadReport& report;
-  void error(int line, const std::string& m) const { report.error(file, line, m); }
-  void warn(int line, const std::string& m) const { report.warn(file, line, m); }
+  void error(int line, const std::string& m) const { src.error(line, m); }
+  void warn(int line, const std::string& m) const { src.warn(line, m); }
   void warnUnknown(const toml::table& t, std::initializer_list<const char*> known, const std::string& where) const {
-    for (const auto& [key, node] : t) {
-      bool found = false;
-      for (const char* k : known) found |= key.str() == k;
-      if (!found)
-        warn(lineOf(node), "unknown key '" + std::string(key.str()) + "' in " + where +
-                               " is ignored (mappings/README.md lists the keys)");
-    }
+    warnUnknownKeys(t, known, src, where);
   }
   std::optional<long long> integer(const toml::node& n, const std::string& what, long long lo, long long hi) const {
-    const auto v = n.value_exact<int64_t>();
-    if (!v) {
-      error(lineOf(n), what + " must be a whole number (" + std::to_string(lo) + ".." + std::to_string(hi) +
-                           "), not " + typeName(n));
-      return std::nullopt;
-    }
-    if (*v < lo || *v > hi) {
-      error(lineOf(n), what + " = " + std::to_string(*v) + " is outside " + std::to_string(lo) + ".." + std::to_string(hi));
-      return std::nullopt;
-    }
-    return *v;
+    return integerValue(n, src, what, lo, hi);
   }
-  std::optional<double> number(const toml::node& n, const std::string& what) const {
-    if (!n.is_number()) {
-      error(lineOf(n), what + " must be a number, not " + typeName(n));
-      return std::nullopt;
-    }
-    const double v = *n.value<double>();
-    if (!std::isfinite(v)) {
-      error(lineOf(n), what + " must be a finite number (nan/inf are not values)");
-      return std::nullopt;
-    }
-    return v;
-  }
-  std::optional<bool> boolean(const toml::node& n, const std::string& what) const {
-    if (auto b = n.value_exact<bool>()) return *b;
-    error(lineOf(n), what + " must be true or false, not " + typeName(n));
-    return std::nullopt;
-  }
+  std::optional<double> number(const toml::node& n, const std::string& what) const { return numberValue(n, src, what); }
+  std::optional<bool> boolean(const toml::node& n, const std::string& what) const { return booleanValue(n, src, what); }
   std::optional<std::string> string(const toml::node& n, const std::string& what) const {
-    if (auto s = n.value_exact<std::string>()) return *s;
-    error(lineOf(n), what + " must be a string in quotes, not " + typeName(n));
-    return std::nullopt;
+    return stringValue(n, src, what);
   }
   // 1..16 or "any" -> 0..15 or -1.
   std::optional<int> channel(const toml::node& n) const {
@@ -294,26 +251,12 @@ std::string suggestParams(const ParameterRegistry& reg, const std::string& id) {
   return out.empty() ? "" : out + "?";
 }
 
-std::optional<MidiMap> parseMappingText(const std::string& text, const std::string& fileName,
+namespace {
+
+std::optional<MidiMap> mappingFromTable(const toml::table& root, const std::string& fileName,
                                         const ParameterRegistry& reg, LoadReport& report) {
-  const Checker c{fileName, report};
+  const Checker c{TomlSource{fileName, "", &report}, report};
   const int errorsBefore = report.errorCount();
-  if (text.find('\0') != std::string::npos) {
-    c.error(1, "this is binary data, not a mapping file (TOML text starting with `format = 2`)");
-    return std::nullopt;
-  }
-  if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    c.error(1, "the file is empty; a mapping starts with `format = 2` (see mappings/README.md)");
-    return std::nullopt;
-  }
-  toml::table root;
-  try {
-    root = toml::parse(text, std::string_view(fileName));
-  } catch (const toml::parse_error& e) {
-    c.error(static_cast<int>(e.source().begin.line),
-            "not valid TOML (column " + std::to_string(e.source().begin.column) + "): " + std::string(e.description()));
-    return std::nullopt;
-  }
   MidiMap map;
   map.path = fileName;
   c.warnUnknown(root, {"format", "name", "description", "port", "channel", "program_change", "bank_select",
@@ -348,7 +291,7 @@ std::optional<MidiMap> parseMappingText(const std::string& text, const std::stri
       for (const toml::node& item : *controls) {
         const toml::table* t = item.as_table();
         if (!t) {
-          c.error(lineOf(item), "each control must be a [[control]] table, not " + typeName(item));
+          c.error(lineOf(item), "each control must be a [[control]] table, not " + describe(item));
           continue;
         }
         if (auto b = readControl(*t, defaultChannel, c, reg)) {
@@ -372,28 +315,17 @@ std::optional<MidiMap> parseMappingText(const std::string& text, const std::stri
   return map;
 }
 
+}  // namespace
+
+std::optional<MidiMap> parseMappingText(const std::string& text, const std::string& fileName,
+                                        const ParameterRegistry& reg, LoadReport& report) {
+  const auto root = parseTomlText(text, fileName, report, kMappingKind);
+  return root ? mappingFromTable(*root, fileName, reg, report) : std::nullopt;
+}
+
 std::optional<MidiMap> loadMappingFile(const std::string& path, const ParameterRegistry& reg, LoadReport& report) {
-  std::error_code ec;
-  const Checker c{path, report};
-  if (!fs::exists(path, ec)) {
-    c.error(0, "no such mapping file. Check the path; `musicmill learn PARAM --mapping " + path + "` creates one");
-    return std::nullopt;
-  }
-  if (fs::is_directory(path, ec)) {
-    c.error(0, "is a folder; give a mapping file (.toml), e.g. mappings/maps/generic_8x8.toml");
-    return std::nullopt;
-  }
-  if (fs::file_size(path, ec) > kMaxMappingBytes) {
-    c.error(0, "is larger than 1 MiB: not a mapping file. Is this the right file?");
-    return std::nullopt;
-  }
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
-    c.error(0, "cannot be opened (permissions?)");
-    return std::nullopt;
-  }
-  std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  return parseMappingText(text, path, reg, report);
+  const auto root = readTomlFile(path, report, kMappingKind);
+  return root ? mappingFromTable(*root, path, reg, report) : std::nullopt;
 }
 
 }  // namespace mm

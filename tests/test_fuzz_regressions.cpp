@@ -127,10 +127,10 @@ TEST_CASE("fuzz: trigger-profile numbers beyond int are refused, not wrapped", "
   const std::string head = "format = 1\nfeature_set = \"mm-trigger-1\"\n";
   LoadReport r;
   CHECK_FALSE(parseTriggerProfile(head + "[[class]]\nname = \"kick\"\nnote = 4294967332\n", "wrap.toml", p, r));
-  CHECK(startsWith(r.text(), "wrap.toml:5: error: note must lie in 0 .. 127"));
+  CHECK(startsWith(r.text(), "wrap.toml:5: error: note (MIDI note) = 4294967332 is out of range; it must lie in 0 .. 127"));
   LoadReport r2;
   CHECK_FALSE(parseTriggerProfile(head + "[settings]\nhop = 4294967360\n", "wrap.toml", p, r2));
-  CHECK(startsWith(r2.text(), "wrap.toml:4: error: hop is far out of range"));
+  CHECK(startsWith(r2.text(), "wrap.toml:4: error: hop = 4294967360 is out of range"));
 }
 
 // Every checked-in seed goes through the parser it seeds, as the program reads it.

@@ -537,7 +537,7 @@ TEST_CASE("broken mapping files: refused at start with file:line, a broken edit 
                        fixture("delay_44k.ts") + " --midi-api jack --mapping " + dir + "/bad.toml");
   CHECK_FALSE(bad.waitForPorts(60));
   CHECK(bad.stop() == 2);
-  CHECK(bad.output().find(dir + "/bad.toml:4: error: cc = 300 is outside 0..127") != std::string::npos);
+  CHECK(bad.output().find(dir + "/bad.toml:4: error: cc = 300 is out of range; it must lie in 0 .. 127") != std::string::npos);
 }
 
 TEST_CASE("a mapping edited while playing is reloaded, a broken edit keeps the old one", "[midi][jack]") {

@@ -50,5 +50,5 @@ TEST_CASE("a broken --mapping file stops the start with every problem", "[midi]"
   LiveMidi live(*reg, o);
   const std::string err = live.start();
   CHECK(err.find(dir + "/a.toml:5: error: mode = \"hold\": use \"trigger\", \"toggle\" or \"momentary\"") != std::string::npos);
-  CHECK(err.find(dir + "/missing.toml: error: no such mapping file") != std::string::npos);
+  CHECK(err.find(dir + "/missing.toml: error: no such file. Check the path; `musicmill learn") != std::string::npos);
 }

@@ -90,10 +90,10 @@ TEST_CASE("broken mapping files are refused with file:line and what to do", "[mi
   const std::vector<Case> cases = {
       {"no format", "[[control]]\ncc = 1\nparam = \"energy\"\n", ":1: missing `format = 2`"},
       {"future format", "format = 3\n", ":1: format = 3 is not a format"},
-      {"bad TOML", "format = 1\n[[control]]\ncc = = 7\n", ":3: not valid TOML"},
+      {"bad TOML", "format = 1\n[[control]]\ncc = = 7\n", ":3: TOML syntax"},
       {"unknown parameter", "format = 1\n\n[[control]]\ncc = 7\nparam = \"enrgy\"\n",
        ":5: there is no parameter \"enrgy\". Did you mean energy"},
-      {"cc out of range", "format = 1\n[[control]]\ncc = 130\nparam = \"energy\"\n", ":3: cc = 130 is outside 0..127"},
+      {"cc out of range", "format = 1\n[[control]]\ncc = 130\nparam = \"energy\"\n", ":3: cc = 130 is out of range; it must lie in 0 .. 127"},
       {"cc as text", "format = 1\n[[control]]\ncc = \"7\"\nparam = \"energy\"\n", ":3: cc must be a whole number"},
       {"two sources", "format = 1\n[[control]]\ncc = 7\nnote = 36\nparam = \"energy\"\n", ":2: [[control]] at line 2 names 2 controls"},
       {"no source", "format = 1\n[[control]]\nparam = \"energy\"\n", ":2: [[control]] at line 2 names no control"},
@@ -103,19 +103,19 @@ TEST_CASE("broken mapping files are refused with file:line and what to do", "[mi
       {"range not a pair", "format = 1\n[[control]]\ncc = 7\nparam = \"energy\"\nrange = 0.5\n",
        ":5: range must be a list of two numbers"},
       {"NaN in a range", "format = 1\n[[control]]\ncc = 7\nparam = \"energy\"\nrange = [nan, 1.0]\n",
-       ":5: range's first value must be a finite number"},
+       ":5: range's first value is nan; it must be a finite number"},
       {"bad relative mode", "format = 1\n[[control]]\ncc = 7\nrelative = \"twos\"\nparam = \"energy\"\n",
        ":4: relative = \"twos\": use \"twos_complement\""},
       {"relative on a note", "format = 1\n[[control]]\nnote = 7\nrelative = \"binary_offset\"\nparam = \"energy\"\n",
        ":4: relative applies to cc controls only"},
-      {"channel 17", "format = 1\n[[control]]\ncc = 7\nchannel = 17\nparam = \"energy\"\n", ":4: channel = 17 is outside 1..16"},
+      {"channel 17", "format = 1\n[[control]]\ncc = 7\nchannel = 17\nparam = \"energy\"\n", ":4: channel = 17 is out of range; it must lie in 1 .. 16"},
       {"unknown action", "format = 1\n[[control]]\nnote = 40\naction = \"next\"\n", ":4: action = \"next\": use next_part"},
       {"goto_song without a number", "format = 1\n[[control]]\nnote = 40\naction = \"goto_song\"\n",
        ":2: [[control]] at line 2: action \"goto_song\" needs value = NUMBER"},
       {"[control] instead of [[control]]", "format = 1\n[control]\ncc = 7\nparam = \"energy\"\n",
        ":2: write each control as [[control]]"},
       {"empty file", "\n\n", ":1: the file is empty"},
-      {"binary data", std::string("MThd\0\0\0\x06", 8), ":1: this is binary data"},
+      {"binary data", std::string("MThd\0\0\0\x06", 8), ":1: contains binary data (a NUL byte)"},
   };
   const std::string dir = tempDir();
   for (const auto& c : cases) {
@@ -135,7 +135,7 @@ TEST_CASE("broken mapping files are refused with file:line and what to do", "[mi
   SECTION("a missing file says how to make one") {
     LoadReport report;
     CHECK_FALSE(loadMappingFile(dir + "/nope.toml", *reg, report));
-    CHECK(anyContains(texts(report, Severity::Error), "no such mapping file"));
+    CHECK(anyContains(texts(report, Severity::Error), "no such file. Check the path; `musicmill learn PARAM --mapping FILE` creates one"));
     CHECK(anyContains(texts(report, Severity::Error), "musicmill learn"));
   }
 }

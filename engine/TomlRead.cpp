@@ -1,6 +1,7 @@
 #include "TomlRead.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -23,14 +24,17 @@ void TomlSource::warn(int line, const std::string& message) const {
   if (report) report->warn(file, line, message);
 }
 
-std::optional<toml::table> readTomlFile(const std::string& path, LoadReport& report) {
+const TomlFileKind kSetFileKind{"a preset or set list", "`format = 1` (see sets/README.md)",
+                                " (relative paths are taken from the file that names them).", kMaxSetFileBytes};
+
+std::optional<toml::table> readTomlFile(const std::string& path, LoadReport& report, const TomlFileKind& kind) {
   std::error_code ec;
   if (!fs::exists(path, ec)) {
-    report.error(path, 0, "no such file. Check the path (relative paths are taken from the file that names them).");
+    report.error(path, 0, std::string("no such file. Check the path") + kind.missingHint);
     return std::nullopt;
   }
   if (fs::is_directory(path, ec)) {
-    report.error(path, 0, "is a folder, not a preset or set-list file.");
+    report.error(path, 0, std::string("is a folder, not ") + kind.what + " file.");
     return std::nullopt;
   }
   const auto size = fs::file_size(path, ec);
@@ -38,12 +42,11 @@ std::optional<toml::table> readTomlFile(const std::string& path, LoadReport& rep
     report.error(path, 0, "cannot read its size: " + ec.message());
     return std::nullopt;
   }
-  if (size > kMaxSetFileBytes) {
+  if (size > kind.maxBytes) {
     std::ostringstream m;
     m.precision(1);
-    m << std::fixed << "is " << static_cast<double>(size) / (1 << 20)
-      << " MiB; a preset or set list is at most " << (kMaxSetFileBytes >> 20)
-      << " MiB of text. Is this the right file?";
+    m << std::fixed << "is " << static_cast<double>(size) / (1 << 20) << " MiB; " << kind.what << " is at most "
+      << static_cast<double>(kind.maxBytes) / (1 << 20) << " MiB of text. Is this the right file?";
     report.error(path, 0, m.str());
     return std::nullopt;
   }
@@ -53,8 +56,15 @@ std::optional<toml::table> readTomlFile(const std::string& path, LoadReport& rep
     return std::nullopt;
   }
   std::string text((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
+  return parseTomlText(text, path, report, kind);
+}
+
+std::optional<toml::table> parseTomlText(const std::string& text, const std::string& file, LoadReport& report,
+                                         const TomlFileKind& kind) {
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
-    report.error(path, 1, "the file is empty. A preset or set list starts with `format = 1`; see sets/README.md.");
+    std::string what = kind.what;
+    if (!what.empty()) what[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(what[0])));
+    report.error(file, 1, "the file is empty. " + what + " starts with " + kind.start + ".");
     return std::nullopt;
   }
   // toml++ would also reject a NUL byte, but "binary data" says more than a syntax error
@@ -62,17 +72,19 @@ std::optional<toml::table> readTomlFile(const std::string& path, LoadReport& rep
   const auto nul = text.find('\0');
   if (nul != std::string::npos) {
     const int line = 1 + static_cast<int>(std::count(text.begin(), text.begin() + static_cast<long>(nul), '\n'));
-    report.error(path, line, "contains binary data (a NUL byte), so it is not a TOML text file. Was a model or audio file given instead of a preset or set list?");
+    report.error(file, line,
+                 std::string("contains binary data (a NUL byte), so it is not a TOML text file. Was a model or audio "
+                             "file given instead of ") + kind.what + "?");
     return std::nullopt;
   }
   try {
-    return toml::parse(text, path);
+    return toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    report.error(path, static_cast<int>(e.source().begin.line),
+    report.error(file, static_cast<int>(std::max<size_t>(1, e.source().begin.line)),
                  "TOML syntax: " + std::string(e.description()) + " (column " +
                      std::to_string(e.source().begin.column) + ")");
   } catch (const std::exception& e) {
-    report.error(path, 0, std::string("cannot be parsed: ") + e.what());
+    report.error(file, 0, std::string("cannot be parsed: ") + e.what());
   }
   return std::nullopt;
 }
@@ -113,11 +125,7 @@ std::optional<std::string> readString(const toml::table& t, const char* key, con
                                       const std::string& where) {
   const toml::node* n = t.get(key);
   if (!n) return std::nullopt;
-  if (!n->is_string()) {
-    src.error(*n, where + ": '" + key + "' must be a string in quotes, not " + describe(*n));
-    return std::nullopt;
-  }
-  return n->value<std::string>();
+  return stringValue(*n, src, where + ": '" + key + "'");
 }
 
 std::optional<double> numberValue(const toml::node& n, const TomlSource& src, const std::string& what) {
@@ -131,6 +139,34 @@ std::optional<double> numberValue(const toml::node& n, const TomlSource& src, co
     return std::nullopt;
   }
   return v;
+}
+
+std::optional<long long> integerValue(const toml::node& n, const TomlSource& src, const std::string& what,
+                                      long long lo, long long hi) {
+  if (!n.is_integer()) {
+    src.error(n, what + " must be a whole number (" + std::to_string(lo) + " .. " + std::to_string(hi) + "), not " +
+                     describe(n));
+    return std::nullopt;
+  }
+  const long long v = *n.value<long long>();
+  if (v < lo || v > hi) {
+    src.error(n, what + " = " + std::to_string(v) + " is out of range; it must lie in " + std::to_string(lo) +
+                     " .. " + std::to_string(hi));
+    return std::nullopt;
+  }
+  return v;
+}
+
+std::optional<bool> booleanValue(const toml::node& n, const TomlSource& src, const std::string& what) {
+  if (auto b = n.value_exact<bool>()) return *b;
+  src.error(n, what + " must be true or false, not " + describe(n));
+  return std::nullopt;
+}
+
+std::optional<std::string> stringValue(const toml::node& n, const TomlSource& src, const std::string& what) {
+  if (auto s = n.value_exact<std::string>()) return *s;
+  src.error(n, what + " must be a string in quotes, not " + describe(n));
+  return std::nullopt;
 }
 
 std::optional<double> readNumber(const toml::table& t, const char* key, const TomlSource& src,
@@ -152,17 +188,7 @@ std::optional<long long> readInteger(const toml::table& t, const char* key, cons
                                      const std::string& where, long long lo, long long hi) {
   const toml::node* n = t.get(key);
   if (!n) return std::nullopt;
-  if (!n->is_integer()) {
-    src.error(*n, where + ": '" + key + "' must be a whole number, not " + describe(*n));
-    return std::nullopt;
-  }
-  const long long v = *n->value<long long>();
-  if (v < lo || v > hi) {
-    src.error(*n, where + ": '" + key + "' = " + std::to_string(v) + " is out of range; it must lie in " +
-                      std::to_string(lo) + " .. " + std::to_string(hi));
-    return std::nullopt;
-  }
-  return v;
+  return integerValue(*n, src, where + ": '" + key + "'", lo, hi);
 }
 
 bool checkFormat(const toml::table& t, const TomlSource& src, int expected, bool required) {
