@@ -110,6 +110,11 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
 }
 
 int runPerform(const Args& args, const char* argv0) {
+  // Checked before anything starts, with or without a display.
+  if (const std::string redraw = args.get("ui-redraw", "changes"); redraw != "changes" && redraw != "always") {
+    std::cerr << "musicmill perform: --ui-redraw takes 'changes' or 'always', not '" << redraw << "'\n";
+    return 2;
+  }
   const std::string modelPath = args.get("model", bundledModelPath(argv0));
   ModelRuntime::Options mo;
   mo.device = args.get("device", "cpu");

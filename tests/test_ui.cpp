@@ -86,6 +86,31 @@ CommandResult performWithUi(const std::string& extra, const std::string& workDir
                     fixture("delay_44k.ts") + " " + extra);
 }
 
+// A scripted UI run at 1280x800 on a server and display of its own: the script (frames and
+// keys, as perform/ui/UiScript.h reads them) is written to a file, and what the UI and
+// the engine said at the end is read back.
+struct ScriptedRun {
+  CommandResult result;
+  std::string log, report;  // --ui-log and --report
+};
+ScriptedRun runScriptedUi(const std::string& script, const std::string& extra) {
+  ScriptedRun run;
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1280, 800);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  {
+    std::ofstream s(dir + "/script.txt");
+    s << script;
+  }
+  run.result = performWithUi(extra + " --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json --report " + dir +
+                             "/report.json");
+  run.log = readFile(dir + "/ui.json");
+  run.report = readFile(dir + "/report.json");
+  return run;
+}
+
 }  // namespace
 
 TEST_CASE("the UI opens fullscreen and its screenshot shows every section", "[ui][jack]") {
@@ -180,19 +205,10 @@ TEST_CASE("a stage at rest is not redrawn: only frames that changed are drawn", 
   // 4 s, the picture changes only when the meters' figures do (four times a second), and
   // the UI builds frames at 30 a second without rasterising them. A key that changes the
   // screen (the help overlay) is drawn at once.
-  JackServer server(44100, 256);
-  REQUIRE(server.ok());
-  Xvfb display(1280, 800);
-  REQUIRE(display.ok());
-  const std::string dir = tempDir();
-  {
-    std::ofstream s(dir + "/script.txt");
-    s << "frame 390 key H\n";
-  }
-  const CommandResult r = performWithUi("--frames 400 --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json");
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-  const std::string log = readFile(dir + "/ui.json");
+  const ScriptedRun run = runScriptedUi("frame 390 key H\n", "--frames 400");
+  INFO(run.result.output);
+  REQUIRE(run.result.status == 0);
+  const std::string& log = run.log;
   INFO(log);
   const double frames = jsonNumber(log, "frames"), presented = jsonNumber(log, "frames_presented");
   CHECK(frames >= 400);
@@ -200,40 +216,32 @@ TEST_CASE("a stage at rest is not redrawn: only frames that changed are drawn", 
   CHECK(presented <= 0.6 * frames);  // drawing every frame would be all 400
   CHECK(contains(log, "\"help_shown\":true"));
   CHECK(contains(log, "\"Keys\""));  // the overlay was drawn
-  // A display that needs every frame drawn can have it.
+  // A display that needs every frame drawn can have it; a typo is refused before anything starts.
   const CommandResult bad = performWithUi("--frames 5 --ui-redraw sometimes");
   CHECK(bad.status == 2);
   CHECK(bad.output.find("--ui-redraw takes 'changes' or 'always', not 'sometimes'") != std::string::npos);
 }
 
 TEST_CASE("scripted drags and keys in the UI reach the engine", "[ui][jack]") {
-  JackServer server(44100, 256);
-  REQUIRE(server.ok());
-  Xvfb display(1280, 800);
-  REQUIRE(display.ok());
-  const std::string dir = tempDir();
-  {
-    std::ofstream s(dir + "/script.txt");
-    s << "frame 3 key Escape      # panic first (Esc twice): the reload has time to finish\n"
-         "frame 4 key Escape\n"
-         "# drags go through the faders' own mouse handling\n"
-         "frame 8 drag energy 0.9\n"
-         "frame 28 drag chaos 0.25\n"
-         "frame 48 drag dim.0 1.5\n"
-         "frame 60 click dims.view   # the bars show the weights\n"
-         "frame 64 drag dim.1.scale 0.5\n"
-         "frame 70 key F           # leave fullscreen\n"
-         "frame 75 key H           # help overlay\n"
-         "frame 90 key Escape      # closes the help: no panic\n"
-         "frame 91 key Escape      # arms panic only\n"
-         "frame 110 key H\n";
-  }
-  const CommandResult r = performWithUi("--frames 120 --ui-script " + dir + "/script.txt --ui-log " + dir +
-                                        "/ui.json --report " + dir + "/report.json");
-  INFO(r.output);
-  REQUIRE(r.status == 0);
-  const std::string report = readFile(dir + "/report.json");
-  const std::string log = readFile(dir + "/ui.json");
+  const ScriptedRun run = runScriptedUi(
+      "frame 3 key Escape      # panic first (Esc twice): the reload has time to finish\n"
+      "frame 4 key Escape\n"
+      "# drags go through the faders' own mouse handling\n"
+      "frame 8 drag energy 0.9\n"
+      "frame 28 drag chaos 0.25\n"
+      "frame 48 drag dim.0 1.5\n"
+      "frame 60 click dims.view   # the bars show the weights\n"
+      "frame 64 drag dim.1.scale 0.5\n"
+      "frame 70 key F           # leave fullscreen\n"
+      "frame 75 key H           # help overlay\n"
+      "frame 90 key Escape      # closes the help: no panic\n"
+      "frame 91 key Escape      # arms panic only\n"
+      "frame 110 key H\n",
+      "--frames 120");
+  INFO(run.result.output);
+  REQUIRE(run.result.status == 0);
+  const std::string& report = run.report;
+  const std::string& log = run.log;
   INFO(report);
   INFO(log);
   CHECK(contains(log, "\"script_problems\":[]"));
