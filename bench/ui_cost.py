@@ -2,7 +2,8 @@
 """What the stage UI costs in CPU, drawing every frame against drawing only frames that
 changed (`perform --ui-redraw always|changes`), measured side by side in one run.
 
-Each run starts a private JACK dummy server (44.1 kHz, 128 frames) and a private Xvfb
+Each run starts a private JACK dummy server (44.1 kHz, 128 frames, `jackd -r`: no real-time
+scheduling, so CPU taken from JACK shows as xruns) and a private Xvfb
 screen of the size asked, plays `musicmill perform` fullscreen with the model asked and
 its input unconnected, in a scene (--scenes): `rest` (the voice silent, nothing touched)
 or `playing` (the demo beatbox take looping as a pattern source), waits for

@@ -4,12 +4,14 @@
 // (jack_set_xrun_callback fires for every xrun of the graph):
 //   idle      nothing else on the server
 //   headless  the real `musicmill perform --headless` playing the model (inputs unconnected)
-//   ui        the same with the fullscreen UI on a private Xvfb of --size
+//   ui        the same with the fullscreen UI on a private Xvfb of --size (at rest)
+//   ui-playing  the same with the demo beatbox take looping as a pattern source, so the
+//             model plays and the UI's meters and latent plot move every frame
 // The instrument settles for --settle seconds (warm-up, first UI frames) before its
 // window. Its own --report gives late frames and the latency it ended at.
 //
 //   build-bench/bench/mm_bench_xruns [--seconds 30] [--runs 3] [--buffer 128] [--settle 5]
-//                                    [--size 1920x1080] [--model PATH] [--modes idle,headless,ui]
+//                                    [--size 1920x1080] [--model PATH] [--modes idle,headless,ui,ui-playing]
 //
 // Target (issue 17): with the instrument playing, at most 2x the idle server's xruns + 10.
 #include <algorithm>
@@ -45,6 +47,7 @@ std::vector<std::string> split(const std::string& s) {
 
 struct Sample {
   double xruns = 0, late = 0, endLatencyMs = 0, startLatencyMs = 0;
+  double reported = 0;  // the xruns the instrument's own callback was told of, whole run
 };
 
 double median(std::vector<double> v) {
@@ -54,12 +57,16 @@ double median(std::vector<double> v) {
 }
 
 // One window of the instrument playing; empty when it did not start.
-bool playWindow(const std::string& model, bool headless, double settle, double seconds, Sample& out,
+bool playWindow(const std::string& model, bool headless, bool playing, double settle, double seconds, Sample& out,
                 std::string& why) {
   const std::string report = mmtest::tempDir() + "/report.json";
   const double duration = settle + seconds + 30;  // stopped earlier, by signal
   mmtest::MusicmillProcess mm("perform --audio-api jack --no-connect --no-autosave --model " + model +
-                              (headless ? " --headless" : "") + " --duration " + std::to_string(duration) +
+                              (headless ? " --headless" : "") +
+                              (playing ? " --pattern " + mmtest::sourcePath("models/demo/beatbox_demo.wav") +
+                                             " --set source.pattern=1"
+                                       : std::string()) +
+                              " --duration " + std::to_string(duration) +
                               " --report " + report);
   if (!mm.waitForPorts(60)) {
     why = "musicmill did not start:\n" + mm.output();
@@ -70,6 +77,7 @@ bool playWindow(const std::string& model, bool headless, double settle, double s
   mm.stop();
   const std::string rep = mmtest::readFile(report);
   out.late = mmtest::jsonNumber(rep, "late_frames");
+  out.reported = mmtest::jsonNumber(rep, "xruns");
   out.endLatencyMs = mmtest::jsonNumber(rep, "latency_ms");
   out.startLatencyMs = mmtest::jsonNumber(rep, "start_latency_ms");
   return true;
@@ -81,7 +89,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::printf("usage: mm_bench_xruns [--seconds 30] [--runs 3] [--buffer 128] [--settle 5] [--size 1920x1080]\n"
-                  "                      [--model PATH] [--modes idle,headless,ui]\n");
+                  "                      [--model PATH] [--modes idle,headless,ui,ui-playing]\n");
       return 0;
     }
   const double seconds = std::atof(arg(argc, argv, "--seconds", "30").c_str());
@@ -90,15 +98,15 @@ int main(int argc, char** argv) {
   const double settle = std::atof(arg(argc, argv, "--settle", "5").c_str());
   const std::string size = arg(argc, argv, "--size", "1920x1080");
   const std::string model = arg(argc, argv, "--model", mmtest::sourcePath("models/musicmill_drums.ts"));
-  const std::vector<std::string> modes = split(arg(argc, argv, "--modes", "idle,headless,ui"));
+  const std::vector<std::string> modes = split(arg(argc, argv, "--modes", "idle,headless,ui,ui-playing"));
   int w = 1920, h = 1080;
   if (std::sscanf(size.c_str(), "%dx%d", &w, &h) != 2) {
     std::fprintf(stderr, "mm_bench_xruns: --size takes WxH, not '%s'\n", size.c_str());
     return 2;
   }
   for (const auto& m : modes)
-    if (m != "idle" && m != "headless" && m != "ui") {
-      std::fprintf(stderr, "mm_bench_xruns: --modes takes idle, headless and ui, not '%s'\n", m.c_str());
+    if (m != "idle" && m != "headless" && m != "ui" && m != "ui-playing") {
+      std::fprintf(stderr, "mm_bench_xruns: --modes takes idle, headless, ui and ui-playing, not '%s'\n", m.c_str());
       return 2;
     }
 
@@ -115,7 +123,7 @@ int main(int argc, char** argv) {
       if (m == "idle") {
         s.xruns = static_cast<double>(mmtest::serverOwnXruns(seconds));
       } else if (m == "headless") {
-        if (!playWindow(model, true, settle, seconds, s, why)) {
+        if (!playWindow(model, true, false, settle, seconds, s, why)) {
           std::fprintf(stderr, "mm_bench_xruns: %s\n", why.c_str());
           return 1;
         }
@@ -125,7 +133,7 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "mm_bench_xruns: Xvfb did not start\n");
           return 1;
         }
-        if (!playWindow(model, false, settle, seconds, s, why)) {
+        if (!playWindow(model, false, m == "ui-playing", settle, seconds, s, why)) {
           std::fprintf(stderr, "mm_bench_xruns: %s\n", why.c_str());
           return 1;
         }
@@ -133,7 +141,8 @@ int main(int argc, char** argv) {
       results[m].push_back(s);
       std::printf("run %d %-8s xruns %4.0f in %.0f s", r + 1, m.c_str(), s.xruns, seconds);
       if (m != "idle")
-        std::printf(", late frames %.0f, latency %.1f -> %.1f ms", s.late, s.startLatencyMs, s.endLatencyMs);
+        std::printf(", late frames %.0f, latency %.1f -> %.1f ms, xruns the instrument was told of (whole run) %.0f",
+                    s.late, s.startLatencyMs, s.endLatencyMs, s.reported);
       std::printf("\n");
       std::fflush(stdout);
     }
@@ -156,7 +165,10 @@ int main(int argc, char** argv) {
       a.push_back(s.startLatencyMs);
       b.push_back(s.endLatencyMs);
     }
-    const char* name = m == "idle" ? "nothing (idle)" : m == "headless" ? "musicmill, headless" : "musicmill with the UI";
+    const char* name = m == "idle"         ? "nothing (idle)"
+                       : m == "headless"   ? "musicmill, headless"
+                       : m == "ui"         ? "musicmill with the UI, at rest"
+                                           : "musicmill with the UI, a pattern playing";
     std::printf("| %s | %.0f [%.0f-%.0f] | %s | ", name, median(x), *std::min_element(x.begin(), x.end()),
                 *std::max_element(x.begin(), x.end()),
                 m == "idle" ? "-" : (median(x) <= 2 * idle + 10 ? "met" : "missed"));
