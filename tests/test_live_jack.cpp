@@ -168,7 +168,14 @@ TEST_CASE("bundled model: output onsets follow input onsets within the reported 
          << " frames were late during this run: the offset check is skipped (median offset " << medianOffsetMs
          << " ms)");
   } else {
-    CHECK_TIMING(medianOffsetMs <= reportedMs + 2.9 + 1.0);
+    // Beyond the reported latency: the onset detector's hop (128 samples, 2.9 ms) and one
+    // model frame (R = 256, 5.8 ms): the model hears an onset anywhere inside a frame and
+    // may sound its hit anywhere inside the frame it returns, so which of two phases the
+    // input happens to have against the frames (the JACK cycle the player starts on)
+    // moves the median by up to a frame (15.4 ms against 18.4 ms here, both runs of it
+    // exact and repeatable).
+    const double frameMs = 1000.0 * 256 / 44100;
+    CHECK_TIMING(medianOffsetMs <= reportedMs + 2.9 + frameMs + 1.0);
   }
 }
 
