@@ -82,7 +82,7 @@ PatternMemory::PatternMemory(int dims, double frameRate)
 }
 
 void PatternMemory::load(int slot, std::unique_ptr<LatentClip> clip) {
-  if (slot >= 0 && slot < kSlots) incoming_[slot].publish(std::move(clip));
+  if (slot >= 0 && slot < kSlots) incoming_[slot].write(std::move(clip));
 }
 
 void PatternMemory::requestCapture(int slot, double beats) {
@@ -122,7 +122,7 @@ void PatternMemory::pickUp(float bpm) {
   auto shared = std::make_unique<Captured>();
   shared->slot = slot;
   shared->clip = *clip;
-  captured_.publish(std::move(shared));
+  captured_.write(std::move(shared));
   slots_[slot] = std::move(clip);
 }
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "ObjectExchange.h"
+#include "TripleBuffer.h"
 
 namespace mm {
 
@@ -35,7 +35,7 @@ struct LatentClip {
 LatentClip encodeFileToClip(const std::string& modelPath, const std::string& audioPath,
                             double bpm = 120.0);
 
-using ClipExchange = ObjectExchange<LatentClip>;
+using ClipExchange = TripleBuffer<std::unique_ptr<LatentClip>>;
 
 class PatternMemory {
  public:
@@ -66,7 +66,7 @@ class PatternMemory {
   double frameRate_;
   std::unique_ptr<LatentClip> slots_[kSlots];
   ClipExchange incoming_[kSlots];
-  ObjectExchange<Captured> captured_;  // processing thread -> control thread
+  TripleBuffer<std::unique_ptr<Captured>> captured_;  // processing thread -> control thread
   std::atomic<int> captureSlot_{-1};
   std::atomic<float> captureBeats_{4.f};
   std::vector<float> history_;  // ring of the last N voice frames (dims x N)
@@ -78,7 +78,7 @@ class PatternMemory {
 class StyleBlender {
  public:
   explicit StyleBlender(int dims) : dims_(dims) {}
-  void load(int which, std::unique_ptr<LatentClip> clip) { incoming_[which & 1].publish(std::move(clip)); }
+  void load(int which, std::unique_ptr<LatentClip> clip) { incoming_[which & 1].write(std::move(clip)); }
   void pickUp();
   // Per latent frame: the anchor latent to blend toward (A at blend 0, B at blend 1) into
   // `out` (dims values); false when no anchor is loaded. advance() moves both anchors one

@@ -16,7 +16,6 @@ TriggerAnalyzer::TriggerAnalyzer(ModulationSources* publishTo, const TriggerSett
 
 TriggerAnalyzer::~TriggerAnalyzer() {
   releaseAubio();
-  delete current_;
 }
 
 void TriggerAnalyzer::releaseAubio() {
@@ -62,15 +61,13 @@ void TriggerAnalyzer::prepare(double sampleRate, int maxBlock) {
 }
 
 void TriggerAnalyzer::setClassifier(std::unique_ptr<TriggerClassifier> classifier) {
-  classifiers_.collectRetired();
-  classifiers_.publish(std::move(classifier));  // one the audio thread never took is freed here
+  // One the audio thread has let go of, or never took, is freed here.
+  classifiers_.write(std::move(classifier));
 }
-
-void TriggerAnalyzer::collectRetired() { classifiers_.collectRetired(); }
 
 void TriggerAnalyzer::analyze(const float* mono, int n, uint64_t sampleTime) noexcept {
   if (!onset_ || n <= 0) return;
-  classifiers_.swapInto(current_);
+  classifiers_.update();
   if (!started_) {
     started_ = true;
     base_ = sampleTime;
@@ -213,8 +210,8 @@ void TriggerAnalyzer::decide(uint64_t onset, uint64_t detected) noexcept {
   r.hit.velocity = 1 + static_cast<int>(std::lround(126.f * std::clamp(v, 0.f, 1.f)));
   r.hit.cls = -1;
   r.hit.distance = 0.f;
-  if (current_) {
-    const TriggerDecision d = current_->classify(m.features);
+  if (const TriggerClassifier* classifier = classifiers_.front().get()) {
+    const TriggerDecision d = classifier->classify(m.features);
     r.hit.cls = d.cls;
     r.hit.distance = d.distance;
   }

@@ -12,11 +12,11 @@
 // The same object runs in the live callback (LiveEngine::addInputAnalyzer), in offline
 // render (RenderOptions::analyzers) and behind `musicmill triggers learn|classify`.
 //
-// Threads: construct, prepare(), setClassifier(), setLearning(), collectRetired() on the
-// control thread; analyze() on the audio thread (MM_REALTIME: everything it touches was
-// allocated in prepare(); a new classifier arrives through an atomic pointer and the old
-// one goes back to the control thread to be freed); popNote() on the MIDI-out thread;
-// popReport() on the main thread.
+// Threads: construct, prepare(), setClassifier(), setLearning() on the control thread;
+// analyze() on the audio thread (MM_REALTIME: everything it touches was allocated in
+// prepare(); a new classifier arrives through a TripleBuffer, and the one it replaces is
+// freed by the control thread at its next setClassifier()); popNote() on the MIDI-out
+// thread; popReport() on the main thread.
 #pragma once
 
 #include <atomic>
@@ -25,9 +25,9 @@
 #include <vector>
 
 #include "ModulationSources.h"
-#include "ObjectExchange.h"
 #include "Semaphore.h"
 #include "SpscFifo.h"
+#include "TripleBuffer.h"
 #include "TriggerClassifier.h"
 #include "TriggerFeatures.h"
 #include "TriggerProfile.h"
@@ -66,8 +66,6 @@ class TriggerAnalyzer : public InputAnalyzer {
 
   // Control thread: the classifier used from the next block on (null: hits are unknown).
   void setClassifier(std::unique_ptr<TriggerClassifier> classifier);
-  // Control thread: frees classifiers the audio thread has let go of (call from onTick).
-  void collectRetired();
   // Control thread: while on, hits are reported for learning but neither sent nor published.
   void setLearning(bool on) { learning_.store(on, std::memory_order_relaxed); }
   // Control thread: how far a hit must rise above what sounded before it (dB), from now on.
@@ -125,8 +123,8 @@ class TriggerAnalyzer : public InputAnalyzer {
   uint64_t lastHit_ = 0;  // onset of the last hit that passed the gates
   bool haveLastHit_ = false;
 
-  TriggerClassifier* current_ = nullptr;            // audio thread's (owned)
-  ObjectExchange<TriggerClassifier> classifiers_;   // control -> audio, and back to be freed
+  // Control -> audio thread: the audio thread plays by classifiers_.front().
+  TripleBuffer<std::unique_ptr<TriggerClassifier>> classifiers_;
   std::atomic<bool> learning_{false}, noteOutput_{false};
 
   SingleReaderSingleWriterFifo<TriggerHit> notes_;

@@ -106,7 +106,6 @@ struct LiveTriggers {
       publish();
       if (completed) save();
     }
-    analyzer->collectRetired();
   }
 
 #ifdef MM_UI_BUILT

@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdlib>
@@ -162,7 +163,7 @@ JackServer::~JackServer() {
 
 std::string JackServer::log() const { return readFile(logPath_); }
 
-JackTestClient::JackTestClient(const std::string& name, int outPorts, int inPorts, double maxSeconds) {
+JackTestClient::JackTestClient(const std::string& name, int outPorts, int inPorts, double maxSeconds, bool midiOut) {
   jack_status_t st;
   client_ = jack_client_open(name.c_str(), JackNoStartServer, &st);
   if (!client_) return;
@@ -177,6 +178,7 @@ JackTestClient::JackTestClient(const std::string& name, int outPorts, int inPort
                                       JACK_DEFAULT_AUDIO_TYPE, JackPortIsInput, 0));
     rec_.emplace_back(cap, 0.f);
   }
+  if (midiOut) midiOut_ = jack_port_register(client_, "midi_out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
   jack_set_process_callback(client_, &JackTestClient::process, this);
   jack_set_xrun_callback(client_, &JackTestClient::onXrun, this);
   jack_activate(client_);
@@ -210,6 +212,7 @@ bool JackTestClient::portExists(const std::string& name) {
 
 void JackTestClient::play(int port, const std::vector<float>& signal) {
   pos_.store(-1);
+  midiNext_ = 0;  // the process thread does not touch it while pos_ is negative
   signals_[port] = signal;
   recordLength_.store(std::min<long>(static_cast<long>(rec_.empty() ? signal.size() : rec_[0].size()),
                                      static_cast<long>(signal.size())));
@@ -250,6 +253,16 @@ int JackTestClient::process(jack_nframes_t n, void* arg) {
     for (jack_nframes_t i = 0; i < n; ++i) {
       const long k = pos + static_cast<long>(i);
       buf[i] = (pos >= 0 && k < static_cast<long>(self->signals_[p].size())) ? self->signals_[p][k] : 0.f;
+    }
+  }
+  if (self->midiOut_) {
+    void* midi = jack_port_get_buffer(self->midiOut_, n);
+    jack_midi_clear_buffer(midi);
+    for (; pos >= 0 && self->midiNext_ < self->midi_.size() && self->midi_[self->midiNext_].frame < pos + static_cast<long>(n);
+         ++self->midiNext_) {
+      const MidiAt& e = self->midi_[self->midiNext_];
+      const auto at = static_cast<jack_nframes_t>(std::max(0L, e.frame - pos));
+      jack_midi_event_write(midi, at, e.bytes.data(), e.bytes.size());
     }
   }
   if (pos < 0 || pos >= len) return 0;

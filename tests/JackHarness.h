@@ -4,6 +4,7 @@
 #pragma once
 
 #include <jack/jack.h>
+#include <jack/midiport.h>
 #include <sys/types.h>
 
 #include <atomic>
@@ -35,7 +36,8 @@ class JackServer {
 
 class JackTestClient {
  public:
-  JackTestClient(const std::string& name, int outPorts, int inPorts, double maxSeconds);
+  // With `midiOut` it also has a MIDI output port "midi_out" (see playMidi).
+  JackTestClient(const std::string& name, int outPorts, int inPorts, double maxSeconds, bool midiOut = false);
   ~JackTestClient();
   bool ok() const { return client_ != nullptr; }
   int rate() const;
@@ -46,6 +48,13 @@ class JackTestClient {
   // Plays `signal` on output `port` from the next cycle and records every input from the
   // same cycle, so recorded[k] lines up with signal[k].
   void play(int port, const std::vector<float>& signal);
+  // MIDI sent with the next play(), each message at its sample of the signal (sorted by
+  // frame; 1-3 bytes each), written into the cycle where that sample plays.
+  struct MidiAt {
+    long frame;
+    std::vector<unsigned char> bytes;
+  };
+  void setMidi(std::vector<MidiAt> events) { midi_ = std::move(events); }
   bool finished() const;  // played everything and recorded as long as asked
   void waitFinished(double timeoutSeconds) const;
   std::vector<float> recorded(int port) const;
@@ -59,6 +68,9 @@ class JackTestClient {
   std::atomic<uint64_t> xruns_{0};
   jack_client_t* client_ = nullptr;
   std::vector<jack_port_t*> outs_, ins_;
+  jack_port_t* midiOut_ = nullptr;
+  std::vector<MidiAt> midi_;
+  size_t midiNext_ = 0;  // process thread's, reset by play()
   std::vector<std::vector<float>> signals_, rec_;
   std::atomic<long> recordLength_{0};
   std::atomic<long> pos_{-1};

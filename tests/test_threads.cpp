@@ -1,6 +1,6 @@
-// The engine's thread hand-offs under real concurrency: the SPSC FIFO, the object
-// exchange, the wake signal, and the live engine driven from an "audio" thread while the
-// control thread does everything a performer can do at once. These run in the normal
+// The engine's thread hand-offs under real concurrency: the SPSC FIFO, the real-time
+// exchange (TripleBuffer), the wake signal, and the live engine driven from an "audio"
+// thread while the control thread does everything a performer can do at once. These run in the normal
 // suite and, built with -fsanitize=thread, as CI's ThreadSanitizer stage
 // (scripts/reliability.sh tsan: the tests tagged [threads]), where any data race between
 // the threads fails the run.
@@ -16,9 +16,10 @@
 
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
-#include "ObjectExchange.h"
 #include "Semaphore.h"
+#include "Realtime.h"
 #include "SpscFifo.h"
+#include "TripleBuffer.h"
 #include "TestSupport.h"
 
 using namespace mm;
@@ -61,22 +62,29 @@ TEST_CASE("SPSC FIFO: a producer and a consumer thread pass every sample once, i
 namespace {
 struct Counted {
   static std::atomic<int> alive;
+  static thread_local bool onReader;  // set on the thread that plays the reader
+  static std::atomic<int> freedByReader;
   int sequence;
   std::vector<int> payload;
   explicit Counted(int s) : sequence(s), payload(64, s) { alive.fetch_add(1); }
-  ~Counted() { alive.fetch_sub(1); }
+  ~Counted() {
+    alive.fetch_sub(1);
+    if (onReader) freedByReader.fetch_add(1);
+  }
 };
 std::atomic<int> Counted::alive{0};
+thread_local bool Counted::onReader = false;
+std::atomic<int> Counted::freedByReader{0};
 }  // namespace
 
-TEST_CASE("ObjectExchange: whole objects cross threads in order, each freed exactly once", "[threads]") {
+TEST_CASE("TripleBuffer: whole objects cross threads in order, each freed exactly once", "[threads]") {
   {
-    ObjectExchange<Counted> exchange;
+    TripleBuffer<std::unique_ptr<Counted>> exchange;
     constexpr int kObjects = 20000;
     std::atomic<bool> done{false};
     std::thread control([&] {
       for (int i = 1; i <= kObjects; ++i) {
-        exchange.publish(std::make_unique<Counted>(i));
+        exchange.write(std::make_unique<Counted>(i));
         std::this_thread::yield();  // let the taker interleave
       }
       done = true;
@@ -88,57 +96,69 @@ TEST_CASE("ObjectExchange: whole objects cross threads in order, each freed exac
         backwards += o->sequence <= last;
         for (int v : o->payload) torn += v != o->sequence;  // the whole object arrived
         last = o->sequence;
-      } else if (done.load()) {
-        break;
       }
     }
     control.join();
-    if (auto o = exchange.take()) {
-      ++taken;
-      backwards += o->sequence <= last;
-      last = o->sequence;
-    }
     CHECK(taken > 0);
     CHECK(backwards == 0);
     CHECK(torn == 0);
-    CHECK(last == kObjects);
+    CHECK(last == kObjects);  // the newest is never lost
+    CHECK_FALSE(exchange.take());  // and nothing is taken twice
   }
   CHECK(Counted::alive.load() == 0);  // nothing leaked, nothing freed twice
 }
 
-TEST_CASE("ObjectExchange::swapInto: the audio side swaps without freeing, the control side frees what it gave back",
+TEST_CASE("TripleBuffer: the audio side reads whole objects without freeing, the writer frees what it let go of",
           "[threads]") {
+  Counted::freedByReader = 0;
   {
-    ObjectExchange<Counted> exchange;
+    TripleBuffer<std::unique_ptr<Counted>> exchange;
     constexpr int kObjects = 20000;
     std::atomic<bool> done{false};
     std::thread control([&] {
       for (int i = 1; i <= kObjects; ++i) {
-        exchange.collectRetired();
-        exchange.publish(std::make_unique<Counted>(i));
+        exchange.write(std::make_unique<Counted>(i));
         std::this_thread::yield();
       }
       done = true;
     });
-    Counted* current = nullptr;  // the "audio thread's" object
     int swaps = 0, backwards = 0, torn = 0, last = 0;
-    while (!done.load()) {
-      if (exchange.swapInto(current)) {
-        ++swaps;
-        backwards += current->sequence <= last;
-        for (int v : current->payload) torn += v != current->sequence;
-        last = current->sequence;
+    std::thread audio([&] {
+      Counted::onReader = true;
+      RealtimeScope scope;
+      for (bool finished = false; !finished;) {
+        finished = done.load();  // one more look after the last write
+        if (exchange.update()) {
+          const Counted* current = exchange.front().get();
+          ++swaps;
+          backwards += current->sequence <= last;
+          for (int v : current->payload) torn += v != current->sequence;
+          last = current->sequence;
+        }
       }
-    }
+    });
     control.join();
-    exchange.collectRetired();
-    while (!exchange.swapInto(current) && current && current->sequence < kObjects) exchange.collectRetired();
+    audio.join();
     CHECK(swaps > 0);
     CHECK(backwards == 0);
     CHECK(torn == 0);
-    delete current;  // the owner frees its last one
+    CHECK(last == kObjects);
+    CHECK(Counted::alive.load() <= 3);  // at most one object per buffer is kept
+    CHECK(Counted::freedByReader.load() == 0);
   }
-  CHECK(Counted::alive.load() == 0);  // every replaced object was freed by the control side, once
+  CHECK(Counted::alive.load() == 0);  // every object freed once, none by the reader
+  CHECK(Counted::freedByReader.load() == 0);
+}
+
+TEST_CASE("TripleBuffer: a null object is a value, so a classifier can be taken away", "[threads]") {
+  TripleBuffer<std::unique_ptr<Counted>> exchange;
+  exchange.write(std::make_unique<Counted>(1));
+  REQUIRE(exchange.update());
+  REQUIRE(exchange.front());
+  exchange.write(nullptr);
+  CHECK(exchange.update());
+  CHECK(exchange.front() == nullptr);
+  CHECK_FALSE(exchange.update());  // nothing new since
 }
 
 TEST_CASE("WakeSignal: every post wakes the waiting side, a wait without a post times out", "[threads]") {

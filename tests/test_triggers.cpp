@@ -351,7 +351,6 @@ TEST_CASE("live learning: an armed class learns from the next onsets, then hits 
       reports.push_back(r);
     }
   }
-  analyzer.collectRetired();
   const auto m = matchReports(labels, reports, rate);
   int right = 0, found = 0;
   uint64_t perClass[3] = {0, 0, 0};
@@ -418,7 +417,6 @@ TEST_CASE("TriggerAnalyzer::analyze allocates nothing on the audio path", "[trig
     for (size_t b = 200; b < 10200; ++b) callback(b);
   }
   const struct mallinfo2 after = mallinfo2();
-  analyzer.collectRetired();
   CHECK(after.uordblks == before.uordblks);
   CHECK(after.hblkhd == before.hblkhd);
   CHECK(reports > 40u);  // the loop really classified hits (about 56 in these 29 s)
