@@ -44,7 +44,7 @@ class LiveMidi {
 
   // User-visible messages (connections, reloads, errors, clock, learn results).
   std::function<void(const std::string&)> onMessage;
-  // Set-list actions for Session::navigate.
+  // Set-list actions for App::navigate.
   std::function<void(MidiAction, int)> onAction;
 
   // MIDI learn: the next control moved is bound to `target` (a parameter id, or an action

@@ -34,7 +34,7 @@ enum class Takeover { Jump, Pickup, Scale };
 enum class TravelCurve { Linear, Exponential, Logarithmic, SCurve };
 
 // Set-list navigation a control (or program change / bank select) asks for; the perform
-// front end turns these into Session::navigate calls.
+// front end turns these into App::navigate calls.
 enum class MidiAction { None, NextPart, PrevPart, NextSong, PrevSong, GotoSong, SelectPreset,
                         ProgramChange, BankSelect };
 

@@ -50,9 +50,4 @@ std::string applyTriggerOptions(const Args& args, TriggerSettings& settings);
 // JACK server is running (as the audio then is); else the system's own (ALSA, CoreMIDI).
 std::string chooseMidiApi(const Args& args);
 
-// EngineWatch.cpp: says what goes wrong under the engine (a model's NaN output muted; the
-// audio server gone, then reconnects when it is back).
-struct Session;
-bool attachEngineWatch(Session& session);
-
 }  // namespace mm

@@ -5,7 +5,7 @@
 
 namespace mm {
 
-ControlLoop::ControlLoop(Session& session, double periodMs) : session_(session), periodMs_(periodMs) {}
+ControlLoop::ControlLoop(App& app, double periodMs) : app_(app), periodMs_(periodMs) {}
 
 void ControlLoop::start() {
   if (running_.exchange(true)) return;
@@ -14,7 +14,7 @@ void ControlLoop::start() {
 
 void ControlLoop::stop() {
   if (!running_.exchange(false)) return;
-  session_.controlWake.post();
+  app_.controlWake.post();
   if (thread_.joinable()) thread_.join();
 }
 
@@ -25,13 +25,13 @@ void ControlLoop::run() {
   while (running_.load()) {
     const auto t0 = Clock::now();
     {
-      std::lock_guard<std::mutex> lock(session_.controlMutex);
-      session_.tick();
+      std::lock_guard<std::mutex> lock(app_.controlMutex);
+      app_.tick();
     }
     const double ms = std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
     if (ms > longestTickMs_.load(std::memory_order_relaxed)) longestTickMs_.store(ms, std::memory_order_relaxed);
     ticks_.fetch_add(1, std::memory_order_relaxed);
-    session_.controlWake.waitFor(period);  // a message arrived, or the period is over
+    app_.controlWake.waitFor(period);  // a message arrived, or the period is over
   }
 }
 

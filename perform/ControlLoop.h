@@ -1,13 +1,13 @@
-// ControlLoop: the performance's control thread. It runs the session's tick hooks as soon
-// as a MIDI message or an OSC request arrives (Session::controlWake), and otherwise every
-// few milliseconds (`periodMs`, less than a model frame). The hooks: MIDI and OSC drained
+// ControlLoop: the performance's control thread. It runs App::tick (every part's control
+// work) as soon as a MIDI message or an OSC request arrives (App::controlWake), and
+// otherwise every few milliseconds (`periodMs`, less than a model frame): MIDI and OSC drained
 // into parameters (mapping, pickup, 14-bit pairs, relative encoders, clock following,
 // learn), set-list navigation and preset ramps, the autosave hand-over, style-anchor
 // completion, the audio-server watch. So a control reaches the registry within a fraction
 // of a millisecond of arriving, whatever the UI is doing, and the thread costs next to
 // nothing while nothing happens.
 //
-// Threads: start/stop on the main thread. The loop holds Session::controlMutex while it
+// Threads: start/stop on the main thread. The loop holds App::controlMutex while it
 // ticks; the UI takes the same mutex only while it handles input and builds a frame of
 // widgets (a millisecond or so), never while it renders, presents or waits for the
 // display, so a slow or stalled frame does not hold a control back. The headless main
@@ -18,13 +18,13 @@
 #include <cstdint>
 #include <thread>
 
-#include "Session.h"
+#include "App.h"
 
 namespace mm {
 
 class ControlLoop {
  public:
-  explicit ControlLoop(Session& session, double periodMs = 4.0);
+  explicit ControlLoop(App& app, double periodMs = 4.0);
   ~ControlLoop() { stop(); }
   ControlLoop(const ControlLoop&) = delete;
   ControlLoop& operator=(const ControlLoop&) = delete;
@@ -40,7 +40,7 @@ class ControlLoop {
  private:
   void run();
 
-  Session& session_;
+  App& app_;
   const double periodMs_;
   std::atomic<bool> running_{false};
   std::thread thread_;

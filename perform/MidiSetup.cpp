@@ -9,6 +9,7 @@
 #include "MidiFilePlayer.h"
 #include "JackServerWatch.h"
 #include "MidiInputPorts.h"
+#include "MidiOutputPort.h"
 
 namespace mm {
 
@@ -44,11 +45,11 @@ const char* navWords(MidiAction a) {
 }
 }  // namespace
 
-void navigateAndSay(Session& session, const char* from, MidiAction a, int value) {
+void navigateAndSay(App& app, const char* from, MidiAction a, int value) {
   const bool numbered = a == MidiAction::GotoSong || a == MidiAction::SelectPreset ||
                         a == MidiAction::BankSelect || a == MidiAction::ProgramChange;
-  session.post(std::string(from) + ": " + navWords(a) + (numbered ? " " + std::to_string(value) : std::string()));
-  session.navigate(toNav(a), value);
+  app.post(std::string(from) + ": " + navWords(a) + (numbered ? " " + std::to_string(value) : std::string()));
+  app.navigate(toNav(a), value);
 }
 
 std::string chooseMidiApi(const Args& args) {
@@ -60,8 +61,32 @@ std::string chooseMidiApi(const Args& args) {
   return "";
 }
 
-bool attachMidi(Session& session) {
-  const Args& args = *session.args;
+MidiPart::MidiPart() = default;
+MidiPart::~MidiPart() = default;
+
+uint64_t MidiPart::dropped() const { return live_->droppedMessages(); }
+
+void MidiPart::tick() {
+  live_->tick(midiNow());
+  if (clockOut_) {
+    // JACK MIDI lives in the JACK server: after a crash the clock output comes back with a
+    // server (MidiOutputRecovery), whether or not the audio is on JACK. The inputs notice
+    // a crash themselves and connect the controllers again (MidiInputPorts::rescan).
+    MidiClockOut* out = clockOut_.get();
+    const auto r = clockRecovery_->poll(out->serverLost(), [out] { return out->reopen(); }, MidiOutputRecovery::Clock::now());
+    if (r.reopened) app_->post("MIDI: clock out reopened on " + out->portName());
+    if (!r.error.empty()) app_->post("MIDI: clock out not reopened yet: " + r.error);
+  }
+}
+
+void MidiPart::navigated() { live_->rearmPickup(); }
+
+void MidiPart::stop() {
+  if (clockOut_) clockOut_->stop();
+}
+
+bool attachMidi(App& app) {
+  const Args& args = *app.args;
   const bool wanted = !args.all("midi-in").empty() || !args.all("mapping").empty() || args.get("clock-out");
   if (!wanted) return true;
 
@@ -76,51 +101,36 @@ bool attachMidi(Session& session) {
     return false;
   }
   o.followClock = clock == "follow";
-  o.wake = &session.controlWake;  // every message wakes the control thread at once
+  o.wake = &app.controlWake;  // every message wakes the control thread at once
   try {
     midiApiFromName(o.api);
   } catch (const std::exception& e) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return false;
   }
-  // The session's hooks own it; Session::midi points at it from here until onStop.
-  auto live = std::make_shared<LiveMidi>(*session.registry, o);
-  live->mapper().publishControlsTo(&session.modSources);  // `ccN` modulation sources
-  live->onMessage = [&session](const std::string& m) { session.post("MIDI: " + m); };
-  live->onAction = [&session](MidiAction a, int v) { navigateAndSay(session, "MIDI", a, v); };
-  if (const std::string err = live->start(); !err.empty()) {
+  auto part = std::make_unique<MidiPart>();
+  part->app_ = &app;
+  part->live_ = std::make_unique<LiveMidi>(*app.registry, o);
+  LiveMidi& live = *part->live_;
+  live.mapper().publishControlsTo(&app.modSources);  // `ccN` modulation sources
+  live.onMessage = [&app](const std::string& m) { app.post("MIDI: " + m); };
+  live.onAction = [&app](MidiAction a, int v) { navigateAndSay(app, "MIDI", a, v); };
+  if (const std::string err = live.start(); !err.empty()) {
     std::cerr << "musicmill perform: the MIDI mapping cannot be used:\n" << err;
     return false;
   }
-  session.midi = live.get();
-  session.midiDropped = [live] { return live->droppedMessages(); };
-  session.onTick.push_back([live] {
-    live->tick(midiNow());
-  });
-  // After any set-list move the preset has changed the parameters under the knobs.
-  session.onNavigate.push_back([live](NavCommand, int) { live->rearmPickup(); });
-  // JACK MIDI lives in the JACK server. The inputs notice a server crash themselves and
-  // connect the controllers again when a server is back (MidiInputPorts::rescan); so does
-  // the clock output (MidiOutputRecovery), whether or not the audio is on JACK.
-  session.onStop.push_back([&session] { session.midi = nullptr; });
-
   if (auto port = args.get("clock-out")) {
-    const int bpm = session.registry->indexOf("bpm");
-    auto out = std::make_shared<MidiClockOut>(*session.registry, bpm);
-    if (const std::string err = out->open(o.api, "musicmill-clock", *port); !err.empty()) {
+    const int bpm = app.registry->indexOf("bpm");
+    part->clockOut_ = std::make_unique<MidiClockOut>(*app.registry, bpm);
+    if (const std::string err = part->clockOut_->open(o.api, "musicmill-clock", *port); !err.empty()) {
       std::cerr << "musicmill perform: " << err << "\n";
       return false;
     }
-    session.post("MIDI: clock out on " + out->portName());
-    out->start();
-    auto recovery = std::make_shared<MidiOutputRecovery>();
-    session.onTick.push_back([out, recovery, &session] {
-      const auto r = recovery->poll(out->serverLost(), [&] { return out->reopen(); }, MidiOutputRecovery::Clock::now());
-      if (r.reopened) session.post("MIDI: clock out reopened on " + out->portName());
-      if (!r.error.empty()) session.post("MIDI: clock out not reopened yet: " + r.error);
-    });
-    session.onStop.push_back([out] { out->stop(); });
+    app.post("MIDI: clock out on " + part->clockOut_->portName());
+    part->clockOut_->start();
+    part->clockRecovery_ = std::make_unique<MidiOutputRecovery>();
   }
+  app.midi = std::move(part);
   return true;
 }
 

@@ -13,6 +13,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "App.h"
 #include "AtomicFile.h"
 #include "Commands.h"
 #include "ControlLoop.h"
@@ -25,7 +26,6 @@
 #include "ModulationSetup.h"
 #include "SourcesSetup.h"
 #include "Parameters.h"
-#include "Session.h"
 #include "SetListSetup.h"
 #include "TriggerSetup.h"
 #include "Ui.h"
@@ -37,12 +37,6 @@ std::atomic<bool> gStop{false};
 void onSignal(int) { gStop.store(true); }
 
 }  // namespace
-
-// The subsystems that plug into a performance, in the order they attach.
-std::vector<SessionAttach> sessionAttachments() {
-  return {attachEngineWatch, attachModulation, attachSources, attachSetList, attachMidi, attachOsc,
-          attachTriggers, attachPresetWiring};
-}
 
 namespace {
 std::string statusLine(const EngineStatus& s) {
@@ -61,9 +55,9 @@ bool writeFileAtomically(const std::string& path, const std::string& text) {
   return writeTextAtomically(path, text).empty();
 }
 
-std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg, const Session& session,
+std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& reg, const App& app,
                              const ControlLoop& control) {
-  const std::vector<std::string> routes = session.activeRoutes ? session.activeRoutes() : std::vector<std::string>{};
+  const std::vector<std::string> routes = app.presets ? app.presets->activeRoutes() : std::vector<std::string>{};
   const EngineStatus s = engine.status();
   JsonWriter j;
   j.beginObject()
@@ -94,7 +88,7 @@ std::string engineReportJson(const LiveEngine& engine, const ParameterRegistry& 
       .key("partner_non_finite_blocks").value(static_cast<unsigned long long>(s.partnerNonFiniteBlocks))
       .key("control_ticks").value(static_cast<unsigned long long>(control.ticks()))
       .key("control_longest_tick_ms").value(control.longestTickMs())
-      .key("midi_dropped").value(static_cast<unsigned long long>(session.midiDropped ? session.midiDropped() : 0))
+      .key("midi_dropped").value(static_cast<unsigned long long>(app.midi ? app.midi->dropped() : 0))
       .key("compute_ms").beginObject()
       .key("median").value(s.compute.medianMs)
       .key("p99").value(s.compute.p99Ms)
@@ -166,15 +160,14 @@ int runPerform(const Args& args, const char* argv0) {
       return 2;
     }
   }
-  Session session;
-  session.args = &args;
-  session.argv0 = argv0;
-  session.modelPath = modelPath;
-  session.registry = registry.get();
-  session.engine = &engine;
-  // Subsystems plug in here, each from its own file (see Session.h).
-  for (SessionAttach attach : sessionAttachments())
-    if (!attach(session)) return 2;
+  App app;
+  app.args = &args;
+  app.argv0 = argv0;
+  app.modelPath = modelPath;
+  app.registry = registry.get();
+  app.engine = &engine;
+  // The parts, each from its own file, in the order App declares them.
+  if (!app.build()) return 2;
 
   std::signal(SIGINT, onSignal);
   std::signal(SIGTERM, onSignal);
@@ -198,14 +191,14 @@ int runPerform(const Args& args, const char* argv0) {
   std::fflush(stdout);
   // Every control (MIDI, OSC, navigation, ramps, autosave) from here on is carried out on
   // the control thread, whatever the UI or this thread do.
-  ControlLoop control(session);
+  ControlLoop control(app);
   control.start();
   const double duration = args.getDouble("duration", 0.0);
   int exitStatus = 0;
   bool headless = args.has("headless") || !uiAvailable();
   uint64_t shownMessages = 0;  // headless: messages printed so far
   if (!headless) {
-    exitStatus = runUi(session, duration);
+    exitStatus = runUi(app, duration);
     if (exitStatus == 3) {
       // No window (display gone, driver refused): the show goes on without the UI.
       std::fprintf(stderr, "musicmill perform: the UI could not open; the sound goes on headless (Ctrl-C stops)\n");
@@ -217,9 +210,9 @@ int runPerform(const Args& args, const char* argv0) {
     const bool tty = isatty(fileno(stdout));
     const auto t0 = std::chrono::steady_clock::now();
     auto lastPrint = t0;
-    while (!gStop.load() && !session.stopRequested.load()) {
+    while (!gStop.load() && !app.stopRequested.load()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-      for (const auto& m : session.messagesSince(shownMessages)) std::printf("%s%s\n", tty ? "\r" : "", m.c_str());
+      for (const auto& m : app.messagesSince(shownMessages)) std::printf("%s%s\n", tty ? "\r" : "", m.c_str());
       const auto now = std::chrono::steady_clock::now();
       if (duration > 0 && std::chrono::duration<double>(now - t0).count() >= duration) break;
       const double sincePrint = std::chrono::duration<double>(now - lastPrint).count();
@@ -228,7 +221,7 @@ int runPerform(const Args& args, const char* argv0) {
         std::string line;
         {
           // The control thread may be reopening the audio stream under the engine.
-          std::lock_guard<std::mutex> lock(session.controlMutex);
+          std::lock_guard<std::mutex> lock(app.controlMutex);
           line = statusLine(engine.status());
         }
         if (tty) std::printf("\r%s   ", line.c_str());
@@ -240,15 +233,15 @@ int runPerform(const Args& args, const char* argv0) {
   control.stop();
   // What the control thread said in its last ticks (a switch just before Ctrl-C).
   if (headless)
-    for (const auto& m : session.messagesSince(shownMessages)) std::printf("%s\n", m.c_str());
-  for (auto& f : session.onStop) f();
+    for (const auto& m : app.messagesSince(shownMessages)) std::printf("%s\n", m.c_str());
+  app.stop();
   engine.stop();
   const EngineStatus s = engine.status();
   std::printf("%s%s\n", isatty(fileno(stdout)) ? "\n" : "", statusLine(s).c_str());
   if (engine.recorder().writtenFrames() > 0)
     std::printf("recorded %s\n", engine.recorder().path().c_str());
   if (auto report = args.get("report")) {
-    if (!writeFileAtomically(*report, engineReportJson(engine, *registry, session, control))) {
+    if (!writeFileAtomically(*report, engineReportJson(engine, *registry, app, control))) {
       std::cerr << "musicmill perform: cannot write the report '" << *report << "'\n";
       return 2;
     }

@@ -10,9 +10,7 @@
 
 #include "Autosave.h"
 #include "AutosaveWriter.h"
-#include "EngineModelSwitcher.h"
 #include "PresetFile.h"
-#include "SetListPlayer.h"
 
 namespace fs = std::filesystem;
 
@@ -20,24 +18,6 @@ namespace mm {
 
 namespace {
 
-
-// Everything the set-list subsystem keeps for the session. Owned by the session's hook
-// lambdas (shared_ptr), so it lives exactly as long as the session's hooks.
-struct SetListSession {
-  const Session* session;
-  EngineModelSwitcher switcher;
-  SetListPlayer player;
-  std::unique_ptr<Autosave> autosave;
-  std::unique_ptr<AutosaveWriter> autosaveWriter;  // writes off the control thread
-
-  SetListSession(Session& s, ModelRuntime::Options options)
-      : session(&s),
-        switcher(*s.engine, std::move(options)),
-        player(*s.registry, switcher, s.presetHooks) {}
-  ~SetListSession();
-};
-
-SetListSession::~SetListSession() = default;
 
 // The shipped presets (Calm, Balanced, Intense, Chaotic): $MUSICMILL_PRESETS, else
 // sets/presets beside the build folder, else in the source tree this binary came from.
@@ -89,32 +69,70 @@ LiveState defaultState(const ParameterRegistry& registry, const std::string& mod
 
 }  // namespace
 
-bool attachSetList(Session& session) {
-  const Args& args = *session.args;
+SetListPart::SetListPart(App& app, ModelRuntime::Options options)
+    : app_(app), switcher_(*app.engine, std::move(options)), player_(*app.registry, switcher_, app.presetHooks) {}
+
+SetListPart::~SetListPart() = default;
+
+void SetListPart::navigate(NavCommand c, int value) {
+  switch (c) {
+    case NavCommand::NextPart: player_.nextPart(); break;
+    case NavCommand::PrevPart: player_.prevPart(); break;
+    case NavCommand::NextSong: player_.nextSong(); break;
+    case NavCommand::PrevSong: player_.prevSong(); break;
+    case NavCommand::GotoSong: player_.gotoSong(value); break;
+    case NavCommand::ProgramChange: player_.programChange(value); break;
+    case NavCommand::BankSelect: player_.bankSelect(value); break;
+    case NavCommand::SelectPreset: player_.selectPreset(value); break;
+  }
+}
+
+void SetListPart::tick() {
+  // Parts built after this one set their PresetHooks later: on the first tick they
+  // receive the sections of the preset that is playing.
+  if (firstTick_) player_.resendSections();
+  firstTick_ = false;
+  const auto now = SetListPlayer::Clock::now();
+  player_.tick(now);
+  if (autosaveWriter_) {
+    autosaveWriter_->tick(now, [&] { return captureState(player_); });
+    for (const std::string& m : autosaveWriter_->takeMessages()) app_.post(m);
+  }
+}
+
+void SetListPart::stop() {
+  if (!autosaveOn_) return;
+  if (autosaveWriter_) autosaveWriter_->stop();
+  const std::string err = autosave_->saveIfChanged(captureState(player_));
+  if (!err.empty()) std::fprintf(stderr, "%s\n", err.c_str());
+}
+
+bool attachSetList(App& app) {
+  const Args& args = *app.args;
   ModelRuntime::Options mo;
   mo.device = args.get("device", "cpu");
   mo.threads = args.getInt("threads", 1);
-  auto sl = std::make_shared<SetListSession>(session, mo);
-  SetListPlayer& player = sl->player;
+  auto sl = std::make_unique<SetListPart>(app, mo);
+  SetListPlayer& player = sl->player_;
   player.defaultRampMs = args.getDouble("ramp-ms", 50.0);
   if (player.defaultRampMs < 0 || player.defaultRampMs > kMaxRampMs) {
     std::fprintf(stderr, "musicmill perform: --ramp-ms must lie in 0 .. %.0f\n", kMaxRampMs);
     return false;
   }
-  player.registerPlayingModel(session.modelPath);
+  player.registerPlayingModel(app.modelPath);
   LoadReport report;
 
   // The preset shelf: built-ins first (presets 1..4), then every --preset FILE (5, 6, ...).
   std::vector<Preset> shelf;
   for (const char* name : {"calm", "balanced", "intense", "chaotic"}) {
     LoadReport builtin;
-    const std::string path = (fs::path(builtinPresetDir(session.argv0)) / (std::string(name) + ".toml")).string();
-    if (auto p = loadPreset(path, builtin, PresetChecks{session.registry})) shelf.push_back(std::move(*p));
+    const std::string path = (fs::path(builtinPresetDir(app.argv0)) / (std::string(name) + ".toml")).string();
+    if (auto p = loadPreset(path, builtin, PresetChecks{app.registry})) shelf.push_back(std::move(*p));
     else report.warn(path, 0, "built-in preset not available");
   }
   const size_t builtins = shelf.size();
   for (const auto& path : args.all("preset")) {
-    auto p = loadPreset(path, report, PresetChecks{session.registry});
+    auto p = loadPreset(path, report, PresetChecks{app.registry});
     if (!p) {
       printReport(report);
       std::fprintf(stderr, "musicmill perform: the preset %s cannot be used (see above)\n", path.c_str());
@@ -127,15 +145,16 @@ bool attachSetList(Session& session) {
   // Autosave: offer (or restore) what a previous session left.
   const bool autosaveOn = !args.has("no-autosave");
   const double every = args.getDouble("autosave-seconds", 5.0);
-  sl->autosave = std::make_unique<Autosave>(args.get("autosave-dir", Autosave::defaultDir()), autosaveOn ? every : 0.0);
-  Autosave& autosave = *sl->autosave;
+  sl->autosaveOn_ = autosaveOn;
+  sl->autosave_ = std::make_unique<Autosave>(args.get("autosave-dir", Autosave::defaultDir()), autosaveOn ? every : 0.0);
+  Autosave& autosave = *sl->autosave_;
   std::optional<LiveState> restored;
   if (args.has("restore")) {
     if (!autosave.exists()) {
       std::fprintf(stderr, "musicmill perform: --restore: there is no autosaved state in %s\n", autosave.dir().c_str());
       return false;
     }
-    restored = loadLiveState(autosave.path(), report, session.registry);
+    restored = loadLiveState(autosave.path(), report, app.registry);
     if (!restored) {
       printReport(report);
       std::fprintf(stderr, "musicmill perform: --restore: %s cannot be read (see above); it is left as it is\n",
@@ -177,7 +196,7 @@ bool attachSetList(Session& session) {
 
   // What plays first: the set's first part (or the restored position), a --preset, the
   // restored live values, and finally --set on the command line, which always wins.
-  player.onMessage = [&session](const std::string& m) { session.post(m); };
+  player.onMessage = [&app](const std::string& m) { app.post(m); };
   if (player.hasSet()) {
     bool placed = false;
     if (restored && restored->song > 0) {
@@ -193,47 +212,11 @@ bool attachSetList(Session& session) {
   player.tick(SetListPlayer::Clock::now() + std::chrono::hours(1));
   if (restored) player.restorePreset(restored->preset);
   for (const auto& a : args.all("set"))
-    if (auto err = session.registry->applyAssignment(a)) std::fprintf(stderr, "musicmill: %s\n", err->c_str());
+    if (auto err = app.registry->applyAssignment(a)) std::fprintf(stderr, "musicmill: %s\n", err->c_str());
 
-  autosave.setBaseline(defaultState(*session.registry, player.modelPlaying()));
-  if (autosaveOn) sl->autosaveWriter = std::make_unique<AutosaveWriter>(autosave, every);
-  session.setList = &sl->player;
-  session.onStop.push_back([&session] { session.setList = nullptr; });
-
-  session.onNavigate.push_back([sl](NavCommand c, int value) {
-    SetListPlayer& p = sl->player;
-    switch (c) {
-      case NavCommand::NextPart: p.nextPart(); break;
-      case NavCommand::PrevPart: p.prevPart(); break;
-      case NavCommand::NextSong: p.nextSong(); break;
-      case NavCommand::PrevSong: p.prevSong(); break;
-      case NavCommand::GotoSong: p.gotoSong(value); break;
-      case NavCommand::ProgramChange: p.programChange(value); break;
-      case NavCommand::BankSelect: p.bankSelect(value); break;
-      case NavCommand::SelectPreset: p.selectPreset(value); break;
-    }
-  });
-  session.onTick.push_back([sl, &session, first = true]() mutable {
-    // Subsystems attached after this one set their PresetHooks later: on the first tick
-    // they receive the sections of the preset that is playing.
-    if (first) sl->player.resendSections();
-    first = false;
-    const auto now = SetListPlayer::Clock::now();
-    sl->player.tick(now);
-    if (sl->autosaveWriter) {
-      sl->autosaveWriter->tick(now, [&] { return captureState(sl->player); });
-      for (const std::string& m : sl->autosaveWriter->takeMessages()) session.post(m);
-    }
-  });
-  session.onStop.push_back([sl, autosaveOn] {
-    if (!autosaveOn) return;
-    if (sl->autosaveWriter) sl->autosaveWriter->stop();
-    const std::string err = sl->autosave->saveIfChanged(captureState(sl->player));
-    if (!err.empty()) std::fprintf(stderr, "%s\n", err.c_str());
-  });
-  session.setListNow = [sl] { return sl->player.nowText(); };
-  session.setListNext = [sl] { return sl->player.nextText(); };
-  session.setListNotes = [sl] { return sl->player.notesText(); };
+  autosave.setBaseline(defaultState(*app.registry, player.modelPlaying()));
+  if (autosaveOn) sl->autosaveWriter_ = std::make_unique<AutosaveWriter>(autosave, every);
+  app.setList = std::move(sl);
   return true;
 }
 

@@ -13,26 +13,12 @@
 #include <iostream>
 #include <optional>
 
+#include "FrameProcessor.h"
 #include "LatentSources.h"
 
 namespace mm {
 
 namespace {
-
-// The clips every model slot gets (main thread only: attach, ticks and the processor
-// setup, which LiveEngine runs on the control thread), and the one "match this track"
-// encoding that may be running.
-struct SourceClips {
-  std::shared_ptr<LatentClip> anchor[2], pattern;
-  std::string anchorFile[2], anchorError[2];
-  struct Encoding {
-    int which = 0;
-    std::string path;
-    std::chrono::steady_clock::time_point started;
-    std::future<LatentClip> result;  // its destructor waits: a quit mid-encoding waits for it
-  };
-  std::optional<Encoding> encoding;
-};
 
 // The encoding thread yields to the audio and model threads (it loads and runs its own
 // copy of the model, which on a small machine competes with the live one).
@@ -47,10 +33,15 @@ void lowerThisThreadsPriority() {
 
 const char* anchorName(int which) { return which == 0 ? "A" : "B"; }
 
-// Main thread: hands a finished encoding to every model slot whose latent size fits.
-void finishEncoding(Session& session, SourceClips& clips) {
-  if (!clips.encoding) return;
-  SourceClips::Encoding& job = *clips.encoding;
+}  // namespace
+
+SourcesPart::SourcesPart(App& app) : app_(app) {}
+SourcesPart::~SourcesPart() = default;
+
+// Control thread: hands a finished encoding to every model slot whose latent size fits.
+void SourcesPart::finishEncoding() {
+  if (!encoding_) return;
+  Encoding& job = *encoding_;
   if (job.result.wait_for(std::chrono::seconds(0)) != std::future_status::ready) return;
   const int w = job.which;
   const double seconds =
@@ -59,98 +50,101 @@ void finishEncoding(Session& session, SourceClips& clips) {
   try {
     auto clip = std::make_shared<LatentClip>(job.result.get());
     int fitting = 0;
-    for (int k = 0; k < session.engine->modelCount(); ++k) {
-      InferenceWorker* worker = session.engine->workerAt(k);
+    for (int k = 0; k < app_.engine->modelCount(); ++k) {
+      InferenceWorker* worker = app_.engine->workerAt(k);
       if (!worker || worker->processor().info().latentSize != clip->dims) continue;
       worker->processor().style().load(w, std::make_unique<LatentClip>(*clip));
       ++fitting;
     }
-    clips.anchor[w] = clip;
-    clips.anchorFile[w] = job.path;
-    clips.anchorError[w].clear();
-    const int amount = session.registry->indexOf("style.amount");
+    anchor_[w] = clip;
+    anchorFile_[w] = job.path;
+    anchorError_[w].clear();
+    const int amount = app_.registry->indexOf("style.amount");
     char took[32];
     std::snprintf(took, sizeof took, "%.1f", seconds);
-    session.post(std::string("style: anchor ") + anchorName(w) + " is now " + file + " (encoded in " + took + " s" +
+    app_.post(std::string("style: anchor ") + anchorName(w) + " is now " + file + " (encoded in " + took + " s" +
                  (fitting ? ")" : "; no loaded model has its latent size, so it is not heard)") +
-                 (amount >= 0 && session.registry->get(amount) <= 0.f ? "; raise style amount to hear it" : ""));
+                 (amount >= 0 && app_.registry->get(amount) <= 0.f ? "; raise style amount to hear it" : ""));
   } catch (const std::exception& e) {
-    clips.anchorError[w] = e.what();
-    session.post(std::string("style: anchor ") + anchorName(w) + " stays as it was: " + e.what());
+    anchorError_[w] = e.what();
+    app_.post(std::string("style: anchor ") + anchorName(w) + " stays as it was: " + e.what());
   }
-  clips.encoding.reset();
+  encoding_.reset();
 }
 
-}  // namespace
+void SourcesPart::capturePattern(int slot, double beats) {
+  app_.engine->worker()->processor().pattern().requestCapture(slot, beats);
+  app_.post("pattern: capturing the last " + std::to_string(static_cast<int>(beats)) + " beats into slot " +
+            std::to_string(slot + 1));
+}
 
-bool attachSources(Session& session) {
-  const Args& args = *session.args;
-  auto clips = std::make_shared<SourceClips>();
+std::string SourcesPart::setStyleAnchor(int which, const std::string& path) {
+  if (which < 0 || which > 1) return "there are only anchors A and B";
+  if (encoding_)
+    return "still encoding " + std::filesystem::path(encoding_->path).filename().string() + " into anchor " +
+           anchorName(encoding_->which) + "; try again when it is done";
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return path + ": no such audio file";
+  Encoding job;
+  job.which = which;
+  job.path = path;
+  job.started = std::chrono::steady_clock::now();
+  job.result = std::async(std::launch::async, [model = app_.modelPath, path] {
+    lowerThisThreadsPriority();
+    return encodeFileToClip(model, path);
+  });
+  encoding_ = std::move(job);
+  app_.post(std::string("style: encoding ") + std::filesystem::path(path).filename().string() + " into anchor " +
+            anchorName(which) + " ...");
+  return {};
+}
+
+StyleAnchorStatus SourcesPart::styleAnchor(int which) const {
+  StyleAnchorStatus st;
+  if (which < 0 || which > 1) return st;
+  st.file = anchorFile_[which];
+  st.error = anchorError_[which];
+  if (encoding_ && encoding_->which == which) {
+    st.encoding = encoding_->path;
+    st.encodingSeconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - encoding_->started).count();
+  }
+  return st;
+}
+
+void SourcesPart::loadInto(FrameProcessor& proc) const {
+  const int dims = proc.info().latentSize;
+  auto fits = [dims](const std::shared_ptr<LatentClip>& clip) { return clip && clip->dims == dims; };
+  for (int w = 0; w < 2; ++w)
+    if (fits(anchor_[w])) proc.style().load(w, std::make_unique<LatentClip>(*anchor_[w]));
+  if (fits(pattern_)) proc.pattern().load(0, std::make_unique<LatentClip>(*pattern_));
+}
+
+void SourcesPart::tick() {
+  finishEncoding();
+  app_.engine->sharePatternCaptures();  // a capture belongs to the performance, not one model
+}
+
+bool attachSources(App& app) {
+  const Args& args = *app.args;
+  auto part = std::make_unique<SourcesPart>(app);
   try {
-    // Encoded with the session's model; a slot whose latent size differs ignores them.
+    // Encoded with the playing model; a slot whose latent size differs ignores them.
     for (int w = 0; w < 2; ++w)
       if (auto f = args.get(w == 0 ? "anchor-a" : "anchor-b")) {
-        clips->anchor[w] = std::make_shared<LatentClip>(encodeFileToClip(session.modelPath, *f));
-        clips->anchorFile[w] = *f;
+        part->anchor_[w] = std::make_shared<LatentClip>(encodeFileToClip(app.modelPath, *f));
+        part->anchorFile_[w] = *f;
       }
     if (auto f = args.get("pattern"))
-      clips->pattern = std::make_shared<LatentClip>(encodeFileToClip(session.modelPath, *f, args.getDouble("pattern-bpm", 120.0)));
+      part->pattern_ =
+          std::make_shared<LatentClip>(encodeFileToClip(app.modelPath, *f, args.getDouble("pattern-bpm", 120.0)));
   } catch (const std::exception& e) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return false;
   }
-  session.keepAlive.push_back(clips);
-  session.engine->setProcessorSetup([clips](FrameProcessor& proc) {
-    const int dims = proc.info().latentSize;
-    auto fits = [dims](const std::shared_ptr<LatentClip>& c) { return c && c->dims == dims; };
-    for (int w = 0; w < 2; ++w)
-      if (fits(clips->anchor[w])) proc.style().load(w, std::make_unique<LatentClip>(*clips->anchor[w]));
-    if (fits(clips->pattern)) proc.pattern().load(0, std::make_unique<LatentClip>(*clips->pattern));
-  });
-  Session* s = &session;
-  session.capturePattern = [s](int slot, double beats) {
-    s->engine->worker()->processor().pattern().requestCapture(slot, beats);
-    s->post("pattern: capturing the last " + std::to_string(static_cast<int>(beats)) + " beats into slot " +
-            std::to_string(slot + 1));
-  };
-
-  SourceClips* c = clips.get();
-  session.setStyleAnchor = [s, c](int which, const std::string& path) -> std::string {
-    if (which < 0 || which > 1) return "there are only anchors A and B";
-    if (c->encoding)
-      return "still encoding " + std::filesystem::path(c->encoding->path).filename().string() +
-             " into anchor " + anchorName(c->encoding->which) + "; try again when it is done";
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) return path + ": no such audio file";
-    SourceClips::Encoding job;
-    job.which = which;
-    job.path = path;
-    job.started = std::chrono::steady_clock::now();
-    job.result = std::async(std::launch::async, [model = s->modelPath, path] {
-      lowerThisThreadsPriority();
-      return encodeFileToClip(model, path);
-    });
-    c->encoding = std::move(job);
-    s->post(std::string("style: encoding ") + std::filesystem::path(path).filename().string() + " into anchor " +
-            anchorName(which) + " ...");
-    return {};
-  };
-  session.styleAnchor = [c](int which) {
-    StyleAnchorStatus st;
-    if (which < 0 || which > 1) return st;
-    st.file = c->anchorFile[which];
-    st.error = c->anchorError[which];
-    if (c->encoding && c->encoding->which == which) {
-      st.encoding = c->encoding->path;
-      st.encodingSeconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - c->encoding->started).count();
-    }
-    return st;
-  };
-  session.onTick.push_back([s, c] {
-    finishEncoding(*s, *c);
-    s->engine->sharePatternCaptures();  // a capture belongs to the performance, not one model
-  });
+  // Every model slot (the ones open now and any published later, on the control thread)
+  // gets copies of the clips whose latent size fits.
+  app.engine->setProcessorSetup([p = part.get()](FrameProcessor& proc) { p->loadInto(proc); });
+  app.sources = std::move(part);
   return true;
 }
 

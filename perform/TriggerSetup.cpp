@@ -22,99 +22,93 @@
 
 namespace mm {
 
-namespace {
+TriggerPart::TriggerPart(App& a, std::string p, TriggerProfile profile, double rate)
+  : app(a), path(std::move(p)), learner(std::move(profile), rate) {}
 
-// Everything the triggers keep for the length of a performance. Main thread, except
-// `analyzer`, whose analyze() the audio thread calls.
-struct LiveTriggers {
-  Session& session;
-  std::string path;
-  std::shared_ptr<TriggerAnalyzer> analyzer;
-  TriggerLearner learner;
-  std::unique_ptr<TriggerMidiOut> midi;
-  uint64_t published = 0;
-  struct Recent {
-    int cls;
-    int velocity;
-    float distance;
-    double decisionMs;  // decided - onset
-    std::chrono::steady_clock::time_point when;
-  };
-  std::deque<Recent> recent;
-  int examplesPerTake = 8;
-  char newClass[32] = "";
+TriggerPart::~TriggerPart() = default;
 
-  LiveTriggers(Session& s, std::string p, TriggerProfile profile, double rate)
-      : session(s), path(std::move(p)), learner(std::move(profile), rate) {}
-
-  // The current profile's classifier and notes to the audio and MIDI threads.
-  void publish() {
-    const TriggerProfile& p = learner.profile();
-    analyzer->setClassifier(std::make_unique<TriggerClassifier>(p));
-    analyzer->setMinRiseDb(p.settings.minRiseDb);
-    if (midi) {
-      for (size_t c = 0; c < p.classes.size(); ++c) midi->setNote(static_cast<int>(c), p.classes[c].note);
-      midi->setChannel(p.settings.midiChannel);
-      midi->setNoteLengthMs(p.settings.noteLengthMs);
-    }
-    published = learner.revision();
+void TriggerPart::publish() {
+  const TriggerProfile& p = learner.profile();
+  analyzer->setClassifier(std::make_unique<TriggerClassifier>(p));
+  analyzer->setMinRiseDb(p.settings.minRiseDb);
+  if (midi) {
+    for (size_t c = 0; c < p.classes.size(); ++c) midi->setNote(static_cast<int>(c), p.classes[c].note);
+    midi->setChannel(p.settings.midiChannel);
+    midi->setNoteLengthMs(p.settings.noteLengthMs);
   }
+  published = learner.revision();
+}
 
-  std::string save() {
-    const std::string err = saveTriggerProfile(path, learner.profile());
-    session.post(err.empty() ? "triggers: saved " + path : "triggers: " + err);
-    return err;
+std::string TriggerPart::save() {
+  const std::string err = saveTriggerProfile(path, learner.profile());
+  app.post(err.empty() ? "triggers: saved " + path : "triggers: " + err);
+  return err;
+}
+
+void TriggerPart::arm(int cls) {
+  if (const std::string err = learner.arm(cls, examplesPerTake); !err.empty()) {
+    app.post("triggers: " + err);
+    return;
   }
+  analyzer->setLearning(true);
+  app.post("triggers: " + learner.status());
+}
 
-  void arm(int cls) {
-    if (const std::string err = learner.arm(cls, examplesPerTake); !err.empty()) {
-      session.post("triggers: " + err);
-      return;
-    }
-    analyzer->setLearning(true);
-    session.post("triggers: " + learner.status());
-  }
-
-  // Main thread, every tick: hits from the audio thread, learning, hand-over, freeing.
-  void tick() {
-    TriggerReport r;
-    bool completed = false;
-    while (analyzer->popReport(r)) {
-      if (r.learning) {
-        const int before = learner.collected();
-        const int cls = learner.armedClass();
-        if (learner.onReport(r)) {
-          completed = true;
-          const TriggerClass& c = learner.profile().classes[cls];
-          std::string msg = "triggers: learned " + std::to_string(c.examples.size()) + " examples of " + c.name;
-          const double loo = leaveOneOutAccuracy(learner.profile());
-          if (loo >= 0) msg += " (leave-one-out accuracy " + std::to_string(static_cast<int>(loo * 100 + 0.5)) + " %)";
-          session.post(msg);
-        } else if (learner.collected() != before) {
-          session.post("triggers: " + learner.status());
-        }
-        continue;
+void TriggerPart::tick() {
+  TriggerReport r;
+  bool completed = false;
+  while (analyzer->popReport(r)) {
+    if (r.learning) {
+      const int before = learner.collected();
+      const int cls = learner.armedClass();
+      if (learner.onReport(r)) {
+        completed = true;
+        const TriggerClass& c = learner.profile().classes[cls];
+        std::string msg = "triggers: learned " + std::to_string(c.examples.size()) + " examples of " + c.name;
+        const double loo = leaveOneOutAccuracy(learner.profile());
+        if (loo >= 0) msg += " (leave-one-out accuracy " + std::to_string(static_cast<int>(loo * 100 + 0.5)) + " %)";
+        app.post(msg);
+      } else if (learner.collected() != before) {
+        app.post("triggers: " + learner.status());
       }
-      if (r.hit.cls < 0) continue;
-      recent.push_front({r.hit.cls, r.hit.velocity, r.hit.distance,
-                         1000.0 * static_cast<double>(r.hit.decidedSample - r.hit.onsetSample) / analyzer->sampleRate(),
-                         std::chrono::steady_clock::now()});
-      if (recent.size() > 8) recent.pop_back();
+      continue;
     }
-    analyzer->setLearning(learner.armed());
-    if (learner.revision() != published) {
-      publish();
-      if (completed) save();
-    }
+    if (r.hit.cls < 0) continue;
+    recent.push_front({r.hit.cls, r.hit.velocity, r.hit.distance,
+                       1000.0 * static_cast<double>(r.hit.decidedSample - r.hit.onsetSample) / analyzer->sampleRate(),
+                       std::chrono::steady_clock::now()});
+    if (recent.size() > 8) recent.pop_back();
   }
+  analyzer->setLearning(learner.armed());
+  if (learner.revision() != published) {
+    publish();
+    if (completed) save();
+  }
+  if (midi) {  // after a JACK server crash, the notes out come back with a server
+    const auto rec = midiRecovery->poll(midi->serverLost(), [this] { return midi->reopen(); }, MidiOutputRecovery::Clock::now());
+    if (rec.reopened) app.post("triggers: MIDI notes out reopened on " + midi->portName());
+    if (!rec.error.empty()) app.post("triggers: MIDI notes out not reopened yet: " + rec.error);
+  }
+}
+
+void TriggerPart::stop() {
+  if (midi) midi->stop();
+}
+
+TriggerPart::Activity TriggerPart::activity() const {
+  Activity a;
+  const TriggerProfile& p = learner.profile();
+  if (!recent.empty() && recent.front().cls >= 0 && recent.front().cls < static_cast<int>(p.classes.size())) {
+    a.lastClass = p.classes[static_cast<size_t>(recent.front().cls)].name;
+    a.lastSecondsAgo = std::chrono::duration<double>(std::chrono::steady_clock::now() - recent.front().when).count();
+  }
+  a.hits = analyzer->hits();
+  if (midi) a.midiOut = midi->portName();
+  return a;
+}
 
 #ifdef MM_UI_BUILT
-  void drawPanel();
-#endif
-};
-
-#ifdef MM_UI_BUILT
-void LiveTriggers::drawPanel() {
+void TriggerPart::drawPanel() {
   const TriggerProfile& p = learner.profile();
   const auto now = std::chrono::steady_clock::now();
   // The panel sits in a narrow stage column with large type: every row stays short.
@@ -172,7 +166,7 @@ void LiveTriggers::drawPanel() {
     ImGui::InputText("##newclass", newClass, sizeof newClass);
     ImGui::SameLine();
     if (ImGui::Button("Add class") && newClass[0]) {
-      if (const std::string err = learner.addClass(newClass); !err.empty()) session.post("triggers: " + err);
+      if (const std::string err = learner.addClass(newClass); !err.empty()) app.post("triggers: " + err);
       newClass[0] = '\0';
     }
   }
@@ -182,14 +176,14 @@ void LiveTriggers::drawPanel() {
     TriggerProfile loaded;
     // A broken file changes nothing: the messages say where, the music goes on.
     if (LoadReport report; !loadTriggerProfile(path, loaded, report)) {
-      session.post("triggers: " + report.text());
+      app.post("triggers: " + report.text());
     } else {
       const TriggerSettings& running = analyzer->settings();
       const bool restart = loaded.settings.listenMs != running.listenMs || loaded.settings.hop != running.hop ||
                            loaded.settings.onsetMethod != running.onsetMethod ||
                            loaded.settings.onsetThreshold != running.onsetThreshold;
       learner.replaceProfile(std::move(loaded));
-      session.post("triggers: reloaded " + path +
+      app.post("triggers: reloaded " + path +
                    (restart ? " (its onset and listen-window settings apply from the next start)" : ""));
     }
   }
@@ -200,10 +194,8 @@ void LiveTriggers::drawPanel() {
 }
 #endif
 
-}  // namespace
-
-bool attachTriggers(Session& session) {
-  const Args& args = *session.args;
+bool attachTriggers(App& app) {
+  const Args& args = *app.args;
   const auto path = args.get("triggers");
   if (!path) {
     for (const char* o : {"trigger-midi-out", "listen-ms", "trigger-sensitivity", "trigger-reject"})
@@ -220,7 +212,7 @@ bool attachTriggers(Session& session) {
     }
   } else {
     profile = starterTriggerProfile();
-    session.post("triggers: " + *path +
+    app.post("triggers: " + *path +
                  " does not exist yet: learn kick, snare and hihat in the Beatbox triggers "
                  "panel; it is saved after each take");
   }
@@ -228,16 +220,16 @@ bool attachTriggers(Session& session) {
     std::cerr << "musicmill perform: " << bad << "\n";
     return false;
   }
-  const double rate = session.engine->sampleRate();
+  const double rate = app.engine->sampleRate();
   if (profile.sampleRate > 0 && std::abs(profile.sampleRate - rate) > 0.1 * rate)
-    session.post("triggers: the profile was learned at " + std::to_string(static_cast<int>(profile.sampleRate)) +
+    app.post("triggers: the profile was learned at " + std::to_string(static_cast<int>(profile.sampleRate)) +
                  " Hz and the stream runs at " + std::to_string(static_cast<int>(rate)) +
                  " Hz; if hits are misread, learn the classes again");
 
-  auto live = std::make_shared<LiveTriggers>(session, *path, std::move(profile), rate);
-  live->analyzer = std::make_shared<TriggerAnalyzer>(&session.modSources, live->learner.profile().settings);
+  auto live = std::make_unique<TriggerPart>(app, *path, std::move(profile), rate);
+  live->analyzer = std::make_shared<TriggerAnalyzer>(&app.modSources, live->learner.profile().settings);
   try {
-    session.engine->addInputAnalyzer(live->analyzer.get());  // prepares it at the stream's rate
+    app.engine->addInputAnalyzer(live->analyzer.get());  // prepares it at the stream's rate
   } catch (const std::exception& e) {
     std::cerr << "musicmill perform: triggers: " << e.what() << "\n";
     return false;
@@ -251,49 +243,19 @@ bool attachTriggers(Session& session) {
       return false;
     }
     live->midi = std::make_unique<TriggerMidiOut>(*live->analyzer);
-    if (const std::string err = live->midi->open(api, session.engine->config().clientName + "-triggers", *port);
+    if (const std::string err = live->midi->open(api, app.engine->config().clientName + "-triggers", *port);
         !err.empty()) {
       std::cerr << "musicmill perform: " << err << "\n";
       return false;
     }
     live->midi->start();
-    session.post("triggers: MIDI notes out on " + live->midi->portName());
+    app.post("triggers: MIDI notes out on " + live->midi->portName());
   }
   live->publish();
-  // The engine keeps a raw pointer to the analyzer until it stops: keepAlive frees both
-  // after that. The MIDI thread stops before the engine does.
-  session.keepAlive.push_back(live->analyzer);
-  session.keepAlive.push_back(live);
-  LiveTriggers* t = live.get();
-  session.onTick.push_back([t] { t->tick(); });
-  session.onStop.push_back([t] {
-    if (t->midi) t->midi->stop();
-  });
-  if (t->midi) {  // after a JACK server crash, the notes out come back with a server
-    auto recovery = std::make_shared<MidiOutputRecovery>();
-    session.onTick.push_back([t, recovery, &session] {
-      const auto r =
-          recovery->poll(t->midi->serverLost(), [t] { return t->midi->reopen(); }, MidiOutputRecovery::Clock::now());
-      if (r.reopened) session.post("triggers: MIDI notes out reopened on " + t->midi->portName());
-      if (!r.error.empty()) session.post("triggers: MIDI notes out not reopened yet: " + r.error);
-    });
-  }
-#ifdef MM_UI_BUILT
-  session.panels.emplace_back("Beatbox triggers", [t] { t->drawPanel(); });
-#endif
-  session.triggerActivity = [t] {
-    Session::TriggerActivity a;
-    const TriggerProfile& p = t->learner.profile();
-    if (!t->recent.empty() && t->recent.front().cls >= 0 && t->recent.front().cls < static_cast<int>(p.classes.size())) {
-      a.lastClass = p.classes[static_cast<size_t>(t->recent.front().cls)].name;
-      a.lastSecondsAgo =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - t->recent.front().when).count();
-    }
-    a.hits = t->analyzer->hits();
-    if (t->midi) a.midiOut = t->midi->portName();
-    return a;
-  };
-  session.onStop.push_back([&session] { session.triggerActivity = nullptr; });
+  if (live->midi) live->midiRecovery = std::make_unique<MidiOutputRecovery>();
+  // The engine keeps a raw pointer to the analyzer until it stops: the part outlives that
+  // (App is destroyed after engine.stop()). The MIDI thread stops before the engine does.
+  app.triggers = std::move(live);
   return true;
 }
 

@@ -3,5 +3,5 @@
 
 namespace mm {
 bool uiAvailable() { return false; }
-int runUi(Session&, double) { return 0; }
+int runUi(App&, double) { return 0; }
 }  // namespace mm

@@ -9,7 +9,8 @@
 // The file is a preset (format 1) holding every parameter, venue ones included, plus a
 // [session] table: when it was saved and where in which set list the performer was.
 //
-// Threads: main thread only (tick from Session::onTick, saveNow from onStop).
+// Threads: one at a time: AutosaveWriter's thread during the show, then the main thread
+// for the last save (SetListPart::stop).
 #pragma once
 
 #include <chrono>

@@ -7,11 +7,11 @@
 #include <thread>
 #include <vector>
 
+#include "App.h"
 #include "AudioFile.h"
 #include "Cli.h"
 #include "LiveEngine.h"
 #include "ModelRuntime.h"
-#include "Session.h"
 #include "SourcesSetup.h"
 #include "TestSupport.h"
 
@@ -33,13 +33,14 @@ TEST_CASE("match this track: an anchor encodes off the control thread and reache
   engine.openWithoutDevice(std::move(model), 44100, 128, 1, 2);
   Args args;
   args.command = "perform";
-  Session session;
-  session.args = &args;
-  session.modelPath = fixture("delay_44k.ts");
-  session.registry = reg.get();
-  session.engine = &engine;
-  REQUIRE(attachSources(session));
-  REQUIRE(session.setStyleAnchor);
+  App app;
+  app.args = &args;
+  app.modelPath = fixture("delay_44k.ts");
+  app.registry = reg.get();
+  app.engine = &engine;
+  REQUIRE(attachSources(app));
+  REQUIRE(app.sources);
+  SourcesPart& sources = *app.sources;
 
   const std::string dir = tempDir();
   AudioBuffer track;
@@ -48,24 +49,24 @@ TEST_CASE("match this track: an anchor encodes off the control thread and reache
   writeWav(dir + "/groove.wav", track);
 
   // Refused at once, nothing started: no such file, no anchor C.
-  CHECK(session.setStyleAnchor(0, dir + "/missing.wav").find("no such audio file") != std::string::npos);
-  CHECK(session.setStyleAnchor(2, dir + "/groove.wav").find("only anchors A and B") != std::string::npos);
-  CHECK_FALSE(session.styleAnchor(0).encoding.size());
+  CHECK(sources.setStyleAnchor(0, dir + "/missing.wav").find("no such audio file") != std::string::npos);
+  CHECK(sources.setStyleAnchor(2, dir + "/groove.wav").find("only anchors A and B") != std::string::npos);
+  CHECK_FALSE(sources.styleAnchor(0).encoding.size());
 
   engine.start();
   std::vector<float> in(128, 0.f), out(256);
   // The call returns before the encoding is done: it runs on a thread of its own.
-  CHECK(session.setStyleAnchor(0, dir + "/groove.wav").empty());
-  CHECK(session.styleAnchor(0).encoding == dir + "/groove.wav");
+  CHECK(sources.setStyleAnchor(0, dir + "/groove.wav").empty());
+  CHECK(sources.styleAnchor(0).encoding == dir + "/groove.wav");
   // One at a time: a second request while it runs is refused with what to do.
-  CHECK(session.setStyleAnchor(1, dir + "/groove.wav").find("still encoding") != std::string::npos);
+  CHECK(sources.setStyleAnchor(1, dir + "/groove.wav").find("still encoding") != std::string::npos);
   // The control thread's ticks hand the finished clip to the model; the audio goes on.
   bool done = false;
   for (int k = 0; k < 20000 && !done; ++k) {
-    session.tick();
+    app.tick();
     engine.processBlock(in.data(), out.data(), 128, false);
     std::this_thread::sleep_for(std::chrono::microseconds(2900));
-    done = session.styleAnchor(0).encoding.empty();
+    done = sources.styleAnchor(0).encoding.empty();
   }
   REQUIRE(done);
   for (int k = 0; k < 100; ++k) {  // the worker picks it up at its next frames
@@ -73,10 +74,10 @@ TEST_CASE("match this track: an anchor encodes off the control thread and reache
     std::this_thread::sleep_for(std::chrono::microseconds(2900));
   }
   engine.stop();
-  const auto messages = session.recentMessages(10);
+  const auto messages = app.recentMessages(10);
   INFO(Catch::Detail::stringify(messages));
-  CHECK(session.styleAnchor(0).file == dir + "/groove.wav");
-  CHECK(session.styleAnchor(0).error.empty());
+  CHECK(sources.styleAnchor(0).file == dir + "/groove.wav");
+  CHECK(sources.styleAnchor(0).error.empty());
   CHECK(anyContains(messages, "style: anchor A is now groove.wav"));
   CHECK(anyContains(messages, "raise style amount to hear it"));  // style.amount is 0
   CHECK(engine.worker()->processor().style().has(0));

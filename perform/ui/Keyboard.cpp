@@ -47,23 +47,23 @@ void perform(UiState& ui, StageAction action, int value) {
       ui.engine->panic();
       ui.panicFlashUntil = ui.now + 1.5;
       ui.actions.push_back("panic");
-      ui.session->post("Panic: output muted while the model reloads; the sound comes back by itself.");
+      ui.app->post("Panic: output muted while the model reloads; the sound comes back by itself.");
       return;
     case StageAction::ToggleMidiLearn:
       ui.midiLearn = !ui.midiLearn;
       if (!ui.midiLearn) {
-        if (LiveMidi* midi = ui.session->midi; midi && midi->learning()) midi->cancelLearn();
+        if (ui.app->midi && ui.app->midi->live().learning()) ui.app->midi->live().cancelLearn();
         ui.learnTarget.clear();
       }
       ui.learnStatus = ui.midiLearn ? "click the control to learn" : "";
       ui.actions.push_back(ui.midiLearn ? "learn on" : "learn off");
       return;
-    case StageAction::PrevPart: ui.session->navigate(NavCommand::PrevPart); break;
-    case StageAction::NextPart: ui.session->navigate(NavCommand::NextPart); break;
-    case StageAction::PrevSong: ui.session->navigate(NavCommand::PrevSong); break;
-    case StageAction::NextSong: ui.session->navigate(NavCommand::NextSong); break;
+    case StageAction::PrevPart: ui.app->navigate(NavCommand::PrevPart); break;
+    case StageAction::NextPart: ui.app->navigate(NavCommand::NextPart); break;
+    case StageAction::PrevSong: ui.app->navigate(NavCommand::PrevSong); break;
+    case StageAction::NextSong: ui.app->navigate(NavCommand::NextSong); break;
     case StageAction::SelectPreset:
-      ui.session->navigate(NavCommand::SelectPreset, value);
+      ui.app->navigate(NavCommand::SelectPreset, value);
       ui.presetChosen = value;
       ui.actions.push_back("nav preset " + std::to_string(value));
       return;

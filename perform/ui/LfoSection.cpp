@@ -3,6 +3,7 @@
 #include <string>
 
 #include "LfoBank.h"
+#include "ModulationSetup.h"
 #include "ParamWidgets.h"
 #include "Sections.h"
 #include "StageTheme.h"
@@ -69,7 +70,7 @@ void drawLfos(UiState& ui) {
     // Where the LFO is now (-1 .. 1): the worker writes it, the bank's atomics let us read
     // it without a lock or a torn value. An LFO that moves nothing (no depth or no
     // target) rests at the centre, dimmed: what moves on the screen is what moves the sound.
-    if (const LfoBank* bank = ui.session->lfos; bank && i < bank->size()) {
+    if (const LfoBank* bank = ui.app->modulation ? &ui.app->modulation->lfos() : nullptr; bank && i < bank->size()) {
       const bool active = reg.get(l.depth) > 0.f && reg.get(l.target) >= 0.f;
       const float v = active ? std::clamp(bank->outputs()[i], -1.f, 1.f) : 0.f;
       const float w = ImGui::GetFontSize() * 2.2f, h = ImGui::GetFrameHeight();

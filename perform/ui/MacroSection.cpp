@@ -5,6 +5,7 @@
 
 #include "ParamWidgets.h"
 #include "Sections.h"
+#include "SourcesSetup.h"
 #include "StageTheme.h"
 
 namespace mm::ui {
@@ -135,10 +136,10 @@ void drawPatterns(UiState& ui) {
   std::snprintf(capture, sizeof capture, "Capture %d beats into slot %d", ui.captureBeats, slot + 1);
   if (ImGui::CalcTextSize(capture).x + 2 * style.FramePadding.x + 4.f > avail)
     std::snprintf(capture, sizeof capture, "Capture %d beats", ui.captureBeats);
-  if (!ui.session->capturePattern) {
+  if (!ui.app->sources) {
     ImGui::TextDisabled("pattern capture is not available");
   } else if (stageButton(ui, "pattern.capture", capture, ImVec2(avail, h), colour::rgb(150, 60, 40), colour::kText)) {
-    ui.session->capturePattern(std::clamp(slot, 0, 7), static_cast<double>(ui.captureBeats));
+    ui.app->sources->capturePattern(std::clamp(slot, 0, 7), static_cast<double>(ui.captureBeats));
     ui.slotCaptured[std::clamp(slot, 0, 7)] = true;
     ui.actions.push_back("capture slot " + std::to_string(slot + 1) + " " + std::to_string(ui.captureBeats) +
                          " beats");

@@ -2,9 +2,11 @@
 #include <cmath>
 #include <cstdio>
 
+#include "ControlSetup.h"
 #include "LiveMidi.h"
 #include "Sections.h"
 #include "StageTheme.h"
+#include "TriggerSetup.h"
 
 namespace mm::ui {
 
@@ -105,8 +107,8 @@ void drawMeters(UiState& ui) {
   sectionTitle(ui, "Meters", colour::kGood);
   // What happened in the last 5 s (colour only while a problem is current); the totals
   // since the start are in the tooltip and the --report.
-  Session::TriggerActivity trig;
-  if (ui.session->triggerActivity) trig = ui.session->triggerActivity();
+  TriggerPart::Activity trig;
+  if (ui.app->triggers) trig = ui.app->triggers->activity();
   auto& hist = ui.countHistory;
   hist.push_back({ui.now, s.xruns, s.lateCallbacks, ui.onsets, trig.hits});
   while (hist.size() > 2 && hist[1].time <= ui.now - kRecentSeconds) hist.pop_front();
@@ -162,7 +164,7 @@ void drawMeters(UiState& ui) {
   }
   ImGui::Spacing();
   // MIDI in: green with its ports, red when MIDI is on but no port is there, grey when off.
-  if (LiveMidi* midi = ui.session->midi) {
+  if (LiveMidi* midi = ui.app->midi ? &ui.app->midi->live() : nullptr) {
     std::string joined;
     for (const auto& p : midi->openPorts()) joined += (joined.empty() ? "" : ", ") + p;
     if (joined.empty()) statusLine(ui, colour::kBad, "MIDI IN", "no port connected");
@@ -171,7 +173,7 @@ void drawMeters(UiState& ui) {
     statusLine(ui, colour::kDim, "MIDI IN", "off");
   }
   // Beatbox triggers: the last hit's sound, lit for 0.3 s, and the hits of the last 5 s.
-  if (ui.session->triggerActivity) {
+  if (ui.app->triggers) {
     const bool lit = trig.lastSecondsAgo < 0.3;
     std::string text = trig.lastClass.empty() ? "waiting" : trig.lastClass;
     text += "  " + std::to_string(hits) + " in 5 s" + (trig.midiOut.empty() ? "" : "  -> " + trig.midiOut);

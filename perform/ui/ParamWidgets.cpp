@@ -57,7 +57,7 @@ void aimMidiLearn(UiState& ui, const std::string& target, int actionValue, const
   const std::string name = shown.empty() ? target : shown;
   ui.actions.push_back("learn " + name);
   ui.learnResult->clear();
-  LiveMidi* midi = ui.session->midi;
+  LiveMidi* midi = ui.app->midi ? &ui.app->midi->live() : nullptr;
   if (!midi) {
     ui.learnTarget.clear();
     ui.learnStatus = "MIDI is off: start perform with --midi-in PORT (or --mapping FILE) to learn";

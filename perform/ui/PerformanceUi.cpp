@@ -213,10 +213,10 @@ bool uiAvailable() {
   return true;
 }
 
-int runUi(Session& session, double durationSeconds) {
+int runUi(App& app, double durationSeconds) {
   UiOptions opt;
   try {
-    opt = readOptions(*session.args);
+    opt = readOptions(*app.args);
   } catch (const std::exception& e) {
     std::cerr << "musicmill perform: " << e.what() << "\n";
     return 2;
@@ -280,10 +280,10 @@ int runUi(Session& session, double durationSeconds) {
   ImGuiIO& io = ImGui::GetIO();
   io.IniFilename = nullptr;  // the layout is fixed; write nothing into the working folder
   ui::UiState ui;
-  ui.session = &session;
-  ui.registry = session.registry;
-  ui.engine = session.engine;
-  ui.sp = StandardParams::resolve(*session.registry);
+  ui.app = &app;
+  ui.registry = app.registry;
+  ui.engine = app.engine;
+  ui.sp = StandardParams::resolve(*app.registry);
   ui.fullscreen = !opt.windowed;
   ui.fonts = ui::loadStageFonts(desktop.h);
   ui::applyStageStyle(ui.fonts.body->FontSize);
@@ -308,7 +308,7 @@ int runUi(Session& session, double durationSeconds) {
   // With nothing changing the loop still builds a frame (to see that nothing changed and
   // to answer input) but at most this often; input wakes it at once.
   const double idlePeriod = 1.0 / 30.0;
-  while (!ui.quit && !gUiSignal.load() && !session.stopRequested.load()) {
+  while (!ui.quit && !gUiSignal.load() && !app.stopRequested.load()) {
     const Uint64 frameStart = SDL_GetPerformanceCounter();
     ui.now = static_cast<double>(frameStart - t0) / tickHz;
     if (durationSeconds > 0 && ui.now >= durationSeconds) break;
@@ -316,7 +316,7 @@ int runUi(Session& session, double durationSeconds) {
     // The control thread (ControlLoop) carries out MIDI, OSC and navigation; the UI holds
     // controlMutex only while it handles input and builds the widgets, not while it
     // renders, presents or rests, so its frame rate never delays a control.
-    std::unique_lock<std::mutex> control(session.controlMutex);
+    std::unique_lock<std::mutex> control(app.controlMutex);
     const Uint64 heldFrom = SDL_GetPerformanceCounter();
     SDL_Event e;
     while (SDL_PollEvent(&e)) {
@@ -338,7 +338,7 @@ int runUi(Session& session, double durationSeconds) {
       mustDraw = true;
     }
 
-    ui.status = session.engine->status();
+    ui.status = app.engine->status();
     ui::updateMeters(ui);
     ui::sampleLatents(ui);
 

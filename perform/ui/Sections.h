@@ -30,7 +30,7 @@ void drawLatentPlot(UiState& ui, ImVec2 size);
 void drawLatentDims(UiState& ui);
 // LatentSection.cpp, too: style anchors A/B with blend and amount,
 // and the "match this track" picker window (drawn over the stage while open). A file is
-// encoded through Session::setStyleAnchor, off the UI thread.
+// encoded through SourcesPart::setStyleAnchor, off the UI thread.
 void drawStyleAnchors(UiState& ui);
 void drawAnchorPicker(UiState& ui);
 // LfoSection.cpp: rate, depth, shape, sync and target of every LFO.

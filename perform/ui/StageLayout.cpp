@@ -9,6 +9,7 @@
 #include "ParamWidgets.h"
 #include "Sections.h"
 #include "StageTheme.h"
+#include "TriggerSetup.h"
 
 namespace mm::ui {
 
@@ -21,7 +22,7 @@ void sectionTitle(UiState& ui, const char* title, ImU32 c) {
 
 void drawMidiLearn(UiState& ui) {
   sectionTitle(ui, "MIDI learn", colour::kTempo);
-  LiveMidi* midi = ui.session->midi;
+  LiveMidi* midi = ui.app->midi ? &ui.app->midi->live() : nullptr;
   if (!ui.learnResult->empty()) {  // LiveMidi learned a control (main thread, last tick)
     ui.learnStatus = *ui.learnResult;
     ui.learnResult->clear();
@@ -62,9 +63,9 @@ constexpr ImGuiWindowFlags kColumnFlags = ImGuiWindowFlags_NoSavedSettings;
 
 void drawMessages(UiState& ui) {
   sectionTitle(ui, "Messages", colour::kDim);
-  // Session::recentMessages takes a short lock that only other non-audio threads hold
+  // App::recentMessages takes a short lock that only other non-audio threads hold
   // while appending one string: never a wait on the engine.
-  const std::vector<std::string> messages = ui.session->recentMessages(4);
+  const std::vector<std::string> messages = ui.app->recentMessages(4);
   if (messages.empty()) ImGui::TextDisabled("no messages");
   for (auto it = messages.rbegin(); it != messages.rend(); ++it) {
     ImGui::PushTextWrapPos(0.f);
@@ -73,18 +74,17 @@ void drawMessages(UiState& ui) {
   }
 }
 
-// Panels other subsystems (MIDI learn, presets, beatbox triggers...) add to the session.
+// Panels of the parts that have one: the beatbox triggers (with --triggers).
 void drawAddOnPanels(UiState& ui) {
-  for (size_t i = 0; i < ui.session->panels.size(); ++i) {
-    auto& [title, draw] = ui.session->panels[i];
-    ImGui::PushID(static_cast<int>(i));
-    ImGui::PushFont(ui.fonts.heading);
-    const bool open = ImGui::CollapsingHeader(title.c_str(), ImGuiTreeNodeFlags_DefaultOpen);
-    ImGui::PopFont();
-    ui.panelsDrawn.push_back(title);
-    if (open && draw) draw();
-    ImGui::PopID();
-  }
+  if (!ui.app->triggers) return;
+  const char* title = "Beatbox triggers";
+  ImGui::PushID(title);
+  ImGui::PushFont(ui.fonts.heading);
+  const bool open = ImGui::CollapsingHeader(title, ImGuiTreeNodeFlags_DefaultOpen);
+  ImGui::PopFont();
+  ui.panelsDrawn.push_back(title);
+  if (open) ui.app->triggers->drawPanel();
+  ImGui::PopID();
 }
 
 }  // namespace

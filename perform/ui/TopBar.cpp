@@ -15,8 +15,6 @@ namespace mm::ui {
 
 namespace {
 
-std::string callOrEmpty(const std::function<std::string()>& f) { return f ? f() : std::string(); }
-
 void engineState(UiState& ui, ImDrawList* dl, ImVec2 at) {
   const EngineStatus& s = ui.status;
   const char* text = !s.running ? "STOPPED" : s.muted ? "MUTED: RELOADING" : s.fallbackActive ? "LATE: DRY" : "PLAYING";
@@ -41,7 +39,7 @@ void drawTopBar(UiState& ui, ImVec2 size) {
   dl->AddText(ImVec2(o.x + pad, o.y + pad * 0.6f), colour::kEnergy, "MUSICMILL");
   const float titleH = ImGui::GetFontSize();
   ImGui::PopFont();
-  const std::string model = std::filesystem::path(ui.session->modelPath).filename().string();
+  const std::string model = std::filesystem::path(ui.app->modelPath).filename().string();
   dl->AddText(ImVec2(o.x + pad, o.y + pad * 0.6f + titleH + 2), colour::kDim, model.c_str());
   engineState(ui, dl, ImVec2(o.x + pad, o.y + pad * 0.6f + titleH + ImGui::GetFontSize() + 6));
 
@@ -53,8 +51,8 @@ void drawTopBar(UiState& ui, ImVec2 size) {
   // Centre: the set list. "Song 1 'Warm-up' (1/3) | part 2/2 'Groove' | 90 BPM" reads
   // best as the song on one line and the part large beneath it.
   ui.panelsDrawn.push_back("Set list");
-  const std::string now = callOrEmpty(ui.session->setListNow);
-  const std::string next = callOrEmpty(ui.session->setListNext);
+  const std::string now = ui.app->setList ? ui.app->setList->player().nowText() : std::string();
+  const std::string next = ui.app->setList ? ui.app->setList->player().nextText() : std::string();
   const float captionW = ImGui::CalcTextSize("NEXT").x + pad;
   const float textX = setX + captionW, textW = std::max(10.f, setW - captionW);
   const ImVec4 clip(textX, o.y, textX + textW, o.y + size.y);
@@ -71,7 +69,7 @@ void drawTopBar(UiState& ui, ImVec2 size) {
                 nullptr, 0.f, &clip);
     // The part's (else the song's) notes, after the song, in the tempo colour: the cue the
     // performer wrote for this moment.
-    const std::string notes = callOrEmpty(ui.session->setListNotes);
+    const std::string notes = ui.app->setList ? ui.app->setList->player().notesText() : std::string();
     if (!notes.empty()) {
       const float songW =
           ui.fonts.heading->CalcTextSizeA(ui.fonts.heading->FontSize, FLT_MAX, 0.f, songLine.c_str()).x;
@@ -121,7 +119,7 @@ void drawPresets(UiState& ui) {
   // The set-list player's shelf: built-ins (Calm, Balanced, Intense, Chaotic) then every
   // --preset file, numbered from 1 as SelectPreset counts. Keys 1..9 pick the same ones.
   std::vector<std::string> names;
-  if (const SetListPlayer* player = ui.session->setList)
+  if (const SetListPlayer* player = ui.app->setList ? &ui.app->setList->player() : nullptr)
     for (const Preset& p : player->shelf()) names.push_back(p.name);
   if (names.empty()) {
     ImGui::TextDisabled("no presets loaded (see the messages at start)");

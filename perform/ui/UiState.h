@@ -16,7 +16,7 @@
 
 #include "LiveEngine.h"
 #include "Parameters.h"
-#include "Session.h"
+#include "App.h"
 
 namespace mm::ui {
 
@@ -43,7 +43,7 @@ struct LatentSample {
 };
 
 struct UiState {
-  Session* session = nullptr;
+  App* app = nullptr;
   ParameterRegistry* registry = nullptr;
   LiveEngine* engine = nullptr;
   StandardParams sp;
@@ -59,7 +59,7 @@ struct UiState {
   double figuresShownAt = -1.0;
   // Frames drawn and presented (the others were the same picture as the one on screen).
   uint64_t framesPresented = 0;
-  // The longest the UI held Session::controlMutex in one frame (input + widgets), ms.
+  // The longest the UI held App::controlMutex in one frame (input + widgets), ms.
   double controlHeldMaxMs = 0;
 
   bool fullscreen = true;
