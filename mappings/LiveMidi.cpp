@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 #include "ControlDecoding.h"
 #include "MappingFile.h"
@@ -183,6 +184,28 @@ void LiveMidi::finishLearn(const MidiBinding& control) {
   cancelLearn();
   const std::string what = describeSource(b) + " -> " + (b.paramIndex >= 0 ? b.param : actionName(b.action));
   std::string message;
+  if (!sources_.empty() && options_.saveOffThread) {
+    // The file is written off this thread; the binding plays once it is there and read
+    // back (a few milliseconds), exactly as a reload would bring it.
+    const std::string path = sources_.front().path;
+    auto notes = std::make_shared<std::string>();
+    options_.saveOffThread(
+        [path, b, reg = &registry_, notes] { return addBindingToFile(path, b, *reg, notes.get()); },
+        [this, path, what, notes, done](const std::string& err) {
+          std::string message;
+          if (!err.empty()) {
+            message = "learn: " + what + " not saved: " + err;
+          } else {
+            for (MappingSource& s : sources_)
+              if (s.path == path) loadFile(s, true, nullptr);
+            applyMaps();
+            message = "learned " + what + " (saved to " + path + ")" + (notes->empty() ? "" : "; " + *notes);
+          }
+          say(message);
+          if (done) done(message);
+        });
+    return;
+  }
   if (!sources_.empty()) {
     MappingSource& first = sources_.front();
     std::string notes;

@@ -2,9 +2,11 @@
 // the mapping files (reloaded when they change on disk; a broken edit keeps the previous
 // mapping), the mapper, clock following, and MIDI learn for the UI and OSC.
 //
-// Threads: constructed, ticked and destroyed on the main thread. Its only contact with
-// other threads is the input ports' lock-free FIFOs (filled by the MIDI callbacks) and
-// the registry's atomics. tick() never blocks: it drains what is there and returns.
+// Threads: constructed, ticked and destroyed on one thread (the control thread in a
+// performance). Its only contact with other threads is the input ports' lock-free FIFOs
+// (filled by the MIDI callbacks), the registry's atomics and, with
+// LiveMidiOptions::saveOffThread, the save of a learned control. tick() never blocks: it
+// drains what is there and returns.
 #pragma once
 
 #include <functional>
@@ -28,6 +30,10 @@ struct LiveMidiOptions {
   bool followClock = true;                 // incoming MIDI clock sets `bpm`
   double rescanSeconds = 1.0;              // how often port names and files are checked
   WakeSignal* wake = nullptr;              // posted on every incoming message (the control loop's)
+  // Where a learned control is written into the first mapping file: `save` (the file
+  // write, which returns "" or what went wrong) runs off this thread, and `then` comes
+  // back to the thread that ticks. Unset: written right here (the `learn` command).
+  std::function<void(std::function<std::string()> save, std::function<void(const std::string&)> then)> saveOffThread;
 };
 
 class LiveMidi {

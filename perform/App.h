@@ -4,15 +4,18 @@
 // declared (App::build) and destroyed in the reverse order.
 //
 // Threads: built and torn down on the main thread. tick() runs on the control thread
-// (ControlLoop) with controlMutex held: MIDI and OSC drained into parameters, set-list
-// navigation, ramps, autosave hand-over, anchor completion, the engine watch. Never on the
-// audio thread. The UI calls the parts only while it holds controlMutex; it holds it to
-// handle input and build a frame, never while it renders or waits for the display.
+// (ControlLoop): what the UI posted, MIDI and OSC drained into parameters, set-list
+// navigation, ramps, autosave hand-over, anchor completion, the engine watch; then the
+// StageView the UI draws. Never on the audio thread. The UI never calls a part: it reads
+// `view` and posts events (postFromUi); parameters it writes through the registry's
+// atomics, as OSC does.
 #pragma once
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -24,6 +27,9 @@
 #include "Parameters.h"
 #include "PresetHooks.h"
 #include "Semaphore.h"
+#include "SpscFifo.h"
+#include "StageView.h"
+#include "TripleBuffer.h"
 
 namespace mm {
 
@@ -41,6 +47,7 @@ class MidiPart;        // ControlSetup.h: MIDI in (mapping, learn, clock) and cl
 class OscPart;         // ControlSetup.h: the OSC server
 class TriggerPart;     // TriggerSetup.h: beatbox triggers, their learning and notes out
 class PresetWiring;    // SetListSetup.h: a preset's routes, patterns, anchors and mapping played
+class SaveThread;      // SaveThread.h: files the performer's actions write, off the control thread
 
 struct App {
   App();
@@ -54,9 +61,18 @@ struct App {
   mutable std::mutex messagesMutex_;  // post() and the readers below
   std::deque<std::string> messages_;
   std::atomic<uint64_t> messageCount_{0};
+  // What the UI asked for, waiting for the control thread (see postFromUi).
+  using UiEvent = std::function<void(App&)>;
+  SingleReaderSingleWriterFifo<UiEvent*> uiEvents_{256};
+  std::atomic<uint64_t> uiEventsDropped_{0};
+  uint64_t uiEventsHandled_ = 0;  // control thread's
+  uint64_t viewSerial_ = 0;       // control thread's
+  std::chrono::steady_clock::time_point viewAt_{};
+  void publishView();
 
  public:
-  // Held by the control thread for each tick and by the UI while it builds a frame.
+  // Held by the control thread for each tick, and by the headless loop to read the
+  // engine's status between ticks. The UI never takes it.
   std::mutex controlMutex;
   // Wakes the control thread at once (a MIDI message, an OSC request); it also ticks every
   // few milliseconds on its own (ramps, autosave, the watches).
@@ -73,6 +89,9 @@ struct App {
   // Voice analysis, beatbox triggers and MIDI publish here; modulation matrices read it.
   ModulationSources modSources;
 
+  // Writes what a learned MIDI control or a trigger take changes on disk, off the control
+  // thread; built first and gone last, after every part that submits to it.
+  std::unique_ptr<SaveThread> saves;
   // The parts, in the order build() makes them. A part may use those above it. MIDI, OSC
   // and triggers are null when the command line does not ask for them.
   std::unique_ptr<EngineWatch> watch;
@@ -89,14 +108,27 @@ struct App {
   bool build();
   // Control thread: every part's control work, in build order.
   void tick();
-  // Control thread (or the UI under controlMutex): carries out a set-list move, then lets
+  // Control thread: carries out a set-list move (from MIDI, OSC or a UI event), then lets
   // MIDI re-arm its pickup (the preset has changed the parameters under the knobs).
   void navigate(NavCommand c, int value = 0);
   // Main thread, after the control thread stopped and before the engine stops: the
-  // threads the parts run (MIDI out, OSC, autosave) end; the last autosave is written.
+  // threads the parts run (MIDI out, OSC, autosave) end; the last autosave is written;
+  // every save still queued is written and reported.
   void stop();
 
   std::atomic<bool> stopRequested{false};
+
+  // The stage screen. While a UI is attached (uiAttached), the control thread publishes
+  // what the UI shows of the parts after its tick (at most every 10 ms, and at once after
+  // it carried out a UI event); the UI reads it with view.read() and never calls a part.
+  TripleBuffer<StageView> view;
+  std::atomic<bool> uiAttached{false};
+  // UI thread (the one producer): `event` runs on the control thread at its next tick,
+  // which this wakes, in the order posted; the StageView published after it reflects it
+  // (StageView::uiEventsHandled). Never blocks: false, and the event is dropped and
+  // counted, when 256 are already waiting.
+  bool postFromUi(std::function<void(App&)> event);
+  uint64_t uiEventsDropped() const { return uiEventsDropped_.load(std::memory_order_relaxed); }
 
   // User-visible messages (problems, confirmations): printed in headless mode, shown by
   // the UI. Any non-audio thread may post.

@@ -8,10 +8,9 @@
 // nothing while nothing happens.
 //
 // Threads: start/stop on the main thread. The loop holds App::controlMutex while it
-// ticks; the UI takes the same mutex only while it handles input and builds a frame of
-// widgets (a millisecond or so), never while it renders, presents or waits for the
-// display, so a slow or stalled frame does not hold a control back. The headless main
-// loop takes it only to read the engine's status.
+// ticks; the headless main loop takes it only to read the engine's status. The UI never
+// takes it (it draws App::view and posts events), so a slow or stalled frame does not
+// hold a control back.
 #pragma once
 
 #include <atomic>

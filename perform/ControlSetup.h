@@ -1,12 +1,13 @@
 // MIDI and OSC in a running `musicmill perform` (MidiSetup.cpp, OscSetup.cpp): two App
 // parts, and the MIDI-file performance of `render --midi`.
 //
-// Threads: built and stopped on the main thread; ticks on the control thread; the UI
-// (MIDI learn, the MIDI status) under App::controlMutex.
+// Threads: built and stopped on the main thread; the rest on the control thread (the UI's
+// MIDI learn arrives as events; the MIDI status goes out in the StageView).
 #pragma once
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "App.h"
 #include "MidiMap.h"
@@ -31,6 +32,11 @@ class MidiPart {
   void tick();               // control thread: MIDI drained into parameters; clock out recovery
   void navigated();          // after any set-list move the preset has changed the parameters under the knobs
   void stop();               // main thread: the clock out's thread ends
+  // Control thread, for the UI's MIDI learn: aims learning at `target` (a parameter id or
+  // an action; `actionValue` for a numbered action), cancelling one that waits. What it
+  // says (learned, or why it cannot start) goes into the next StageView.
+  void startLearn(const std::string& target, int actionValue);
+  void fillLearnView(StageView& view) const;
 
  private:
   friend bool attachMidi(App& app);
@@ -38,6 +44,9 @@ class MidiPart {
   std::unique_ptr<LiveMidi> live_;
   std::unique_ptr<MidiClockOut> clockOut_;
   std::unique_ptr<MidiOutputRecovery> clockRecovery_;
+  uint64_t learnSaidCount_ = 0;
+  std::string learnSaid_;
+  bool learnRefused_ = false;
 };
 
 // The OSC server: its receiver thread queues requests; the control thread carries them out.

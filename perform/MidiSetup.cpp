@@ -10,6 +10,7 @@
 #include "JackServerWatch.h"
 #include "MidiInputPorts.h"
 #include "MidiOutputPort.h"
+#include "SaveThread.h"
 
 namespace mm {
 
@@ -81,6 +82,26 @@ void MidiPart::tick() {
 
 void MidiPart::navigated() { live_->rearmPickup(); }
 
+void MidiPart::startLearn(const std::string& target, int actionValue) {
+  if (live_->learning()) live_->cancelLearn();
+  const std::string err = live_->startLearn(target, actionValue, [this](const std::string& m) {
+    learnSaid_ = m;
+    learnRefused_ = false;
+    ++learnSaidCount_;
+  });
+  if (!err.empty()) {
+    learnSaid_ = err;
+    learnRefused_ = true;
+    ++learnSaidCount_;
+  }
+}
+
+void MidiPart::fillLearnView(StageView& view) const {
+  view.learnSaidCount = learnSaidCount_;
+  view.learnSaid = learnSaid_;
+  view.learnRefused = learnRefused_;
+}
+
 void MidiPart::stop() {
   if (clockOut_) clockOut_->stop();
 }
@@ -102,6 +123,10 @@ bool attachMidi(App& app) {
   }
   o.followClock = clock == "follow";
   o.wake = &app.controlWake;  // every message wakes the control thread at once
+  // A learned control is written into the mapping file on the save thread.
+  o.saveOffThread = [&app](std::function<std::string()> save, std::function<void(const std::string&)> then) {
+    app.saves->submit(std::move(save), std::move(then));
+  };
   try {
     midiApiFromName(o.api);
   } catch (const std::exception& e) {

@@ -191,11 +191,13 @@ int runPerform(const Args& args, const char* argv0) {
   std::fflush(stdout);
   // Every control (MIDI, OSC, navigation, ramps, autosave) from here on is carried out on
   // the control thread, whatever the UI or this thread do.
+  bool headless = args.has("headless") || !uiAvailable();
+  // With the UI the control thread also publishes what it shows of the parts (App::view).
+  app.uiAttached = !headless;
   ControlLoop control(app);
   control.start();
   const double duration = args.getDouble("duration", 0.0);
   int exitStatus = 0;
-  bool headless = args.has("headless") || !uiAvailable();
   uint64_t shownMessages = 0;  // headless: messages printed so far
   if (!headless) {
     exitStatus = runUi(app, duration);
@@ -204,6 +206,7 @@ int runPerform(const Args& args, const char* argv0) {
       std::fprintf(stderr, "musicmill perform: the UI could not open; the sound goes on headless (Ctrl-C stops)\n");
       exitStatus = 0;
       headless = true;
+      app.uiAttached = false;
     }
   }
   if (headless) {

@@ -6,8 +6,8 @@
 // performance's navigation and hands the autosave to its writer thread from the control
 // thread's tick.
 //
-// Threads: main thread to build and stop; control thread (and the UI under
-// App::controlMutex) for the rest.
+// Threads: main thread to build and stop; control thread for the rest (the UI's moves
+// arrive as events, what it shows goes out in the StageView).
 #pragma once
 
 #include <memory>

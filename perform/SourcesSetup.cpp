@@ -78,13 +78,20 @@ void SourcesPart::capturePattern(int slot, double beats) {
             std::to_string(slot + 1));
 }
 
-std::string SourcesPart::setStyleAnchor(int which, const std::string& path) {
+std::string styleAnchorRefusal(int which, const std::string& path, const StyleAnchorStatus (&anchors)[2]) {
   if (which < 0 || which > 1) return "there are only anchors A and B";
-  if (encoding_)
-    return "still encoding " + std::filesystem::path(encoding_->path).filename().string() + " into anchor " +
-           anchorName(encoding_->which) + "; try again when it is done";
+  for (int w = 0; w < 2; ++w)
+    if (!anchors[w].encoding.empty())
+      return "still encoding " + std::filesystem::path(anchors[w].encoding).filename().string() + " into anchor " +
+             anchorName(w) + "; try again when it is done";
   std::error_code ec;
   if (!std::filesystem::is_regular_file(path, ec)) return path + ": no such audio file";
+  return {};
+}
+
+std::string SourcesPart::setStyleAnchor(int which, const std::string& path) {
+  const StyleAnchorStatus now[2] = {styleAnchor(0), styleAnchor(1)};
+  if (std::string why = styleAnchorRefusal(which, path, now); !why.empty()) return why;
   Encoding job;
   job.which = which;
   job.path = path;

@@ -4,8 +4,8 @@
 // --pattern FILE [--pattern-bpm B] (pattern slot 1). Files are encoded before the show
 // through a separate copy of each model. During the show "match this track" encodes a
 // file on a thread of its own, at a lower priority; the control thread's tick swaps it
-// into every model slot once done. Threads: control thread (and the UI under
-// App::controlMutex), except that one encoding thread.
+// into every model slot once done. Threads: control thread (the UI's requests arrive as
+// events), except that one encoding thread.
 #pragma once
 
 #include <chrono>
@@ -15,19 +15,17 @@
 #include <string>
 
 #include "App.h"
+#include "StageView.h"
 
 namespace mm {
 
 class FrameProcessor;
 struct LatentClip;
 
-// What a style anchor (A or B) holds, for the UI.
-struct StyleAnchorStatus {
-  std::string file;      // the audio file it was encoded from; "" = none loaded
-  std::string encoding;  // the file being encoded into it now; "" = none
-  double encodingSeconds = 0;  // how long that has been running
-  std::string error;     // why the last encoding into it failed; "" = it did not
-};
+// Why a "match this track" request for anchor `which` cannot start, given what the
+// anchors are doing (`anchors`: A and B): "" when it can. The UI asks before it sends the
+// request; SourcesPart asks again when it carries it out.
+std::string styleAnchorRefusal(int which, const std::string& audioPath, const StyleAnchorStatus (&anchors)[2]);
 
 class SourcesPart {
  public:

@@ -54,6 +54,9 @@ struct TriggerView {
 
 struct StageView {
   uint64_t serial = 0;  // 0 until the control thread published one
+  // UI events (App::postFromUi) carried out before this view was taken: a view reflects
+  // every event the UI posted once this reaches the number it posted.
+  uint64_t uiEventsHandled = 0;
   // Set list (empty without one).
   std::string now, next, notes;
   std::vector<std::string> presets;  // the shelf, numbered from 1 on the screen
@@ -61,6 +64,11 @@ struct StageView {
   bool midi = false;
   std::vector<std::string> midiPorts;
   bool midiLearning = false;
+  // What MIDI learn started from the UI last said (a control learned, or why learning
+  // could not start), numbered so that the UI sees each once.
+  uint64_t learnSaidCount = 0;
+  std::string learnSaid;
+  bool learnRefused = false;
   // Style anchors (false: not part of this performance).
   bool sources = false;
   StyleAnchorStatus anchors[2];

@@ -9,16 +9,13 @@
 #include <memory>
 
 #include "Commands.h"
+#include "SaveThread.h"
 #include "MidiInputPorts.h"
 #include "TriggerAnalyzer.h"
 #include "TriggerClassifier.h"
 #include "TriggerLearner.h"
 #include "TriggerMidiOut.h"
 #include "TriggerProfile.h"
-
-#ifdef MM_UI_BUILT
-#include <imgui.h>
-#endif
 
 namespace mm {
 
@@ -39,13 +36,16 @@ void TriggerPart::publish() {
   published = learner.revision();
 }
 
-std::string TriggerPart::save() {
-  const std::string err = saveTriggerProfile(path, learner.profile());
-  app.post(err.empty() ? "triggers: saved " + path : "triggers: " + err);
-  return err;
+void TriggerPart::save() {
+  // Written on the save thread from a copy: the control thread never waits for the disk.
+  auto profile = std::make_shared<TriggerProfile>(learner.profile());
+  App* a = &app;
+  const std::string file = path;
+  app.saves->submit([file, profile] { return saveTriggerProfile(file, *profile); },
+                    [a, file](const std::string& err) { a->post(err.empty() ? "triggers: saved " + file : "triggers: " + err); });
 }
 
-void TriggerPart::arm(int cls) {
+void TriggerPart::arm(int cls, int examplesPerTake) {
   if (const std::string err = learner.arm(cls, examplesPerTake); !err.empty()) {
     app.post("triggers: " + err);
     return;
@@ -95,104 +95,75 @@ void TriggerPart::stop() {
   if (midi) midi->stop();
 }
 
-TriggerPart::Activity TriggerPart::activity() const {
-  Activity a;
+void TriggerPart::fillView(TriggerView& v) const {
   const TriggerProfile& p = learner.profile();
+  v.lastClass.clear();
+  v.lastHit = {};
   if (!recent.empty() && recent.front().cls >= 0 && recent.front().cls < static_cast<int>(p.classes.size())) {
-    a.lastClass = p.classes[static_cast<size_t>(recent.front().cls)].name;
-    a.lastSecondsAgo = std::chrono::duration<double>(std::chrono::steady_clock::now() - recent.front().when).count();
+    v.lastClass = p.classes[static_cast<size_t>(recent.front().cls)].name;
+    v.lastHit = recent.front().when;
   }
-  a.hits = analyzer->hits();
-  if (midi) a.midiOut = midi->portName();
-  return a;
+  v.hits = analyzer->hits();
+  v.midiOut = midi ? midi->portName() : std::string();
+  v.status = learner.status();
+  v.path = path;
+  v.listenMs = p.settings.listenMs;
+  v.sensitivity = sensitivityForMinRise(p.settings.minRiseDb);
+  v.reject = p.settings.rejectDistance;
+  v.armed = learner.armed();
+  v.classes.resize(p.classes.size());
+  for (size_t c = 0; c < p.classes.size(); ++c) {
+    v.classes[c].name = p.classes[c].name;
+    v.classes[c].examples = static_cast<int>(p.classes[c].examples.size());
+    v.classes[c].note = p.classes[c].note;
+    v.classes[c].armed = learner.armedClass() == static_cast<int>(c);
+  }
+  v.canAddClass = p.classes.size() < static_cast<size_t>(kMaxTriggerClasses);
+  v.recent.resize(recent.size());
+  for (size_t i = 0; i < recent.size(); ++i)
+    v.recent[i] = {recent[i].cls, recent[i].velocity, recent[i].distance, recent[i].decisionMs, recent[i].when};
 }
 
-#ifdef MM_UI_BUILT
-void TriggerPart::drawPanel() {
-  const TriggerProfile& p = learner.profile();
-  const auto now = std::chrono::steady_clock::now();
-  // The panel sits in a narrow stage column with large type: every row stays short.
-  ImGui::TextWrapped("%s", learner.status().c_str());
-  ImGui::PushStyleColor(ImGuiCol_Text, ImGui::GetStyleColorVec4(ImGuiCol_TextDisabled));
-  ImGui::TextWrapped("%s | listen %.0f ms | MIDI %s", path.c_str(), p.settings.listenMs,
-                     midi ? midi->portName().c_str() : "off");
-  ImGui::PopStyleColor();
-  // Sensitivity (how far a hit must rise above what sounded before it) and reject (how
-  // unlike every example a sound may be and still play): live, saved when let go.
-  float sensitivity = sensitivityForMinRise(p.settings.minRiseDb), reject = p.settings.rejectDistance;
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.f);
-  const bool sensMoved = ImGui::SliderFloat("sensitivity", &sensitivity, 0.f, 1.f, "%.2f");
-  const bool sensDone = ImGui::IsItemDeactivatedAfterEdit();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.f);
-  const bool rejectMoved = ImGui::SliderFloat("reject", &reject, 0.f, 5.f, reject > 0.f ? "%.2f" : "off");
-  const bool rejectDone = ImGui::IsItemDeactivatedAfterEdit();
-  if (sensMoved || rejectMoved) learner.setDetection(minRiseForSensitivity(sensitivity), reject);
-  if (sensDone || rejectDone) save();
-  ImGui::SetNextItemWidth(ImGui::GetFontSize() * 3.f);
-  ImGui::SliderInt("per take", &examplesPerTake, 3, 16);
-  if (learner.armed()) {
-    ImGui::SameLine();
-    if (ImGui::Button("Cancel")) {
-      learner.cancel();
-      analyzer->setLearning(false);
-    }
-  }
-  int removeAt = -1;
-  for (size_t c = 0; c < p.classes.size(); ++c) {
-    ImGui::PushID(static_cast<int>(c));
-    ImGui::Separator();
-    // A class flashes with its velocity for 150 ms after each hit.
-    float flash = 0.f;
-    for (const auto& h : recent)
-      if (h.cls == static_cast<int>(c) && now - h.when < std::chrono::milliseconds(150)) flash = h.velocity / 127.f;
-    ImGui::ProgressBar(flash, ImVec2(ImGui::GetFontSize(), 0), "");
-    ImGui::SameLine();
-    ImGui::Text("%s: %zu examples", p.classes[c].name.c_str(), p.classes[c].examples.size());
-    const bool armedHere = learner.armedClass() == static_cast<int>(c);
-    if (ImGui::Button(armedHere ? "Listening" : "Learn")) arm(static_cast<int>(c));
-    ImGui::SameLine();
-    if (ImGui::Button("Clear")) learner.clearClass(static_cast<int>(c));
-    ImGui::SameLine();
-    if (ImGui::Button("Remove")) removeAt = static_cast<int>(c);
-    int note = p.classes[c].note;
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 6.f);
-    if (ImGui::InputInt("note", &note)) learner.setNote(static_cast<int>(c), std::clamp(note, 0, 127));
-    ImGui::PopID();
-  }
-  ImGui::Separator();
-  if (removeAt >= 0) learner.removeClass(removeAt);
-  if (p.classes.size() < static_cast<size_t>(kMaxTriggerClasses)) {
-    ImGui::SetNextItemWidth(ImGui::GetFontSize() * 5.f);
-    ImGui::InputText("##newclass", newClass, sizeof newClass);
-    ImGui::SameLine();
-    if (ImGui::Button("Add class") && newClass[0]) {
-      if (const std::string err = learner.addClass(newClass); !err.empty()) app.post("triggers: " + err);
-      newClass[0] = '\0';
-    }
-  }
-  if (ImGui::Button("Save")) save();
-  ImGui::SameLine();
-  if (ImGui::Button("Reload")) {
-    TriggerProfile loaded;
-    // A broken file changes nothing: the messages say where, the music goes on.
-    if (LoadReport report; !loadTriggerProfile(path, loaded, report)) {
-      app.post("triggers: " + report.text());
-    } else {
-      const TriggerSettings& running = analyzer->settings();
-      const bool restart = loaded.settings.listenMs != running.listenMs || loaded.settings.hop != running.hop ||
-                           loaded.settings.onsetMethod != running.onsetMethod ||
-                           loaded.settings.onsetThreshold != running.onsetThreshold;
-      learner.replaceProfile(std::move(loaded));
-      app.post("triggers: reloaded " + path +
-                   (restart ? " (its onset and listen-window settings apply from the next start)" : ""));
-    }
-  }
-  for (const auto& h : recent) {
-    if (h.cls < 0 || h.cls >= static_cast<int>(p.classes.size())) continue;
-    ImGui::TextDisabled("%s v%d d%.2f +%.0f ms", p.classes[h.cls].name.c_str(), h.velocity, h.distance, h.decisionMs);
-  }
+void TriggerPart::setDetection(float minRiseDb, float rejectDistance) {
+  if (const std::string err = learner.setDetection(minRiseDb, rejectDistance); !err.empty()) app.post("triggers: " + err);
 }
-#endif
+
+void TriggerPart::cancelLearning() {
+  learner.cancel();
+  analyzer->setLearning(false);
+}
+
+void TriggerPart::clearClass(int cls) {
+  if (const std::string err = learner.clearClass(cls); !err.empty()) app.post("triggers: " + err);
+}
+
+void TriggerPart::removeClass(int cls) {
+  if (const std::string err = learner.removeClass(cls); !err.empty()) app.post("triggers: " + err);
+}
+
+void TriggerPart::setNote(int cls, int note) {
+  if (const std::string err = learner.setNote(cls, std::clamp(note, 0, 127)); !err.empty()) app.post("triggers: " + err);
+}
+
+void TriggerPart::addClass(const std::string& name) {
+  if (const std::string err = learner.addClass(name); !err.empty()) app.post("triggers: " + err);
+}
+
+void TriggerPart::reload() {
+  TriggerProfile loaded;
+  // A broken file changes nothing: the messages say where, the music goes on.
+  if (LoadReport report; !loadTriggerProfile(path, loaded, report)) {
+    app.post("triggers: " + report.text());
+    return;
+  }
+  const TriggerSettings& running = analyzer->settings();
+  const bool restart = loaded.settings.listenMs != running.listenMs || loaded.settings.hop != running.hop ||
+                       loaded.settings.onsetMethod != running.onsetMethod ||
+                       loaded.settings.onsetThreshold != running.onsetThreshold;
+  learner.replaceProfile(std::move(loaded));
+  app.post("triggers: reloaded " + path +
+           (restart ? " (its onset and listen-window settings apply from the next start)" : ""));
+}
 
 bool attachTriggers(App& app) {
   const Args& args = *app.args;

@@ -8,9 +8,8 @@
 //   --listen-ms MS                    listen window after each onset (default: profile's)
 //   --trigger-sensitivity, --trigger-reject, --midi-api jack|alsa
 //
-// Threads: built and stopped on the main thread; tick on the control thread; the panel
-// and activity() from the UI under App::controlMutex; the analyzer's analyze() on the
-// audio thread.
+// Threads: built and stopped on the main thread; the rest on the control thread (the UI
+// sees a TriggerView and posts events); the analyzer's analyze() on the audio thread.
 #pragma once
 
 #include <chrono>
@@ -20,6 +19,7 @@
 #include <string>
 
 #include "App.h"
+#include "StageView.h"
 #include "MidiOutputPort.h"
 #include "TriggerAnalyzer.h"
 #include "TriggerLearner.h"
@@ -32,26 +32,27 @@ class TriggerPart {
   TriggerPart(App& app, std::string path, TriggerProfile profile, double rate);
   ~TriggerPart();
 
-  // What the triggers are doing, for the stage screen.
-  struct Activity {
-    std::string lastClass;        // "" before the first hit
-    double lastSecondsAgo = 1e9;  // since that hit
-    uint64_t hits = 0;            // all hits played so far
-    std::string midiOut;          // the notes' port, "" when no MIDI out
-  };
-  Activity activity() const;
   // Control thread, every tick: hits from the audio thread, learning, hand-over; and the
   // notes out coming back after a JACK server crash.
   void tick();
   void stop();  // main thread: the MIDI-out thread ends (before the engine stops)
-  // The "Beatbox triggers" panel (UI builds only; Dear ImGui, under App::controlMutex).
-  void drawPanel();
+  // Control thread: what the stage screen shows (status line and panel).
+  void fillView(TriggerView& view) const;
+
+  // Control thread: what the performer does in the panel (UI events).
+  void setDetection(float minRiseDb, float rejectDistance);  // live; save() when let go
+  void save();  // on the save thread; said when written
+  void arm(int cls, int examplesPerTake);  // listen for that many examples of class `cls`
+  void cancelLearning();
+  void clearClass(int cls);
+  void removeClass(int cls);
+  void setNote(int cls, int note);
+  void addClass(const std::string& name);
+  void reload();  // the profile file again; a broken file changes nothing
 
  private:
   friend bool attachTriggers(App& app);
   void publish();  // the current profile's classifier and notes to the audio and MIDI threads
-  std::string save();
-  void arm(int cls);
 
   App& app;
   std::string path;
@@ -67,8 +68,6 @@ class TriggerPart {
     std::chrono::steady_clock::time_point when;
   };
   std::deque<Recent> recent;
-  int examplesPerTake = 8;
-  char newClass[32] = "";
 
   std::unique_ptr<MidiOutputRecovery> midiRecovery;
 };

@@ -1,7 +1,7 @@
 // The fullscreen performance UI (SDL2 + Dear ImGui).
 // Threads: main thread only. runUi() returns when the performer quits, the performance is
-// asked to stop, or `durationSeconds` (> 0) has passed. It never ticks the parts (the
-// control thread does); it reaches them under App::controlMutex while it builds a frame.
+// asked to stop, or `durationSeconds` (> 0) has passed. It never calls a part and takes no
+// lock of the control thread's: it draws App::view and posts events (App::postFromUi).
 #pragma once
 
 #include "App.h"

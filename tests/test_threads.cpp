@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <future>
 #include <memory>
 #include <random>
 #include <thread>
@@ -18,6 +19,7 @@
 #include "ModelRuntime.h"
 #include "Semaphore.h"
 #include "Realtime.h"
+#include "SaveThread.h"
 #include "SpscFifo.h"
 #include "TripleBuffer.h"
 #include "TestSupport.h"
@@ -159,6 +161,40 @@ TEST_CASE("TripleBuffer: a null object is a value, so a classifier can be taken 
   CHECK(exchange.update());
   CHECK(exchange.front() == nullptr);
   CHECK_FALSE(exchange.update());  // nothing new since
+}
+
+TEST_CASE("SaveThread: a slow save never holds up the thread that asks for it, and reports back in order",
+          "[threads]") {
+  std::vector<std::string> said;
+  std::atomic<int> written{0};
+  {
+    SaveThread saves;
+    // The first save waits for a disk that does not answer until the test lets it: the
+    // asking thread must go on meanwhile (were submit to wait, this test would hang).
+    std::promise<void> disk;
+    std::shared_future<void> diskReady = disk.get_future().share();
+    for (int i = 0; i < 3; ++i)
+      saves.submit(
+          [i, &written, diskReady] {
+            diskReady.wait();
+            written.fetch_add(1);
+            return i == 1 ? std::string("disk full") : std::string();
+          },
+          [i, &said](const std::string& err) { said.push_back(std::to_string(i) + ":" + err); });
+    saves.collect();  // nothing has finished: nothing reported, nothing waited for
+    CHECK(said.empty());
+    CHECK(written.load() == 0);
+    disk.set_value();
+    saves.flush();  // at the end of the show: everything written and reported, in order
+    CHECK(written.load() == 3);
+    REQUIRE(said.size() == 3);
+    CHECK(said[0] == "0:");
+    CHECK(said[1] == "1:disk full");
+    CHECK(said[2] == "2:");
+    // Queued when the thread ends: still written (the destructor waits for it).
+    saves.submit([&written] { written.fetch_add(1); return std::string(); }, nullptr);
+  }
+  CHECK(written.load() == 4);
 }
 
 TEST_CASE("WakeSignal: every post wakes the waiting side, a wait without a post times out", "[threads]") {

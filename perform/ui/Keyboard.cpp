@@ -39,6 +39,10 @@ const char* navName(StageAction a) {
   }
 }
 
+// Set-list moves are carried out on the control thread, as MIDI's and OSC's are.
+void navigateTo(UiState& ui, NavCommand c, int value = 0) {
+  toControl(ui, [c, value](App& a) { a.navigate(c, value); });
+}
 }  // namespace
 
 void perform(UiState& ui, StageAction action, int value) {
@@ -52,18 +56,20 @@ void perform(UiState& ui, StageAction action, int value) {
     case StageAction::ToggleMidiLearn:
       ui.midiLearn = !ui.midiLearn;
       if (!ui.midiLearn) {
-        if (ui.app->midi && ui.app->midi->live().learning()) ui.app->midi->live().cancelLearn();
+        toControl(ui, [](App& a) {
+          if (a.midi && a.midi->live().learning()) a.midi->live().cancelLearn();
+        });
         ui.learnTarget.clear();
       }
       ui.learnStatus = ui.midiLearn ? "click the control to learn" : "";
       ui.actions.push_back(ui.midiLearn ? "learn on" : "learn off");
       return;
-    case StageAction::PrevPart: ui.app->navigate(NavCommand::PrevPart); break;
-    case StageAction::NextPart: ui.app->navigate(NavCommand::NextPart); break;
-    case StageAction::PrevSong: ui.app->navigate(NavCommand::PrevSong); break;
-    case StageAction::NextSong: ui.app->navigate(NavCommand::NextSong); break;
+    case StageAction::PrevPart: navigateTo(ui, NavCommand::PrevPart); break;
+    case StageAction::NextPart: navigateTo(ui, NavCommand::NextPart); break;
+    case StageAction::PrevSong: navigateTo(ui, NavCommand::PrevSong); break;
+    case StageAction::NextSong: navigateTo(ui, NavCommand::NextSong); break;
     case StageAction::SelectPreset:
-      ui.app->navigate(NavCommand::SelectPreset, value);
+      navigateTo(ui, NavCommand::SelectPreset, value);
       ui.presetChosen = value;
       ui.actions.push_back("nav preset " + std::to_string(value));
       return;

@@ -46,7 +46,7 @@ void openPicker(UiState& ui, int which) {
 // One anchor's line: its letter, what it holds (or "encoding NAME" with a moving bar),
 // and the button that opens the picker for it.
 void anchorRow(UiState& ui, int which) {
-  const StyleAnchorStatus st = ui.app->sources->styleAnchor(which);
+  const StyleAnchorStatus& st = ui.view->anchors[which];
   const char* letter = which ? "B" : "A";
   if (st.file != ui.anchorSeen[which]) {  // an encoding landed (or --anchor-a at start)
     if (!st.file.empty()) ui.actions.push_back(std::string("anchor ") + letter + " ready " + fileName(st.file));
@@ -99,7 +99,7 @@ void anchorRow(UiState& ui, int which) {
 
 void drawStyleAnchors(UiState& ui) {
   sectionTitle(ui, "Style anchors", colour::kLatent);
-  if (!ui.app->sources) {
+  if (!ui.view->sources) {
     ImGui::TextDisabled("style anchors are not part of this performance");
     return;
   }
@@ -111,7 +111,7 @@ void drawStyleAnchors(UiState& ui) {
 }
 
 void drawAnchorPicker(UiState& ui) {
-  if (ui.pickerFor < 0 || !ui.app->sources) return;
+  if (ui.pickerFor < 0 || !ui.view->sources) return;
   const char* letter = ui.pickerFor ? "B" : "A";
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
@@ -167,9 +167,15 @@ void drawAnchorPicker(UiState& ui) {
     while (!path.empty() && std::isspace(static_cast<unsigned char>(path.front()))) path.erase(0, 1);
     if (path.empty()) {
       ui.pickerError = "choose a file in the list, or type its path";
-    } else if (const std::string err = ui.app->sources->setStyleAnchor(ui.pickerFor, path); !err.empty()) {
+    } else if (const std::string err = styleAnchorRefusal(ui.pickerFor, path, ui.view->anchors); !err.empty()) {
       ui.pickerError = err;  // nothing changed: the anchor playing stays
     } else {
+      // Encoded on a thread of its own, started by the control thread; what becomes of it
+      // shows in the anchor's row (and the messages).
+      toControl(ui, [which = ui.pickerFor, path](App& a) {
+        if (!a.sources) return;
+        if (const std::string why = a.sources->setStyleAnchor(which, path); !why.empty()) a.post("style: " + why);
+      });
       ui.actions.push_back(std::string("anchor ") + letter + " encode " + fileName(path));
       ui.pickerFor = -1;
     }

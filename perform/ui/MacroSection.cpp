@@ -136,10 +136,12 @@ void drawPatterns(UiState& ui) {
   std::snprintf(capture, sizeof capture, "Capture %d beats into slot %d", ui.captureBeats, slot + 1);
   if (ImGui::CalcTextSize(capture).x + 2 * style.FramePadding.x + 4.f > avail)
     std::snprintf(capture, sizeof capture, "Capture %d beats", ui.captureBeats);
-  if (!ui.app->sources) {
+  if (!ui.view->sources) {
     ImGui::TextDisabled("pattern capture is not available");
   } else if (stageButton(ui, "pattern.capture", capture, ImVec2(avail, h), colour::rgb(150, 60, 40), colour::kText)) {
-    ui.app->sources->capturePattern(std::clamp(slot, 0, 7), static_cast<double>(ui.captureBeats));
+    toControl(ui, [slot = std::clamp(slot, 0, 7), beats = static_cast<double>(ui.captureBeats)](App& a) {
+      if (a.sources) a.sources->capturePattern(slot, beats);
+    });
     ui.slotCaptured[std::clamp(slot, 0, 7)] = true;
     ui.actions.push_back("capture slot " + std::to_string(slot + 1) + " " + std::to_string(ui.captureBeats) +
                          " beats");

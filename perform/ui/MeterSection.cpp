@@ -1,12 +1,10 @@
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 
-#include "ControlSetup.h"
-#include "LiveMidi.h"
 #include "Sections.h"
 #include "StageTheme.h"
-#include "TriggerSetup.h"
 
 namespace mm::ui {
 
@@ -107,8 +105,7 @@ void drawMeters(UiState& ui) {
   sectionTitle(ui, "Meters", colour::kGood);
   // What happened in the last 5 s (colour only while a problem is current); the totals
   // since the start are in the tooltip and the --report.
-  TriggerPart::Activity trig;
-  if (ui.app->triggers) trig = ui.app->triggers->activity();
+  const TriggerView& trig = ui.view->trigger;
   auto& hist = ui.countHistory;
   hist.push_back({ui.now, s.xruns, s.lateCallbacks, ui.onsets, trig.hits});
   while (hist.size() > 2 && hist[1].time <= ui.now - kRecentSeconds) hist.pop_front();
@@ -164,17 +161,18 @@ void drawMeters(UiState& ui) {
   }
   ImGui::Spacing();
   // MIDI in: green with its ports, red when MIDI is on but no port is there, grey when off.
-  if (LiveMidi* midi = ui.app->midi ? &ui.app->midi->live() : nullptr) {
+  if (ui.view->midi) {
     std::string joined;
-    for (const auto& p : midi->openPorts()) joined += (joined.empty() ? "" : ", ") + p;
+    for (const auto& p : ui.view->midiPorts) joined += (joined.empty() ? "" : ", ") + p;
     if (joined.empty()) statusLine(ui, colour::kBad, "MIDI IN", "no port connected");
     else statusLine(ui, colour::kGood, "MIDI IN", joined);
   } else {
     statusLine(ui, colour::kDim, "MIDI IN", "off");
   }
   // Beatbox triggers: the last hit's sound, lit for 0.3 s, and the hits of the last 5 s.
-  if (ui.app->triggers) {
-    const bool lit = trig.lastSecondsAgo < 0.3;
+  if (ui.view->triggers) {
+    const bool lit = !trig.lastClass.empty() &&
+                     std::chrono::steady_clock::now() - trig.lastHit < std::chrono::milliseconds(300);
     std::string text = trig.lastClass.empty() ? "waiting" : trig.lastClass;
     text += "  " + std::to_string(hits) + " in 5 s" + (trig.midiOut.empty() ? "" : "  -> " + trig.midiOut);
     statusLine(ui, lit ? colour::kEnergy : trig.lastClass.empty() ? colour::kDim : colour::kTempo, "HITS", text);

@@ -6,7 +6,6 @@
 #include <cstdio>
 
 #include "ControlSetup.h"
-#include "LiveMidi.h"
 #include "StageTheme.h"
 
 namespace mm::ui {
@@ -56,21 +55,17 @@ void remember(UiState& ui, int param, const ControlPlace& place) {
 void aimMidiLearn(UiState& ui, const std::string& target, int actionValue, const std::string& shown) {
   const std::string name = shown.empty() ? target : shown;
   ui.actions.push_back("learn " + name);
-  ui.learnResult->clear();
-  LiveMidi* midi = ui.app->midi ? &ui.app->midi->live() : nullptr;
-  if (!midi) {
+  if (!ui.view->midi) {
     ui.learnTarget.clear();
     ui.learnStatus = "MIDI is off: start perform with --midi-in PORT (or --mapping FILE) to learn";
     return;
   }
-  if (midi->learning()) midi->cancelLearn();
-  const std::shared_ptr<std::string> result = ui.learnResult;
-  const std::string err = midi->startLearn(target, actionValue, [result](const std::string& m) { *result = m; });
-  if (!err.empty()) {
-    ui.learnTarget.clear();
-    ui.learnStatus = err;
-    return;
-  }
+  // Carried out on the control thread; what it says (learned, or why not) comes back in
+  // the StageView (drawMidiLearn).
+  toControl(ui, [target, actionValue](App& a) {
+    if (a.midi) a.midi->startLearn(target, actionValue);
+  });
+  ui.learnSeen = ui.view->learnSaidCount;  // what was said before this aim is old news
   ui.learnTarget = name;
   ui.learnStatus = "move a knob, fader or pad for " + name;
 }

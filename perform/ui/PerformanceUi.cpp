@@ -1,9 +1,12 @@
 // runUi / uiAvailable: the performance UI's window, renderer and frame loop.
 //
-// Threads: everything here runs on the main thread. Each frame takes one engine snapshot
-// (LiveEngine::status(), registry values, the worker's latest latents: atomics and
-// lock-free copies), draws, and writes edits back through the lock-free registry. Nothing
-// here waits on the audio or worker threads, and nothing slow runs in this loop.
+// Threads: everything here runs on the main thread. Each frame takes one snapshot of the
+// engine (LiveEngine::status(), registry values, the worker's latest latents: atomics and
+// lock-free copies) and one of the performance's parts (App::view, which the control
+// thread publishes), draws, writes parameter edits back through the lock-free registry and
+// posts everything else to the control thread (App::postFromUi). It takes no lock the
+// control thread holds, and waits on no other thread: a slow or stalled frame holds no
+// control back.
 #include <imgui.h>
 #include <imgui_impl_sdl.h>
 #include <imgui_impl_sdlrenderer.h>
@@ -114,7 +117,8 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
       .key("latent_samples").value(static_cast<unsigned long long>(ui.latents.size()))
       .key("onsets").value(static_cast<unsigned long long>(ui.onsets))
       .key("muted_frames").value(static_cast<unsigned long long>(ui.mutedFrames))
-      .key("control_held_max_ms").value(ui.controlHeldMaxMs)
+      .key("ui_events_posted").value(static_cast<unsigned long long>(ui.eventsPosted))
+      .key("ui_events_dropped").value(static_cast<unsigned long long>(ui.app->uiEventsDropped()))
       .key("worker_reloads")
       .value(static_cast<unsigned long long>(ui.engine->worker() ? ui.engine->worker()->reloads() : 0));
   auto list = [&](const char* name, const std::vector<std::string>& items) {
@@ -308,16 +312,19 @@ int runUi(App& app, double durationSeconds) {
   // With nothing changing the loop still builds a frame (to see that nothing changed and
   // to answer input) but at most this often; input wakes it at once.
   const double idlePeriod = 1.0 / 30.0;
+  // The control thread publishes the parts' view within a tick of uiAttached: the first
+  // frame waits for it (a few ms) rather than showing an empty set list.
+  app.uiAttached = true;
+  for (int i = 0; i < 100 && app.view.read().serial == 0; ++i) SDL_Delay(2);
   while (!ui.quit && !gUiSignal.load() && !app.stopRequested.load()) {
     const Uint64 frameStart = SDL_GetPerformanceCounter();
     ui.now = static_cast<double>(frameStart - t0) / tickHz;
     if (durationSeconds > 0 && ui.now >= durationSeconds) break;
     if (script) script->queueKeyEvents(ui.frame, windowId);
-    // The control thread (ControlLoop) carries out MIDI, OSC and navigation; the UI holds
-    // controlMutex only while it handles input and builds the widgets, not while it
-    // renders, presents or rests, so its frame rate never delays a control.
-    std::unique_lock<std::mutex> control(app.controlMutex);
-    const Uint64 heldFrom = SDL_GetPerformanceCounter();
+    // The control thread (ControlLoop) carries out MIDI, OSC, navigation and what this UI
+    // posts; the UI draws what it published (App::view) and takes none of its locks, so
+    // its frame rate never delays a control.
+    ui.view = &app.view.read();
     SDL_Event e;
     while (SDL_PollEvent(&e)) {
       ImGui_ImplSDL2_ProcessEvent(&e);
@@ -328,7 +335,6 @@ int runUi(App& app, double durationSeconds) {
       if (e.type == SDL_WINDOWEVENT && e.window.event != SDL_WINDOWEVENT_MOVED) mustDraw = true;
     }
     if (SDL_GetWindowFlags(window) & SDL_WINDOW_MINIMIZED) {
-      control.unlock();
       SDL_WaitEventTimeout(nullptr, 10);  // idle: nothing to draw
       continue;
     }
@@ -349,12 +355,10 @@ int runUi(App& app, double durationSeconds) {
     ui.panelsDrawn.clear();
     ImGui::NewFrame();
     ui::drawStage(ui);
-    ImGui::Render();
-    control.unlock();
-    const double heldMs = 1000.0 * static_cast<double>(SDL_GetPerformanceCounter() - heldFrom) / tickHz;
-    ui.controlHeldMaxMs = std::max(ui.controlHeldMaxMs, heldMs);
-    // Test hook: a frame that costs this long (a software GL on a weak laptop).
+    // Test hook: a frame whose widgets take this long to build (a weak laptop, a huge
+    // set list). The old design held the control thread's lock right here.
     if (slowFrameMs > 0) SDL_Delay(static_cast<Uint32>(slowFrameMs));
+    ImGui::Render();
     ++ui.frame;
     const bool shotDue = opt.screenshot && !shotTaken && static_cast<long>(ui.frame) >= opt.frames;
     // Only a frame that differs from the picture on the screen is drawn: rasterising the

@@ -1,5 +1,7 @@
 // The parts of the stage screen, each drawn by its own file into the current ImGui
-// window/child. StageLayout decides where they go.
+// window/child. StageLayout decides where they go. They draw from the frame's StageView
+// (ui.view), the engine's status and the registry's atomics; what the performer does goes
+// to the control thread as an event (App::postFromUi).
 // Threads: main (UI) thread only, between ImGui::NewFrame() and ImGui::Render().
 #pragma once
 
@@ -41,5 +43,8 @@ void updateMeters(UiState& ui);
 void drawMeters(UiState& ui);
 // StageLayout.cpp: MIDI learn (L): on/off, what is waiting for a MIDI control, the result.
 void drawMidiLearn(UiState& ui);
+// TriggerSection.cpp: the beatbox triggers' panel (examples per class, learn, notes,
+// sensitivity and reject, save and reload, the last hits).
+void drawTriggerPanel(UiState& ui);
 
 }  // namespace mm::ui

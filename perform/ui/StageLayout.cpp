@@ -3,13 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ControlSetup.h"
 #include "Keyboard.h"
-#include "LiveMidi.h"
 #include "ParamWidgets.h"
 #include "Sections.h"
 #include "StageTheme.h"
-#include "TriggerSetup.h"
 
 namespace mm::ui {
 
@@ -22,13 +19,13 @@ void sectionTitle(UiState& ui, const char* title, ImU32 c) {
 
 void drawMidiLearn(UiState& ui) {
   sectionTitle(ui, "MIDI learn", colour::kTempo);
-  LiveMidi* midi = ui.app->midi ? &ui.app->midi->live() : nullptr;
-  if (!ui.learnResult->empty()) {  // LiveMidi learned a control (main thread, last tick)
-    ui.learnStatus = *ui.learnResult;
-    ui.learnResult->clear();
+  const StageView& v = *ui.view;
+  if (v.learnSaidCount != ui.learnSeen) {  // the control thread's MIDI learn said something
+    ui.learnSeen = v.learnSaidCount;
+    ui.learnStatus = v.learnSaid;
     ui.learnTarget.clear();
-    ui.actions.push_back("learned");
-  } else if (!ui.learnTarget.empty() && (!midi || !midi->learning())) {
+    if (!v.learnRefused) ui.actions.push_back("learned");
+  } else if (!ui.learnTarget.empty() && viewCaughtUp(ui) && (!v.midi || !v.midiLearning)) {
     ui.learnTarget.clear();  // cancelled elsewhere (OSC, or MIDI went away)
   }
   // The on/off button on the heading's line, at its right end.
@@ -46,12 +43,11 @@ void drawMidiLearn(UiState& ui) {
   if (ui.midiLearn || !ui.learnStatus.empty())
     ImGui::TextColored(ImGui::ColorConvertU32ToFloat4(ui.midiLearn ? colour::kTempo : colour::kText), "%s",
                        ui.learnStatus.empty() ? "click the control to learn" : ui.learnStatus.c_str());
-  if (!midi) {
+  if (!v.midi) {
     ImGui::TextDisabled("MIDI in is off: --midi-in PORT or --mapping FILE turns it on");
   } else {
-    const std::vector<std::string> ports = midi->openPorts();
     std::string joined;
-    for (const auto& p : ports) joined += (joined.empty() ? "" : ", ") + p;
+    for (const auto& p : v.midiPorts) joined += (joined.empty() ? "" : ", ") + p;
     ImGui::TextDisabled("MIDI in: %s", joined.empty() ? "no port connected" : joined.c_str());
   }
   ImGui::PopTextWrapPos();
@@ -76,14 +72,14 @@ void drawMessages(UiState& ui) {
 
 // Panels of the parts that have one: the beatbox triggers (with --triggers).
 void drawAddOnPanels(UiState& ui) {
-  if (!ui.app->triggers) return;
+  if (!ui.view->triggers) return;
   const char* title = "Beatbox triggers";
   ImGui::PushID(title);
   ImGui::PushFont(ui.fonts.heading);
   const bool open = ImGui::CollapsingHeader(title, ImGuiTreeNodeFlags_DefaultOpen);
   ImGui::PopFont();
   ui.panelsDrawn.push_back(title);
-  if (open) ui.app->triggers->drawPanel();
+  if (open) drawTriggerPanel(ui);
   ImGui::PopID();
 }
 

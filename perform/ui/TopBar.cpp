@@ -7,8 +7,6 @@
 #include "Keyboard.h"
 #include "ParamWidgets.h"
 #include "Sections.h"
-#include "SetListPlayer.h"
-#include "SetListSetup.h"
 #include "StageTheme.h"
 
 namespace mm::ui {
@@ -51,8 +49,8 @@ void drawTopBar(UiState& ui, ImVec2 size) {
   // Centre: the set list. "Song 1 'Warm-up' (1/3) | part 2/2 'Groove' | 90 BPM" reads
   // best as the song on one line and the part large beneath it.
   ui.panelsDrawn.push_back("Set list");
-  const std::string now = ui.app->setList ? ui.app->setList->player().nowText() : std::string();
-  const std::string next = ui.app->setList ? ui.app->setList->player().nextText() : std::string();
+  const std::string& now = ui.view->now;
+  const std::string& next = ui.view->next;
   const float captionW = ImGui::CalcTextSize("NEXT").x + pad;
   const float textX = setX + captionW, textW = std::max(10.f, setW - captionW);
   const ImVec4 clip(textX, o.y, textX + textW, o.y + size.y);
@@ -69,7 +67,7 @@ void drawTopBar(UiState& ui, ImVec2 size) {
                 nullptr, 0.f, &clip);
     // The part's (else the song's) notes, after the song, in the tempo colour: the cue the
     // performer wrote for this moment.
-    const std::string notes = ui.app->setList ? ui.app->setList->player().notesText() : std::string();
+    const std::string& notes = ui.view->notes;
     if (!notes.empty()) {
       const float songW =
           ui.fonts.heading->CalcTextSizeA(ui.fonts.heading->FontSize, FLT_MAX, 0.f, songLine.c_str()).x;
@@ -118,9 +116,7 @@ void drawPresets(UiState& ui) {
   sectionTitle(ui, "Presets", colour::kTempo);
   // The set-list player's shelf: built-ins (Calm, Balanced, Intense, Chaotic) then every
   // --preset file, numbered from 1 as SelectPreset counts. Keys 1..9 pick the same ones.
-  std::vector<std::string> names;
-  if (const SetListPlayer* player = ui.app->setList ? &ui.app->setList->player() : nullptr)
-    for (const Preset& p : player->shelf()) names.push_back(p.name);
+  const std::vector<std::string>& names = ui.view->presets;
   if (names.empty()) {
     ImGui::TextDisabled("no presets loaded (see the messages at start)");
     return;

@@ -1,11 +1,13 @@
 // UiState: all state of the performance UI in one struct (Dear ImGui habit), built by
 // runUi and handed to every section that draws.
-// Threads: main (UI) thread only. Engine data arrives here as snapshots taken once per
-// frame; nothing in this struct is shared with the audio or worker threads.
+// Threads: main (UI) thread only. Engine data and the parts' state arrive here as
+// snapshots taken once per frame (the engine's status, App::view); nothing in this struct
+// is shared with another thread.
 #pragma once
 
 #include <array>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <random>
@@ -44,6 +46,8 @@ struct LatentSample {
 
 struct UiState {
   App* app = nullptr;
+  // What the parts look like this frame (App::view, published by the control thread).
+  const StageView* view = nullptr;
   ParameterRegistry* registry = nullptr;
   LiveEngine* engine = nullptr;
   StandardParams sp;
@@ -59,8 +63,8 @@ struct UiState {
   double figuresShownAt = -1.0;
   // Frames drawn and presented (the others were the same picture as the one on screen).
   uint64_t framesPresented = 0;
-  // The longest the UI held App::controlMutex in one frame (input + widgets), ms.
-  double controlHeldMaxMs = 0;
+  // Events posted to the control thread (App::postFromUi) and those the queue refused.
+  uint64_t eventsPosted = 0;
 
   bool fullscreen = true;
   bool showHelp = false;
@@ -112,9 +116,15 @@ struct UiState {
   bool midiLearn = false;
   std::string learnTarget;
   std::string learnStatus;
-  // Filled by LiveMidi (through the learn's `done` callback, on the main thread) when a
-  // control was learned; shared so that a late callback never writes into a gone UiState.
-  std::shared_ptr<std::string> learnResult = std::make_shared<std::string>();
+  // The StageView's learnSaidCount already shown.
+  uint64_t learnSeen = 0;
+
+  // Beatbox triggers panel: the sliders' values while a hand holds one, examples per
+  // take, the name typed for a new class.
+  bool triggerSliderHeld = false;
+  float triggerSensitivity = 0.5f, triggerReject = 0.f;
+  int examplesPerTake = 8;
+  char newTriggerClass[32] = "";
 
   // Rebuilt every frame.
   std::map<std::string, ControlPlace> controls;
@@ -126,5 +136,15 @@ struct UiState {
 
   std::mt19937 rng{12345};
 };
+
+// Carries `event` out on the control thread at its next tick (App::postFromUi). A full
+// queue (a flood of gestures) drops it and the performer is told.
+inline void toControl(UiState& ui, std::function<void(App&)> event) {
+  if (ui.app->postFromUi(std::move(event))) ++ui.eventsPosted;
+  else ui.app->post("UI: too many actions at once; one was dropped, try again");
+}
+
+// True once the StageView reflects every event this UI posted.
+inline bool viewCaughtUp(const UiState& ui) { return ui.view->uiEventsHandled >= ui.eventsPosted; }
 
 }  // namespace mm::ui
