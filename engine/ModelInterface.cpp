@@ -189,15 +189,17 @@ ModelInfo interpretModelInterface(const std::string& path, const RawModelInterfa
                          "device uses. The export is damaged.");
   info.sampleRate = static_cast<int>(hz);
 
-  // --- full latent size (v2; informative only) ---
+  // --- full latent size (informative only): v2's `full_latent_size`; a v1 export keeps
+  // it in its `latent_size` buffer (decode pads what encode gives up to it) ---
   info.fullLatentSize = info.encodedLatentSize;
-  const RawValue& full = attribute(raw, "full_latent_size");
+  const RawValue& full = attribute(raw, info.interfaceVersion == 1 ? "latent_size" : "full_latent_size");
   double f = 0;
   if (full.kind != RawValue::Kind::Absent) {
     if (scalarOf(full, f) && integral(f) && f >= info.encodedLatentSize && f <= lim::kMaxLatent * 16)
       info.fullLatentSize = static_cast<int>(f);
     else
-      info.warnings.push_back(file + ": `full_latent_size` is " + describe(full) +
+      info.warnings.push_back(file + ": `" + std::string(info.interfaceVersion == 1 ? "latent_size" : "full_latent_size") +
+                              "` is " + describe(full) +
                               (scalarOf(full, f) ? " = " + number(f) : std::string()) +
                               ", below the encoded latent size or implausible; ignored.");
   }

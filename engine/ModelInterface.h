@@ -34,7 +34,8 @@ struct RawModelInterface {
   std::vector<std::string> listedMethods;  // what get_methods() returned (v2)
   std::vector<std::string> bufferNames;    // the module's own buffers (v1 discovery)
   std::vector<std::string> compiledMethods;  // methods the module really has
-  // encode_params, decode_params, prior_params, sr, sampling_rate, full_latent_size
+  // encode_params, decode_params, prior_params, sr, sampling_rate, full_latent_size,
+  // latent_size (v1's full latent size)
   std::map<std::string, RawValue> attributes;
 };
 

@@ -13,9 +13,11 @@
 #include <torch/csrc/jit/api/module.h>
 #include <torch/script.h>
 #include <torch/torch.h>
+#include <caffe2/serialize/versions.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -138,6 +140,106 @@ RawValue readRawValue(const torch::jit::Module& m, const std::string& name) {
   return v;
 }
 
+}  // namespace
+
+// One call on two blocks against two calls on one block each, each on a fresh copy of
+// the model: the largest difference of the outputs relative to their peak (0 for a
+// streaming export, up to float rounding).
+static double blockEdgeMismatch(const std::string& path, const ModelRuntime::Options& base, const ModelInfo& info) {
+  ModelRuntime::Options o = base;
+  o.probe = false;
+  o.checkStreaming = false;
+  auto whole = ModelRuntime::load(path, o), split = ModelRuntime::load(path, o);
+  const int frames = 4, n = frames * info.ratio;
+  const int inCh = info.inChannels, outCh = info.outChannels, latent = info.latentSize;
+  std::vector<float> x(static_cast<size_t>(inCh) * 2 * n);
+  uint32_t seed = 12345;
+  for (size_t k = 0; k < x.size(); ++k) {
+    seed = seed * 1664525u + 1013904223u;
+    x[k] = 0.3f * static_cast<float>(std::sin(0.013 * static_cast<double>(k))) +
+           0.1f * (static_cast<float>(seed >> 8) / 16777216.f - 0.5f);
+  }
+  std::vector<float> z(static_cast<size_t>(latent) * 2 * frames), y(static_cast<size_t>(outCh) * 2 * n);
+  whole->encode(x.data(), 2 * n, z.data());
+  whole->decode(z.data(), 2 * frames, y.data());
+  double peak = 1e-6, worst = 0;
+  for (float v : y) peak = std::max(peak, static_cast<double>(std::fabs(v)));
+  std::vector<float> xh(static_cast<size_t>(inCh) * n), zh(static_cast<size_t>(latent) * frames),
+      yh(static_cast<size_t>(outCh) * n);
+  for (int half = 0; half < 2; ++half) {
+    for (int c = 0; c < inCh; ++c)
+      std::copy_n(x.begin() + static_cast<long>(c) * 2 * n + static_cast<long>(half) * n, n,
+                  xh.begin() + static_cast<long>(c) * n);
+    split->encode(xh.data(), n, zh.data());
+    split->decode(zh.data(), frames, yh.data());
+    for (int c = 0; c < outCh; ++c)
+      for (int i = 0; i < n; ++i)
+        worst = std::max(worst, static_cast<double>(std::fabs(yh[static_cast<size_t>(c) * n + i] -
+                                                              y[static_cast<size_t>(c) * 2 * n + half * n + i])));
+  }
+  return worst / peak;
+}
+
+int maxReadableArchiveVersion() { return static_cast<int>(caffe2::serialize::kMaxSupportedFileFormatVersion); }
+
+int archiveFormatVersion(const std::string& path) {
+  // The zip's central directory (at its end) names every entry with its size and where
+  // it starts; a TorchScript archive stores them uncompressed. No LibTorch involved.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return -1;
+  in.seekg(0, std::ios::end);
+  const std::streamoff fileSize = in.tellg();
+  auto le16 = [](const unsigned char* p) { return static_cast<uint32_t>(p[0] | (p[1] << 8)); };
+  auto le32 = [](const unsigned char* p) {
+    return static_cast<uint32_t>(p[0]) | (static_cast<uint32_t>(p[1]) << 8) | (static_cast<uint32_t>(p[2]) << 16) |
+           (static_cast<uint32_t>(p[3]) << 24);
+  };
+  // The end-of-central-directory record: 22 bytes plus a comment of up to 64 kB.
+  const std::streamoff tail = std::min<std::streamoff>(fileSize, 22 + 65535);
+  std::vector<unsigned char> end(static_cast<size_t>(tail));
+  in.seekg(fileSize - tail);
+  if (!in.read(reinterpret_cast<char*>(end.data()), tail)) return -1;
+  long eocd = -1;
+  for (long k = static_cast<long>(tail) - 22; k >= 0; --k)
+    if (le32(&end[static_cast<size_t>(k)]) == 0x06054b50u) {
+      eocd = k;
+      break;
+    }
+  if (eocd < 0) return -1;
+  const uint32_t entries = le16(&end[static_cast<size_t>(eocd) + 10]);
+  const uint32_t dirSize = le32(&end[static_cast<size_t>(eocd) + 12]), dirOffset = le32(&end[static_cast<size_t>(eocd) + 16]);
+  if (dirOffset == 0xFFFFFFFFu || static_cast<std::streamoff>(dirOffset) + dirSize > fileSize) return -1;  // zip64: not a model size
+  std::vector<unsigned char> dir(dirSize);
+  in.seekg(dirOffset);
+  if (!in.read(reinterpret_cast<char*>(dir.data()), dirSize)) return -1;
+  size_t at = 0;
+  for (uint32_t e = 0; e < entries && at + 46 <= dir.size(); ++e) {
+    const unsigned char* h = &dir[at];
+    if (le32(h) != 0x02014b50u) return -1;
+    const uint32_t method = le16(h + 10), size = le32(h + 20), nameLength = le16(h + 28), extraLength = le16(h + 30),
+                   commentLength = le16(h + 32), local = le32(h + 42);
+    if (at + 46 + nameLength > dir.size()) return -1;
+    const std::string name(reinterpret_cast<const char*>(h + 46), nameLength);
+    at += 46 + nameLength + extraLength + commentLength;
+    const bool isVersion = name == "version" || (name.size() > 8 && name.compare(name.size() - 8, 8, "/version") == 0);
+    if (!isVersion || method != 0 || size == 0 || size >= 32) continue;
+    unsigned char lh[30];
+    in.seekg(local);
+    if (!in.read(reinterpret_cast<char*>(lh), sizeof lh) || le32(lh) != 0x04034b50u) return -1;
+    in.seekg(static_cast<std::streamoff>(local) + 30 + le16(lh + 26) + le16(lh + 28));
+    std::string text(size, '\0');
+    if (!in.read(text.data(), size)) return -1;
+    try {
+      return std::stoi(text);
+    } catch (const std::exception&) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+namespace {
+
 RawModelInterface readRawInterface(const torch::jit::Module& m, const std::string& file) {
   RawModelInterface raw;
   for (const auto& method : m.get_methods()) raw.compiledMethods.push_back(method.name());
@@ -154,7 +256,7 @@ RawModelInterface readRawInterface(const torch::jit::Module& m, const std::strin
     }
   }
   for (const char* name : {"encode_params", "decode_params", "prior_params", "sr", "sampling_rate",
-                           "full_latent_size"})
+                           "full_latent_size", "latent_size"})
     raw.attributes[name] = readRawValue(m, name);
   return raw;
 }
@@ -263,9 +365,21 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
                            "and other formats must be exported first.");
   }
 
+  // Judged from the archive's own record before LibTorch parses it: a file from a newer
+  // PyTorch gets one clear message, whatever LibTorch would have made of it.
+  const int archiveVersion = archiveFormatVersion(path);
+  if (archiveVersion > maxReadableArchiveVersion())
+    throw ModelError(ModelErrorKind::NewerPyTorch,
+                     file + " was written by a newer PyTorch than this LibTorch (" + std::string(TORCH_VERSION) +
+                         ") can read (the archive records format version " + std::to_string(archiveVersion) +
+                         "; this LibTorch reads up to " + std::to_string(maxReadableArchiveVersion()) +
+                         "). Re-export the model with PyTorch " + std::string(TORCH_VERSION) +
+                         " or older, or build MusicMill against a newer LibTorch.");
+
   std::unique_ptr<ModelRuntime> rt(new ModelRuntime());
   ModelInfo& info = rt->info_;
   info.path = path;
+  info.archiveVersion = archiveVersion;
   info.device = resolveDevice(opt.device);
   rt->impl_->device = c10::Device(info.device);
   setThreadsOnce(opt.threads);
@@ -307,6 +421,7 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
   const std::string device = info.device;
   info = interpretModelInterface(path, readRawInterface(m, file));
   info.device = device;
+  info.archiveVersion = archiveVersion;
   for (const auto& p : m.parameters()) info.parameterCount += p.numel();
 
   if (opt.graph != Options::Graph::AsLoaded) {
@@ -333,6 +448,21 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
   rt->impl_->decode = run.get_method("decode");
   if (info.hasPrior) rt->impl_->prior = run.get_method("prior");
   if (opt.probe) rt->probe();
+  if (opt.checkStreaming) {
+    double edge = 0;
+    try {
+      edge = blockEdgeMismatch(path, opt, info);
+    } catch (const std::exception&) {
+      edge = 0;  // the probe judged the model; this only adds a warning
+    }
+    if (edge > 1e-3) {
+      char amount[32];
+      std::snprintf(amount, sizeof amount, "%.1f %%", 100.0 * edge);
+      info.warnings.push_back(file + " looks exported without streaming: one call on two blocks differs from two calls "
+                                     "of one block each by " + amount + " of its peak, so it will click at every block "
+                                     "edge when played live. Re-export it with `rave export --streaming`.");
+    }
+  }
   return rt;
 }
 

@@ -60,8 +60,17 @@ struct ModelInfo {
   std::vector<std::string> warnings;
   int64_t parameterCount = 0;
   std::string device = "cpu";
+  // The TorchScript archive's own format version (its `version` record; -1: none found).
+  // PyTorch writes the lowest its operators need (3..10 for PyTorch 1.6-1.13).
+  int archiveVersion = -1;
   bool stereo() const { return outChannels == 2; }
 };
+
+// The format version a TorchScript archive records for itself (its `version` or
+// `.data/version` entry), read from the zip without LibTorch; -1 when there is none.
+int archiveFormatVersion(const std::string& path);
+// The highest archive format version this LibTorch reads.
+int maxReadableArchiveVersion();
 
 // Devices this LibTorch build can run on ("cpu" always; "cuda", "mps" when compiled in
 // and present).
@@ -96,6 +105,10 @@ class ModelRuntime {
     // calls of the v2-size model and no faster per frame (bench/README.md); kept as an
     // option for machines where the TLB matters more. Elsewhere a no-op.
     bool hugePageWeights = false;
+    // Also load two more copies and compare one call on two blocks with two calls on one
+    // block each: a model exported without streaming differs at the edge (it would click
+    // at every block live) and gets a warning saying so. Costs two more loads.
+    bool checkStreaming = false;
   };
 
   // Throws ModelError. Loads, discovers the interface and (by default) probes once.

@@ -23,6 +23,7 @@
 
 #include "Cli.h"
 #include "LiveEngine.h"
+#include "ModelLibrary.h"
 #include "ModulationSources.h"
 #include "Parameters.h"
 #include "PresetHooks.h"
@@ -83,6 +84,9 @@ struct App {
   const char* argv0 = nullptr;
   ParameterRegistry* registry = nullptr;
   LiveEngine* engine = nullptr;
+  // Where a preset's or a set list's `model` may be a short name (--models-dir, the
+  // user's library, the bundled models).
+  ModelLibrary library;
   // Where the modulation, pattern, style and mapping parts receive a preset's sections
   // (sets/PresetHooks.h); PresetWiring sets them, the set-list player calls them.
   PresetHooks presetHooks;

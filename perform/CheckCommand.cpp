@@ -71,6 +71,7 @@ int runCheck(const Args& args, const char* argv0) {
                 registryModel.c_str(), e.what());
     return 1;
   }
+  const ModelLibrary library = modelLibraryFor(args, argv0);
   std::set<std::string> modelsChecked;
   // Loads and probes a model a file names; a failure is an error at the naming file.
   auto checkModel = [&](const std::string& model, const std::string& namedBy) {
@@ -95,11 +96,12 @@ int runCheck(const Args& args, const char* argv0) {
     LoadReport report;
     switch (kind) {
       case FileKind::SetList:
-        if (auto set = loadSetList(file, report, registry.get()))
+        if (auto set = loadSetList(file, report, registry.get(), &library))
           for (const std::string& m : set->models()) checkModel(m, file);
         break;
       case FileKind::Preset:
-        if (auto preset = loadPreset(file, report, PresetChecks{registry.get()})) checkModel(preset->model, file);
+        if (auto preset = loadPreset(file, report, PresetChecks{registry.get(), &library}))
+          checkModel(preset->model, file);
         break;
       case FileKind::Mapping:
         loadMappingFile(file, *registry, report);

@@ -63,13 +63,19 @@ Options join(std::initializer_list<Options> parts) {
   return out;
 }
 
+const Options kLibrary = {
+    {"models-dir", "DIR", "a folder of models whose short names count as model names (repeatable; "
+                          "~/.local/share/musicmill/models always does)"},
+};
 const Options kModel = {
-    {"model", "MODEL.ts", "the model file (default: the bundled drum model)"},
+    {"model", "MODEL.ts|NAME", "the model file or a library name (default: the bundled drum model, `drums`)"},
+    {"models-dir", "DIR", "a folder of models whose short names count as model names (repeatable; "
+                          "~/.local/share/musicmill/models always does)"},
     {"device", "D", "cpu|cuda|mps|auto (default cpu)"},
     {"threads", "N", "intra-op threads of the model (default 1)"},
 };
 const Options kPartner = {
-    {"model-b", "MODEL.ts", "a second model sounding with the first (blend.output, blend.latent, b.*)"},
+    {"model-b", "MODEL.ts|NAME", "a second model sounding with the first (blend.output, blend.latent, b.*)"},
 };
 const Options kVoice = {
     {"mod", "SOURCE>TARGET:DEPTH[:opts]", "a modulation route (repeatable; mappings/README.md)"},
@@ -114,7 +120,8 @@ std::vector<CommandSpec> makeSpecs() {
                      kModel, kPartner, kSet, kVoice})});
   c.push_back({"demo", "", 0, 0, "the ten control demos and a measured report",
                {{"out", "DIR", "where the demo files go (required)"},
-                {"model", "MODEL.ts", "the model file (default: the bundled drum model)"},
+                {"model", "MODEL.ts|NAME", "the model file or a library name (default: the bundled drum model)"},
+                kLibrary[0],
                 {"seconds", "S", "length of each demo (default 8)"},
                 {"pattern", "FILE.wav", "the pattern clip of the pattern demo"}}});
   c.push_back({"perform", "", 0, 0, "play live: mic -> model -> speakers (fullscreen UI when a display is there)",
@@ -157,7 +164,8 @@ std::vector<CommandSpec> makeSpecs() {
   c.push_back({"learn", "PARAM|ACTION", 1, 1, "bind the next MIDI control moved (saved to the mapping)",
                join({{{"mapping", "MAP.toml", "the mapping file (default musicmill-learned.toml)"},
                       {"midi-in", "PORT", "MIDI input (repeatable)"},
-                      {"model", "MODEL.ts", "the model whose parameters can be bound"},
+                      {"model", "MODEL.ts|NAME", "the model whose parameters can be bound"},
+                      kLibrary[0],
                       {"value", "N", "the song or preset number of GotoSong / SelectPreset"},
                       {"timeout", "S", "give up after S seconds (default 60)"}},
                      kMidiApi})});
@@ -174,7 +182,14 @@ std::vector<CommandSpec> makeSpecs() {
                {{"profile", "PROFILE.toml", "the profile (required)"}}});
   c.push_back({"check", "FILE...", 1, -1,
                "check set lists, presets, mappings, trigger profiles, models; no show starts",
-               {{"model", "MODEL.ts", "check parameter ids against this model (default: the bundled one)"}}});
+               {{"model", "MODEL.ts|NAME", "check parameter ids against this model (default: the bundled one)"},
+                kLibrary[0]}});
+  c.push_back({"models", "[add FILE]", 0, 2,
+               "the model library: every model with its figures (measured once), or add a file to it",
+               {kLibrary[0],
+                {"name", "NAME", "models add: the short name (default: the file's name)"},
+                {"json", nullptr, "print JSON"},
+                {"device", "D", "where compute per frame is measured (default cpu)"}}});
   c.push_back({"devices", "", 0, 0, "audio devices and MIDI ports", kMidiApi});
   for (CommandSpec& spec : c) spec.options.push_back({"help", nullptr, "this list"});
   return c;
@@ -301,6 +316,32 @@ Args parseArgs(int argc, char** argv) {
   if (own < spec->minPositional)
     throw UsageError(spec->name + " needs " + spec->positional + " (`musicmill " + spec->name + " --help`)");
   return a;
+}
+
+ModelLibrary modelLibraryFor(const Args& args, const char* argv0) {
+  return ModelLibrary(args.all("models-dir"), fs::path(bundledModelPath(argv0)).parent_path().string());
+}
+
+void resolveModelNames(Args& args, const char* argv0) {
+  if (args.command == "models") return;  // it takes files, not names
+  const ModelLibrary library = modelLibraryFor(args, argv0);
+  auto resolveOne = [&](std::string& written, const std::string& what) {
+    std::error_code ec;
+    if (written.empty() || fs::exists(written, ec)) return;
+    std::string why;
+    if (const std::string path = library.resolve(written, "", &why); !path.empty()) {
+      written = path;
+    } else if (written.find('/') == std::string::npos) {
+      // A bare word that is neither a file here nor a library name: say what is close.
+      throw UsageError(what + ": " + why);
+    }  // a path that does not exist: the command says so, as for any missing file
+  };
+  for (const char* key : {"model", "model-b"}) {
+    auto it = args.options.find(key);
+    if (it == args.options.end()) continue;
+    for (std::string& v : it->second) resolveOne(v, std::string("--") + key);
+  }
+  if (args.command == "inspect" && !args.positional.empty()) resolveOne(args.positional[0], "inspect");
 }
 
 std::string bundledModelPath(const char* argv0) {

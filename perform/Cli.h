@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ModelLibrary.h"
+
 namespace mm {
 
 struct Args {
@@ -62,5 +64,12 @@ Args parseArgs(int argc, char** argv);
 // The bundled model: $MUSICMILL_MODEL, else models/musicmill_drums.ts next to the build
 // folder, else in the source tree this binary was built from.
 std::string bundledModelPath(const char* argv0);
+// The model library a command sees: every --models-dir, the user's library, the bundled
+// models' folder (engine/ModelLibrary.h).
+ModelLibrary modelLibraryFor(const Args& args, const char* argv0);
+// Replaces a --model / --model-b (and inspect's MODEL) that names no file but a library
+// model by that model's file. A bare word that is neither is refused (UsageError) with
+// the library's close names; a path that does not exist is left to the command's message.
+void resolveModelNames(Args& args, const char* argv0);
 
 }  // namespace mm

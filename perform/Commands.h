@@ -19,7 +19,8 @@ int runPerform(const Args& args, const char* argv0);
 int runLearn(const Args& args, const char* argv0);
 int runDemo(const Args& args, const char* argv0);
 int runTriggers(const Args& args);  // TriggersCommand.cpp: learn | classify | show
-int runCheck(const Args& args, const char* argv0);  // CheckCommand.cpp: set lists, presets, mappings, profiles
+int runCheck(const Args& args, const char* argv0);
+int runModels(const Args& args, const char* argv0);  // ModelsCommand.cpp: the model library  // CheckCommand.cpp: set lists, presets, mappings, profiles
 
 // Writes text to a temporary file beside `path`, then renames it over `path`.
 bool writeFileAtomically(const std::string& path, const std::string& text);

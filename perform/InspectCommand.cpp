@@ -14,6 +14,7 @@ int runInspect(const Args& args, const char* argv0) {
                                                    : args.positional[0];
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
+  opt.checkStreaming = true;
   std::unique_ptr<ModelRuntime> model;
   try {
     model = ModelRuntime::load(path, opt);
@@ -47,6 +48,7 @@ int runInspect(const Args& args, const char* argv0) {
         .key("stereo").value(i.stereo())
         .key("prior").value(i.hasPrior)
         .key("parameters").value(static_cast<double>(i.parameterCount))
+        .key("archive_version").value(i.archiveVersion)
         .key("device").value(i.device)
         .key("methods").beginArray();
     for (const auto& m : i.methods) j.value(m);
@@ -69,6 +71,7 @@ int runInspect(const Args& args, const char* argv0) {
   for (const auto& m : i.methods) methods += (methods.empty() ? "" : ", ") + m;
   std::printf("methods      %s\n", methods.c_str());
   std::printf("parameters   %lld\n", static_cast<long long>(i.parameterCount));
+  std::printf("archive      format %d (this LibTorch reads up to %d)\n", i.archiveVersion, maxReadableArchiveVersion());
   std::printf("device       %s\n", i.device.c_str());
   std::printf("probe        passed (encode/decode of silence, shapes and values checked)\n");
   for (const auto& w : i.warnings) std::printf("warning      %s\n", w.c_str());

@@ -113,6 +113,7 @@ int runPerform(const Args& args, const char* argv0) {
   ModelRuntime::Options mo;
   mo.device = args.get("device", "cpu");
   mo.threads = args.getInt("threads", 1);
+  mo.checkStreaming = true;  // an export without streaming would click at every block: say so
   std::unique_ptr<ModelRuntime> model;
   try {
     model = ModelRuntime::load(modelPath, mo);
@@ -166,6 +167,7 @@ int runPerform(const Args& args, const char* argv0) {
   app.modelPath = modelPath;
   app.registry = registry.get();
   app.engine = &engine;
+  app.library = modelLibraryFor(args, argv0);
   // The parts, each from its own file, in the order App declares them.
   if (!app.build()) return 2;
 
@@ -183,6 +185,10 @@ int runPerform(const Args& args, const char* argv0) {
               "audio: %s\n",
               modelPath.c_str(), s0.sampleRate, s0.buffer, s0.modelRate, s0.ratio, s0.latencyMs,
               s0.latencySamples, engine.audioRoute().c_str());
+  if (s0.modelRate != s0.sampleRate)
+    std::fprintf(stderr, "musicmill perform: note: the model runs at %d Hz and the audio at %d Hz: the model's input and "
+                         "output are resampled on its worker thread (more compute a block; the latency above includes it)\n",
+                 s0.modelRate, s0.sampleRate);
   if (s0.modelTooSlow)
     std::fprintf(stderr, "musicmill perform: warning: at its warm-up this model took about as long to compute as "
                          "the audio it makes (budget %.1f ms per block) on this machine: expect late frames; a "

@@ -106,6 +106,7 @@ int runRender(const Args& args, const char* argv0) {
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
   opt.threads = args.getInt("threads", 1);
+  opt.checkStreaming = true;
   std::unique_ptr<ModelRuntime> model;
   try {
     model = ModelRuntime::load(modelPath, opt);

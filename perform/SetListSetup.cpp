@@ -120,6 +120,7 @@ bool attachSetList(App& app) {
     return false;
   }
   player.registerPlayingModel(app.modelPath);
+  player.setModelLibrary(&app.library);
   LoadReport report;
 
   // The preset shelf: built-ins first (presets 1..4), then every --preset FILE (5, 6, ...).
@@ -127,12 +128,12 @@ bool attachSetList(App& app) {
   for (const char* name : {"calm", "balanced", "intense", "chaotic"}) {
     LoadReport builtin;
     const std::string path = (fs::path(builtinPresetDir(app.argv0)) / (std::string(name) + ".toml")).string();
-    if (auto p = loadPreset(path, builtin, PresetChecks{app.registry})) shelf.push_back(std::move(*p));
+    if (auto p = loadPreset(path, builtin, PresetChecks{app.registry, &app.library})) shelf.push_back(std::move(*p));
     else report.warn(path, 0, "built-in preset not available");
   }
   const size_t builtins = shelf.size();
   for (const auto& path : args.all("preset")) {
-    auto p = loadPreset(path, report, PresetChecks{app.registry});
+    auto p = loadPreset(path, report, PresetChecks{app.registry, &app.library});
     if (!p) {
       printReport(report);
       std::fprintf(stderr, "musicmill perform: the preset %s cannot be used (see above)\n", path.c_str());

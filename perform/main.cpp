@@ -27,6 +27,7 @@ void usage() {
 int main(int argc, char** argv) {
   try {
     mm::Args args = mm::parseArgs(argc, argv);
+    mm::resolveModelNames(args, argv[0]);  // --model drums: a library name works as a path does
     if (args.command == "perform") {
       // `perform --set GIG.toml`: a --set without '=' names a set list (issue text and
       // MainStage habit); --set id=value stays a parameter assignment.
@@ -64,6 +65,7 @@ int main(int argc, char** argv) {
     if (args.command == "demo") return mm::runDemo(args, argv[0]);
     if (args.command == "triggers") return mm::runTriggers(args);
     if (args.command == "check") return mm::runCheck(args, argv[0]);
+    if (args.command == "models") return mm::runModels(args, argv[0]);
     std::cerr << "musicmill: unknown command '" << args.command << "'. Run `musicmill help`.\n";
     return 2;
   } catch (const std::exception& e) {

@@ -12,6 +12,7 @@
 
 namespace mm {
 
+class ModelLibrary;
 class ParameterRegistry;
 
 // What a loader checks beyond the file's own rules. With a registry, parameter ids are
@@ -19,6 +20,8 @@ class ParameterRegistry;
 // value is dropped with an error). Model, style-anchor and mapping files must exist.
 struct PresetChecks {
   const ParameterRegistry* registry = nullptr;
+  // With a library, a `model` that is no file may be a library model's short name.
+  const ModelLibrary* models = nullptr;
 };
 
 // Reads a preset file. Returns nothing when the preset cannot be used (missing file,

@@ -5,6 +5,7 @@
 #include <set>
 #include <sstream>
 
+#include "ModelLibrary.h"
 #include "Parameters.h"
 #include "PresetTable.h"
 
@@ -207,10 +208,13 @@ std::optional<Preset> readPresetTable(const toml::table& t, const TomlSource& sr
   if (t.get("model")) {
     const auto written = readString(t, "model", src, where);
     if (!written) return std::nullopt;  // wrong type: reported; the preset cannot know its model
-    const std::string path = resolvePath(*written, src.baseDir);
+    std::string path = resolvePath(*written, src.baseDir);
+    if (!written->empty() && !isRegularFile(path) && checks.models)
+      if (std::string named = checks.models->resolve(*written, src.baseDir); !named.empty()) path = named;
     if (written->empty() || !isRegularFile(path)) {
       src.error(*t.get("model"), where + ": model file '" + *written + "' does not exist (looked for " + path +
-                                     "). Fix the path (relative to this file) or copy the model there");
+                                     "). Fix the path (relative to this file) or copy the model there" +
+                                     (checks.models ? ", or name a model `musicmill models` lists" : ""));
       return std::nullopt;
     }
     p.model = path;

@@ -14,6 +14,7 @@
 
 namespace mm {
 
+class ModelLibrary;
 class ParameterRegistry;
 
 struct Part {
@@ -73,8 +74,9 @@ constexpr int kMaxProgram = 128 * 128 - 1;            // bank * 128 + program
 // Reads a set list and every preset file it names. Returns nothing when the file cannot
 // be used at all (missing, syntax, wrong format, no playable song); a broken song, part
 // or preset is skipped with a message and the rest loads.
+// With `models`, a preset's `model` may be a library model's short name.
 std::optional<SetList> loadSetList(const std::string& path, LoadReport& report,
-                                   const ParameterRegistry* registry = nullptr);
+                                   const ParameterRegistry* registry = nullptr, const ModelLibrary* models = nullptr);
 
 // The set list as TOML; preset files stay references, inline presets stay inline.
 std::string setListToToml(const SetList& set, const std::string& dir);

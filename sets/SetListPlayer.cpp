@@ -32,7 +32,7 @@ void SetListPlayer::registerPlayingModel(const std::string& path) {
 }
 
 bool SetListPlayer::load(const std::string& path, LoadReport& report) {
-  auto set = loadSetList(path, report, &registry_);
+  auto set = loadSetList(path, report, &registry_, modelLibrary_);
   if (!set) return false;  // reported; the current set and position stay
   return adopt(std::move(*set));
 }

@@ -26,6 +26,8 @@
 
 namespace mm {
 
+class ModelLibrary;
+
 // Parameters set at soundcheck for the room, not per sound: a preset that does not list
 // them leaves them alone, and presets saved from the live state leave them out.
 bool isVenueParameter(const std::string& id);
@@ -45,6 +47,8 @@ class SetListPlayer {
   // returns true; position resets to "not started". On total failure the current set and
   // position stay. Problems go to `report` either way.
   bool load(const std::string& path, LoadReport& report);
+  // Where a preset's `model` may be a short name (`musicmill models`); null: paths only.
+  void setModelLibrary(const ModelLibrary* models) { modelLibrary_ = models; }
   bool adopt(SetList set);  // same, from data (empty sets are refused)
 
   // Loads and warms every model the set and the shelf use that is not loaded yet, calling
@@ -135,6 +139,7 @@ class SetListPlayer {
   std::string key(const std::string& path) const;
 
   ParameterRegistry& registry_;
+  const ModelLibrary* modelLibrary_ = nullptr;
   ModelSwitcher& models_;
   PresetHooks& hooks_;
   ParameterRamp ramp_;

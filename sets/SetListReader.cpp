@@ -120,7 +120,8 @@ struct Reader {
 
 }  // namespace
 
-std::optional<SetList> loadSetList(const std::string& path, LoadReport& report, const ParameterRegistry* registry) {
+std::optional<SetList> loadSetList(const std::string& path, LoadReport& report, const ParameterRegistry* registry,
+                                   const ModelLibrary* models) {
   const auto table = readTomlFile(path, report);
   const auto notLoaded = [&] {
     report.error(path, 0, "set list not loaded");
@@ -146,7 +147,7 @@ std::optional<SetList> loadSetList(const std::string& path, LoadReport& report, 
     src.error(sn ? TomlSource::lineOf(*sn) : 1, "no songs: a set list has [[song]] sections, each with [[song.part]]s");
     return notLoaded();
   }
-  Reader reader{src, report, PresetChecks{registry}, {}};
+  Reader reader{src, report, PresetChecks{registry, models}, {}};
   std::set<int> numbers;
   std::set<std::string> names;
   std::map<int, std::string> programs;  // program -> who uses it, for duplicate checks

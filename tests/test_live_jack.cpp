@@ -234,6 +234,8 @@ TEST_CASE("48 kHz server with a 44.1 kHz model keeps pitch and duration", "[live
     // The start line names the audio system, the devices and what the ports do.
     CHECK(r.log.find("audio: JACK: in 'system' (1 ch) -> out 'system' (2 ch), client 'musicmill'") !=
           std::string::npos);
+    // And that the model runs at another rate, resampled.
+    CHECK(r.log.find("the model runs at 44100 Hz and the audio at 48000 Hz") != std::string::npos);
     // A late frame here comes with an xrun (see the 60 s test) or a latency step. An xrun
     // costs at most one period of the recording, too little to move the pitch or level
     // checks below, so they hold on a busy machine too.

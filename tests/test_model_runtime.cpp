@@ -208,6 +208,15 @@ TEST_CASE("model metadata: every value is checked before it is used", "[runtime]
   CHECK(i1.interfaceVersion == 1);
   CHECK(i1.sampleRate == 44100);
   CHECK(i1.methods == std::vector<std::string>{"encode", "decode"});
+  CHECK(i1.fullLatentSize == 16);  // no latent_size buffer: what encode gives
+  // A legacy v1 export keeps its full latent size in the `latent_size` buffer (decode pads
+  // what encode gives up to it): 128 is reported, not the 16 encode gives.
+  RawValue legacy = tensorOf({128});
+  legacy.typeName = "Long";
+  v1.attributes["latent_size"] = legacy;
+  CHECK(interpretModelInterface("m.ts", v1).fullLatentSize == 128);
+  // A v2 file's `latent_size` is not its full size.
+  CHECK(interpretModelInterface("m.ts", with("latent_size", legacy)).fullLatentSize == 16);
 
   // An implausible full_latent_size is ignored with a warning.
   RawValue full;
