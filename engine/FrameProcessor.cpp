@@ -23,6 +23,7 @@ FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
       prior_(static_cast<size_t>(model.info().latentSize) * frames_, 0.f),
       patternZ_(static_cast<size_t>(model.info().latentSize) * frames_, 0.f),
       priorIndex_(registry.indexOf("source.prior")),
+      priorTemperatureIndex_(registry.indexOf("prior.temperature")),
       standard_(StandardParams::resolve(registry)) {
   const char* ids[kAudioSideParams] = {"input.gain", "gate.threshold", "mix.dry_wet", "output.gain"};
   for (int k = 0; k < kAudioSideParams; ++k) audioSideIndex_[k] = registry.indexOf(ids[k]);
@@ -140,7 +141,7 @@ bool FrameProcessor::process(const float* in, float* out) {
                            pattern_.render(patternZ_.data(), frames_, static_cast<int>(params_[sp.patternSlot]), params_[sp.bpm]);
   const float* prior = nullptr;
   if (info.hasPrior && priorIndex_ >= 0 && params_[priorIndex_] > 0.f) {
-    model_->prior(1.f, frames_, prior_.data());
+    model_->prior(priorTemperatureIndex_ >= 0 ? params_[priorTemperatureIndex_] : 1.f, frames_, prior_.data());
     prior = prior_.data();
   }
   controls_.process(z_.data(), frames_, params_.data(), prior, havePattern ? patternZ_.data() : nullptr, &style_);

@@ -117,7 +117,7 @@ class FrameProcessor {
   StyleBlender style_;
   std::vector<float> params_, z_, prior_, patternZ_;
   uint64_t nonFinite_ = 0;
-  int priorIndex_ = -1;
+  int priorIndex_ = -1, priorTemperatureIndex_ = -1;
   int audioSideIndex_[kAudioSideParams] = {-1, -1, -1, -1};
   float audioSideSet_[kAudioSideParams] = {};
   std::atomic<float> audioSide_[kAudioSideParams] = {};

@@ -125,6 +125,9 @@ std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoC
   r->add({"source.voice", "Voice", 0.f, 1.f, 1.f, "", C::Linear, 40.f});
   r->add({"source.pattern", "Pattern", 0.f, 1.f, 0.f, "", C::Linear, 40.f});
   r->add({"source.prior", "Prior/random", 0.f, 1.f, 0.f, "", C::Linear, 40.f});
+  // How adventurous a model's own prior plays (prior(temperature)); a model without a
+  // prior plays a random walk instead and ignores it.
+  r->add({"prior.temperature", "Prior temperature", 0.f, 2.f, 1.f, "", C::Linear, 40.f});
   r->add({"pattern.slot", "Pattern slot", 0.f, 7.f, 0.f, "", C::Stepped, 0.f});
   r->add({"hit.amount", "Hit accent", 0.f, 1.f, 0.f, "", C::Linear, 3.f});  // latent x (1 + hit)
   for (int l = 1; l <= lfoCount; ++l) {

@@ -91,3 +91,39 @@ TEST_CASE("a parameter jump causes no click", "[controls]") {
   CHECK(steady > 0.0);
   CHECK(nearJump <= 1.0 * steady);
 }
+
+TEST_CASE("a model with a prior plays from it at prior.temperature, a model without one plays a random walk",
+          "[controls][prior]") {
+  // The fixture's prior returns temperature x a sine of the latent frame: at 0 the prior
+  // gives nothing, at 2 twice what it gives at 1. The voice is off: only the prior plays.
+  AudioBuffer in;
+  in.sampleRate = 48000;
+  in.samples.assign(48000, 0.f);
+  auto withTemperature = [&](float t) {
+    return renderWith(fixture("v2_48k.ts"), in, [t](ParameterRegistry& reg, FrameProcessor&) {
+      reg.setById("source.voice", 0.f);
+      reg.setById("source.prior", 1.f);
+      reg.setById("prior.temperature", t);
+    });
+  };
+  const AudioBuffer cold = withTemperature(0.f), normal = withTemperature(1.f), hot = withTemperature(2.f);
+  const double rCold = rms(cold.samples, 4800, 48000), rNormal = rms(normal.samples, 4800, 48000),
+               rHot = rms(hot.samples, 4800, 48000);
+  INFO("output rms at temperature 0 / 1 / 2: " << rCold << " / " << rNormal << " / " << rHot);
+  CHECK(rNormal > 1e-4);
+  CHECK(rHot > 1.1 * rNormal);  // a hotter prior drives the decoder harder (it saturates)
+  CHECK(rCold < 0.2 * rNormal);
+  CHECK(maxAbsDiff(normal.samples, hot.samples, normal.samples.size()) > 1e-4);
+  // Without a prior, the temperature changes nothing: the random walk plays.
+  auto walk = [&](float t) {
+    return renderWith(fixture("delay_44k.ts"), in, [t](ParameterRegistry& reg, FrameProcessor&) {
+      reg.setById("source.voice", 0.f);
+      reg.setById("source.prior", 1.f);
+      reg.setById("prior.temperature", t);
+    });
+  };
+  in.sampleRate = 44100;
+  const AudioBuffer a = walk(0.f), b = walk(2.f);
+  CHECK(rms(a.samples, 4410, 44100) > 1e-4);  // it moves
+  CHECK(maxAbsDiff(a.samples, b.samples, a.samples.size()) == 0.0);
+}

@@ -62,7 +62,10 @@ void drawMix(UiState& ui) {
   // What drives the latents: the live voice, pattern memory, the model's prior (random).
   sourceRow(ui, ui.sp.sourceVoice, "voice");
   sourceRow(ui, ui.sp.sourcePattern, "pattern");
-  sourceRow(ui, ui.sp.sourcePrior, "prior / random");
+  // A model with a prior of its own plays from it (prior.temperature); any other plays a
+  // random walk: the bar says which.
+  const InferenceWorker* worker = ui.engine->worker();
+  sourceRow(ui, ui.sp.sourcePrior, worker && worker->info().hasPrior ? "prior (model)" : "random walk");
   // The soundcheck controls two to a row, input side then output side, so that the whole
   // section fits the left column at 1280x800 without scrolling.
   const ImGuiStyle& style = ImGui::GetStyle();
