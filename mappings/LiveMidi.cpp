@@ -185,8 +185,13 @@ void LiveMidi::finishLearn(const MidiBinding& control) {
   const std::string what = describeSource(b) + " -> " + (b.paramIndex >= 0 ? b.param : actionName(b.action));
   std::string message;
   if (!sources_.empty() && options_.saveOffThread) {
-    // The file is written off this thread; the binding plays once it is there and read
-    // back (a few milliseconds), exactly as a reload would bring it.
+    // The binding plays at once (one control drives one thing, as in the file); the file
+    // is written off this thread and read back when it is there, as a reload would.
+    auto& bindings = sources_.front().map.bindings;
+    bindings.erase(std::remove_if(bindings.begin(), bindings.end(), [&](const MidiBinding& x) { return sameControl(x, b); }),
+                   bindings.end());
+    bindings.push_back(b);
+    applyMaps();
     const std::string path = sources_.front().path;
     auto notes = std::make_shared<std::string>();
     options_.saveOffThread(

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "Cli.h"
+#include "Json.h"
 #include "ModelRuntime.h"
 
 namespace mm {
@@ -20,7 +21,9 @@ int runLearn(const Args& args, const char* argv0);
 int runDemo(const Args& args, const char* argv0);
 int runTriggers(const Args& args);  // TriggersCommand.cpp: learn | classify | show
 int runCheck(const Args& args, const char* argv0);
-int runModels(const Args& args, const char* argv0);  // ModelsCommand.cpp: the model library  // CheckCommand.cpp: set lists, presets, mappings, profiles
+int runModels(const Args& args, const char* argv0);  // ModelsCommand.cpp: the model library
+// InspectCommand.cpp: a model's figures as JSON keys into an open object (inspect, models).
+void modelInfoJson(JsonWriter& j, const ModelInfo& i);  // CheckCommand.cpp: set lists, presets, mappings, profiles
 
 // Writes text to a temporary file beside `path`, then renames it over `path`.
 bool writeFileAtomically(const std::string& path, const std::string& text);

@@ -9,6 +9,28 @@
 
 namespace mm {
 
+void modelInfoJson(JsonWriter& j, const ModelInfo& i) {
+  j.key("interface").value(i.interfaceVersion)
+      .key("sample_rate").value(i.sampleRate)
+      .key("ratio").value(i.ratio)
+      .key("frame_ms").value(1000.0 * i.ratio / i.sampleRate)
+      .key("latent_size").value(i.latentSize)
+      .key("encoded_latent_size").value(i.encodedLatentSize)
+      .key("full_latent_size").value(i.fullLatentSize)
+      .key("in_channels").value(i.inChannels)
+      .key("out_channels").value(i.outChannels)
+      .key("stereo").value(i.stereo())
+      .key("prior").value(i.hasPrior)
+      .key("parameters").value(static_cast<double>(i.parameterCount))
+      .key("archive_version").value(i.archiveVersion)
+      .key("device").value(i.device)
+      .key("methods").beginArray();
+  for (const auto& m : i.methods) j.value(m);
+  j.endArray().key("warnings").beginArray();
+  for (const auto& w : i.warnings) j.value(w);
+  j.endArray();
+}
+
 int runInspect(const Args& args, const char* argv0) {
   const std::string path = args.positional.empty() ? args.get("model", bundledModelPath(argv0))
                                                    : args.positional[0];
@@ -33,28 +55,9 @@ int runInspect(const Args& args, const char* argv0) {
   const double frameMs = 1000.0 * i.ratio / i.sampleRate;
   if (args.has("json")) {
     JsonWriter j;
-    j.beginObject()
-        .key("ok").value(true)
-        .key("file").value(i.path)
-        .key("interface").value(i.interfaceVersion)
-        .key("sample_rate").value(i.sampleRate)
-        .key("ratio").value(i.ratio)
-        .key("frame_ms").value(frameMs)
-        .key("latent_size").value(i.latentSize)
-        .key("encoded_latent_size").value(i.encodedLatentSize)
-        .key("full_latent_size").value(i.fullLatentSize)
-        .key("in_channels").value(i.inChannels)
-        .key("out_channels").value(i.outChannels)
-        .key("stereo").value(i.stereo())
-        .key("prior").value(i.hasPrior)
-        .key("parameters").value(static_cast<double>(i.parameterCount))
-        .key("archive_version").value(i.archiveVersion)
-        .key("device").value(i.device)
-        .key("methods").beginArray();
-    for (const auto& m : i.methods) j.value(m);
-    j.endArray().key("warnings").beginArray();
-    for (const auto& w : i.warnings) j.value(w);
-    j.endArray().endObject();
+    j.beginObject().key("ok").value(true).key("file").value(i.path);
+    modelInfoJson(j, i);
+    j.endObject();
     std::cout << j.str() << "\n";
     return 0;
   }

@@ -204,23 +204,11 @@ int listModels(const Args& args, const char* argv0) {
           .key("file").value(e.path)
           .key("ok").value(true)
           .key("bundled").value(e.bundled)
-          .key("interface").value(i.interfaceVersion)
-          .key("sample_rate").value(i.sampleRate)
-          .key("ratio").value(i.ratio)
-          .key("frame_ms").value(frameMs)
-          .key("latent_size").value(i.latentSize)
-          .key("in_channels").value(i.inChannels)
-          .key("out_channels").value(i.outChannels)
-          .key("parameters").value(static_cast<double>(i.parameterCount))
           .key("bytes").value(static_cast<double>(e.bytes))
-          .key("archive_version").value(i.archiveVersion)
-          .key("prior").value(i.hasPrior)
           .key("compute_ms_per_frame").value(msPerFrame)
-          .key("device").value(i.device)
-          .key("real_time").value(realTime)
-          .key("warnings").beginArray();
-      for (const auto& w : i.warnings) j.value(w);
-      j.endArray().endObject();
+          .key("real_time").value(realTime);
+      modelInfoJson(j, i);
+      j.endObject();
       continue;
     }
     std::printf("%s%s  %s\n", e.name.c_str(), e.bundled ? " (bundled)" : "", e.path.c_str());

@@ -449,7 +449,8 @@ TEST_CASE("render of a MIDI performance equals a live run through JACK of the sa
   // 2.5 s, through one mapping): once live through a JACK server, the CCs sent by the
   // test's client at their samples of the input; once with `render --midi`. Outside one
   // model block around each change the two agree within float tolerance; each change lands
-  // within one model block of the other's.
+  // within one block of the other's (an audio block for input.gain; a model block and the
+  // audio block the CC came in for energy).
   JackServer server(44100, 128);
   REQUIRE(server.ok());
   const std::string dir = tempDir();
@@ -551,9 +552,14 @@ TEST_CASE("render of a MIDI performance equals a live run through JACK of the sa
     WARN("xruns or late frames in this run: live/offline equality not judged (" << worst << ")");
   } else {
     CHECK(worst < 1e-4);
-    // When the control thread carries a CC out is real-time behaviour.
-    CHECK_TIMING(std::labs(liveGain - offGain) <= modelBlock);
-    CHECK_TIMING(std::labs(liveEnergy - offEnergy) <= modelBlock);
+    // When the control thread carries a CC out is real-time behaviour. An audio-side
+    // control lands within one audio block of the render's (live: from the start of the
+    // JACK cycle the CC arrived in). A latent control live reaches the model block whose
+    // input is still arriving when the CC comes, offline the block after the piece it
+    // falls in: up to one model block apart, plus the audio block the CC came in.
+    const long buffer = 128;
+    CHECK_TIMING(std::labs(liveGain - offGain) <= buffer);
+    CHECK_TIMING(std::labs(liveEnergy - offEnergy) <= modelBlock + buffer);
   }
   WARN("live - offline: input.gain " << (liveGain - offGain) << " samples, energy " << (liveEnergy - offEnergy)
                                      << " samples; largest difference away from the changes " << worst);
