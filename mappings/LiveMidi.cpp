@@ -177,57 +177,49 @@ void LiveMidi::cancelLearn() {
   learnDone_ = nullptr;
 }
 
+namespace {
+// One control drives one thing: `b` replaces whatever the same control drove.
+void replaceBinding(std::vector<MidiBinding>& bindings, const MidiBinding& b) {
+  bindings.erase(std::remove_if(bindings.begin(), bindings.end(), [&](const MidiBinding& x) { return sameControl(x, b); }),
+                 bindings.end());
+  bindings.push_back(b);
+}
+}  // namespace
+
 void LiveMidi::finishLearn(const MidiBinding& control) {
   const MidiBinding b = learnIndex_ >= 0 ? learnedBinding(control, registry_, learnIndex_)
                                          : learnedAction(control, learnAction_, learnActionValue_);
   auto done = std::move(learnDone_);
   cancelLearn();
   const std::string what = describeSource(b) + " -> " + (b.paramIndex >= 0 ? b.param : actionName(b.action));
-  std::string message;
-  if (!sources_.empty() && options_.saveOffThread) {
+  if (!sources_.empty()) {
     // The binding plays at once (one control drives one thing, as in the file); the file
-    // is written off this thread and read back when it is there, as a reload would.
-    auto& bindings = sources_.front().map.bindings;
-    bindings.erase(std::remove_if(bindings.begin(), bindings.end(), [&](const MidiBinding& x) { return sameControl(x, b); }),
-                   bindings.end());
-    bindings.push_back(b);
+    // is written (off this thread with LiveMidiOptions::saveOffThread) and read back when
+    // it is there, as a reload would.
+    replaceBinding(sources_.front().map.bindings, b);
     applyMaps();
     const std::string path = sources_.front().path;
     auto notes = std::make_shared<std::string>();
-    options_.saveOffThread(
-        [path, b, reg = &registry_, notes] { return addBindingToFile(path, b, *reg, notes.get()); },
-        [this, path, what, notes, done](const std::string& err) {
-          std::string message;
-          if (!err.empty()) {
-            message = "learn: " + what + " not saved: " + err;
-          } else {
-            for (MappingSource& s : sources_)
-              if (s.path == path) loadFile(s, true, nullptr);
-            applyMaps();
-            message = "learned " + what + " (saved to " + path + ")" + (notes->empty() ? "" : "; " + *notes);
-          }
-          say(message);
-          if (done) done(message);
-        });
+    auto save = [path, b, reg = &registry_, notes] { return addBindingToFile(path, b, *reg, notes.get()); };
+    auto then = [this, path, what, notes, done](const std::string& err) {
+      std::string message;
+      if (!err.empty()) {
+        message = "learn: " + what + " not saved: " + err;
+      } else {
+        for (MappingSource& s : sources_)
+          if (s.path == path) loadFile(s, true, nullptr);
+        applyMaps();
+        message = "learned " + what + " (saved to " + path + ")" + (notes->empty() ? "" : "; " + *notes);
+      }
+      say(message);
+      if (done) done(message);
+    };
+    if (options_.saveOffThread) options_.saveOffThread(save, then);
+    else then(save());
     return;
   }
-  if (!sources_.empty()) {
-    MappingSource& first = sources_.front();
-    std::string notes;
-    const std::string err = addBindingToFile(first.path, b, registry_, &notes);
-    if (!err.empty()) {
-      message = "learn: " + what + " not saved: " + err;
-    } else {
-      loadFile(first, true, nullptr);
-      message = "learned " + what + " (saved to " + first.path + ")" + (notes.empty() ? "" : "; " + notes);
-    }
-  } else {
-    auto& held = learnedInMemory_.bindings;  // one control, one target, as in a file
-    held.erase(std::remove_if(held.begin(), held.end(), [&](const MidiBinding& x) { return sameControl(x, b); }),
-               held.end());
-    held.push_back(b);
-    message = "learned " + what + " (not saved: start with --mapping FILE to keep learned controls)";
-  }
+  replaceBinding(learnedInMemory_.bindings, b);
+  const std::string message = "learned " + what + " (not saved: start with --mapping FILE to keep learned controls)";
   applyMaps();
   say(message);
   if (done) done(message);
