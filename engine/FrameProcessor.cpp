@@ -27,6 +27,113 @@ FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
       standard_(StandardParams::resolve(registry)) {
   const char* ids[kAudioSideParams] = {"input.gain", "gate.threshold", "mix.dry_wet", "output.gain"};
   for (int k = 0; k < kAudioSideParams; ++k) audioSideIndex_[k] = registry.indexOf(ids[k]);
+  attributes_ = bindAttributes(info_);
+  feedIn_.assign(static_cast<size_t>(blockSamples()) * info_.inChannels, 0.f);
+}
+
+FrameProcessor::~FrameProcessor() {
+  delete pendingFeed_.exchange(nullptr);
+  delete finishedFeed_.exchange(nullptr);
+  delete activeFeed_;
+  delete retiringFeed_;
+}
+
+std::vector<FrameProcessor::AttributeBinding> FrameProcessor::bindAttributes(const ModelInfo& info) const {
+  std::vector<AttributeBinding> b;
+  for (size_t i = 0; i < info.attributes.size(); ++i) {
+    const ModelAttribute& a = info.attributes[i];
+    if (!a.settable) continue;
+    AttributeBinding x;
+    x.attribute = static_cast<int>(i);
+    x.applied = a.value;
+    if (a.numeric()) {
+      x.param = registry_.indexOf(attributeParamId(a.name));
+      if (x.param < 0) continue;  // no parameter for it in this show: it keeps its own value
+    } else if (a.type != ModelAttribute::Type::String) {
+      continue;
+    }
+    b.push_back(x);
+  }
+  return b;
+}
+
+void FrameProcessor::setTextAttribute(int index, const std::string& text) {
+  for (AttributeBinding& b : attributes_)
+    if (b.attribute == index && b.param < 0) {
+      b.text = text;
+      b.textPending = true;
+    }
+}
+
+void FrameProcessor::replaceModel(ModelRuntime& fresh) {
+  model_ = &fresh;
+  // A fresh load has the file's values: give it the performed ones again.
+  for (AttributeBinding& b : attributes_) {
+    b.applied = info_.attributes[static_cast<size_t>(b.attribute)].value;
+    b.textPending = !b.text.empty();
+  }
+}
+
+void FrameProcessor::applyAttributes(ModelRuntime& model, std::vector<AttributeBinding>& bindings, int forced, bool own) {
+  for (AttributeBinding& b : bindings) {
+    if (b.param < 0) {
+      if (!b.textPending) continue;
+      b.textPending = false;
+      if (!model.setAttribute(b.attribute, 0, b.text).empty()) {
+        attributeRefusals_.fetch_add(1, std::memory_order_relaxed);
+        lastRefused_.store(own ? b.attribute : -1, std::memory_order_relaxed);
+      }
+      continue;
+    }
+    const double want = own && b.attribute == forced ? 1.0 : static_cast<double>(params_[static_cast<size_t>(b.param)]);
+    if (want == b.applied) continue;
+    b.applied = want;  // also when refused: asked once per change, not every block
+    if (!model.setAttribute(b.attribute, want, std::string()).empty()) {
+      attributeRefusals_.fetch_add(1, std::memory_order_relaxed);
+      lastRefused_.store(own ? b.attribute : -1, std::memory_order_relaxed);
+      lastRefusedValue_.store(want, std::memory_order_relaxed);
+    }
+  }
+}
+
+void FrameProcessor::feed(std::unique_ptr<InputFeed> f) {
+  delete pendingFeed_.exchange(f.release(), std::memory_order_acq_rel);
+}
+
+std::unique_ptr<FrameProcessor::InputFeed> FrameProcessor::finishedFeed() {
+  return std::unique_ptr<InputFeed>(finishedFeed_.exchange(nullptr, std::memory_order_acq_rel));
+}
+
+// The block's input: the feed's next block while one plays, else `in`.
+const float* FrameProcessor::nextInput(const float* in) {
+  if (retiringFeed_ && !finishedFeed_.load(std::memory_order_acquire)) {
+    finishedFeed_.store(retiringFeed_, std::memory_order_release);
+    retiringFeed_ = nullptr;
+  }
+  // A new feed replaces the playing one once that one has somewhere to go back to.
+  if (!(activeFeed_ && retiringFeed_))
+    if (InputFeed* f = pendingFeed_.exchange(nullptr, std::memory_order_acq_rel)) {
+      if (activeFeed_) retiringFeed_ = activeFeed_;
+      activeFeed_ = f;
+      feedPos_ = 0;
+    }
+  if (!activeFeed_) return in;
+  const size_t n = static_cast<size_t>(blockSamples());
+  const std::vector<float>& a = activeFeed_->audio;
+  if (feedPos_ >= a.size()) {
+    // Played out: hand it back to the control thread (freed there, not here).
+    if (!retiringFeed_) {
+      retiringFeed_ = activeFeed_;
+      activeFeed_ = nullptr;
+    }
+    feedLeft_.store(0, std::memory_order_relaxed);
+    return in;
+  }
+  for (size_t i = 0; i < n; ++i) feedIn_[i] = feedPos_ + i < a.size() ? a[feedPos_ + i] : 0.f;
+  for (int c = 1; c < info_.inChannels; ++c) std::copy(feedIn_.begin(), feedIn_.begin() + n, feedIn_.begin() + c * n);
+  feedPos_ += n;
+  feedLeft_.store(static_cast<double>(a.size() - std::min(a.size(), feedPos_)) / info_.sampleRate, std::memory_order_relaxed);
+  return feedIn_.data();
 }
 
 void FrameProcessor::setPartner(std::unique_ptr<ModelRuntime> partner) {
@@ -68,6 +175,7 @@ void FrameProcessor::setPartner(std::unique_ptr<ModelRuntime> partner) {
   p->controls = std::make_unique<LatentControls>(rb, b.latentSize, static_cast<double>(b.sampleRate) / b.ratio, 0x5eedb);
   p->z.assign(static_cast<size_t>(b.latentSize) * p->frames, 0.f);
   p->out.assign(static_cast<size_t>(blockSamples()) * b.outChannels, 0.f);
+  p->attributes = bindAttributes(b);
   p->model = std::move(partner);
   partner_ = std::move(p);
 }
@@ -105,8 +213,10 @@ void FrameProcessor::mixPartner(float* out) {
   }
 }
 
-bool FrameProcessor::process(const float* in, float* out) {
+bool FrameProcessor::process(const float* blockIn, float* out) {
   const ModelInfo& info = info_;
+  const float* in = nextInput(blockIn);
+  const int forced = activeFeed_ && in != blockIn ? activeFeed_->attribute : -1;
   registry_.snapshot(params_.data());
   for (int k = 0; k < kAudioSideParams; ++k)
     if (audioSideIndex_[k] >= 0) audioSideSet_[k] = params_[static_cast<size_t>(audioSideIndex_[k])];
@@ -115,6 +225,8 @@ bool FrameProcessor::process(const float* in, float* out) {
   for (int k = 0; k < kAudioSideParams; ++k)
     if (audioSideIndex_[k] >= 0)
       audioSide_[k].store(params_[static_cast<size_t>(audioSideIndex_[k])] - audioSideSet_[k], std::memory_order_relaxed);
+  applyAttributes(*model_, attributes_, forced, true);
+  if (partner_) applyAttributes(*partner_->model, partner_->attributes, -1, false);
   model_->encode(in, blockSamples(), z_.data());
   if (partner_) partner_->model->encode(in, blockSamples(), partner_->z.data());
   for (LatentSource* s : sources_) s->mix(z_.data(), info.latentSize, frames_, params_.data());

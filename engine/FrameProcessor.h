@@ -46,6 +46,7 @@ class FrameProcessor {
  public:
   FrameProcessor(ModelRuntime& model, ParameterRegistry& registry, int framesPerBlock,
                  uint64_t seed = 1);
+  ~FrameProcessor();
 
   int framesPerBlock() const { return frames_; }
   int blockSamples() const { return frames_ * info_.ratio; }
@@ -67,7 +68,7 @@ class FrameProcessor {
   // sources, pattern slots, style anchors, model B, and whatever the control thread is
   // handing over right now. The caller checked that `fresh` has the same interface and
   // keeps it alive while this processor uses it.
-  void replaceModel(ModelRuntime& fresh) { model_ = &fresh; }
+  void replaceModel(ModelRuntime& fresh);
   void addSource(LatentSource* s) { sources_.push_back(s); }
 
   // Multi-model blending (setup only, before processing starts). Model B runs on the same
@@ -102,6 +103,34 @@ class FrameProcessor {
   enum AudioSideParam { kInputGain, kGateThreshold, kDryWet, kOutputGain, kAudioSideParams };
   float audioSideOffset(AudioSideParam p) const { return audioSide_[p].load(std::memory_order_relaxed); }
 
+  // --- the model's own controls (ModelAttributes.h) ---
+  // Each playable attribute of the model (and of model B) follows its parameter
+  // `attr.<name>` when the registry has one: when the block's value differs from the one
+  // last given, the processing thread calls the model's setter before encoding. A string
+  // attribute is given once (setTextAttribute, setup only). A model the worker reloads
+  // after a panic gets every value again.
+  void setTextAttribute(int index, const std::string& text);
+  // Setter calls the model refused (answered non-zero or threw), and the last one: which
+  // attribute (info().attributes index; model B's count too, -1 when none) and the value.
+  uint64_t attributeRefusals() const { return attributeRefusals_.load(std::memory_order_relaxed); }
+  int lastRefusedAttribute() const { return lastRefused_.load(std::memory_order_relaxed); }
+  double lastRefusedValue() const { return lastRefusedValue_.load(std::memory_order_relaxed); }
+
+  // Learning from a file (RAVE 2.3 style matching: "learn the target from this file"):
+  // the feed's audio (mono, the model's rate) goes into the model instead of the input, one
+  // block at a time in step with the stream, and the bool attribute `attribute` (an index
+  // into info().attributes) is held on for exactly those blocks, then given its parameter's
+  // value again. Control thread: feed() hands it over lock-free (a feed not yet started is
+  // replaced); finishedFeed() takes back one that has played, to be freed there.
+  struct InputFeed {
+    std::vector<float> audio;
+    int attribute = -1;
+  };
+  void feed(std::unique_ptr<InputFeed> f);
+  std::unique_ptr<InputFeed> finishedFeed();
+  // Seconds of the feed still to play (0: none playing); any thread.
+  double feedSecondsLeft() const { return feedLeft_.load(std::memory_order_relaxed); }
+
   // Whether model B (the partner) was muted in the last process() for NaN/Inf output.
   bool lastPartnerMuted() const { return partner_ && partner_->lastMuted; }
 
@@ -123,6 +152,28 @@ class FrameProcessor {
   std::atomic<float> audioSide_[kAudioSideParams] = {};
   StandardParams standard_;
 
+  // One attribute of one model and what it follows.
+  struct AttributeBinding {
+    int attribute = -1;  // index into that model's info().attributes
+    int param = -1;      // registry index of attr.<name>; -1: a string attribute
+    double applied = 0;  // the value the model has now
+    std::string text;    // a string attribute's value to give
+    bool textPending = false;
+  };
+  std::vector<AttributeBinding> attributes_;
+  std::atomic<uint64_t> attributeRefusals_{0};
+  std::atomic<int> lastRefused_{-1};
+  std::atomic<double> lastRefusedValue_{0};
+  std::vector<AttributeBinding> bindAttributes(const ModelInfo& info) const;
+  void applyAttributes(ModelRuntime& model, std::vector<AttributeBinding>& bindings, int forced, bool own);
+  std::atomic<InputFeed*> pendingFeed_{nullptr}, finishedFeed_{nullptr};
+  InputFeed* activeFeed_ = nullptr;    // processing thread only
+  InputFeed* retiringFeed_ = nullptr;  // processing thread only: waits for finishedFeed_ to be free
+  size_t feedPos_ = 0;
+  std::vector<float> feedIn_;
+  std::atomic<double> feedLeft_{0};
+  const float* nextInput(const float* in);
+
   struct Partner {
     std::unique_ptr<ModelRuntime> model;
     std::unique_ptr<ParameterRegistry> registry;  // B's own ids, for its LatentControls
@@ -134,6 +185,7 @@ class FrameProcessor {
     float lastOutput = -1.f, lastLatent = 0.f;  // -1: not yet started (no ramp)
     uint64_t nonFinite = 0;
     bool lastMuted = false;
+    std::vector<AttributeBinding> attributes;  // model B's own, following the same attr.<name>
   };
   std::unique_ptr<Partner> partner_;
   void mixPartner(float* out);

@@ -327,7 +327,81 @@ struct ModelRuntime::Impl {
   torch::jit::script::Module module;
   c10::Device device{torch::kCPU};
   std::optional<torch::jit::Method> encode, decode, prior;
+  std::vector<std::optional<torch::jit::Method>> getters, setters;  // by attribute index
 };
+
+namespace {
+
+ModelAttribute::Type attributeType(const c10::TypePtr& t) {
+  switch (t->kind()) {
+    case c10::TypeKind::BoolType: return ModelAttribute::Type::Bool;
+    case c10::TypeKind::IntType: return ModelAttribute::Type::Int;
+    case c10::TypeKind::FloatType: return ModelAttribute::Type::Float;
+    case c10::TypeKind::StringType: return ModelAttribute::Type::String;
+    default: return ModelAttribute::Type::Other;
+  }
+}
+
+bool readAttributeValue(torch::jit::Method& getter, ModelAttribute::Type type, double& number, std::string& text) {
+  const c10::IValue v = getter(std::vector<c10::IValue>{});
+  switch (type) {
+    case ModelAttribute::Type::Bool: number = v.toBool() ? 1 : 0; return true;
+    case ModelAttribute::Type::Int: number = static_cast<double>(v.toInt()); return true;
+    case ModelAttribute::Type::Float: number = v.toDouble(); return true;
+    case ModelAttribute::Type::String: text = v.toStringRef(); return true;
+    case ModelAttribute::Type::Other: break;
+  }
+  return false;
+}
+
+// The attributes a model declares (nn_tilde: get_attributes() -> List[str], and for each
+// name get_<name>() and set_<name>(value) -> int). What does not fit is listed as it is
+// (type Other, or read-only) with a warning, never a refusal: the model still plays.
+void discoverAttributes(torch::jit::Module& m, const std::string& file, ModelInfo& info) {
+  if (!m.find_method("get_attributes")) return;
+  std::vector<std::string> names;
+  try {
+    const auto list = m.get_method("get_attributes")(std::vector<c10::IValue>{});
+    for (const auto& n : list.toListRef()) names.push_back(n.toStringRef());
+  } catch (const std::exception& e) {
+    info.warnings.push_back(file + ": get_attributes() failed (" + firstLine(e.what()) +
+                            "); the model's own controls are not shown.");
+    return;
+  }
+  for (const std::string& name : names) {
+    ModelAttribute a;
+    a.name = name;
+    const auto getter = m.find_method("get_" + name);
+    const auto setter = m.find_method("set_" + name);
+    if (!getter || getter->function().getSchema().returns().size() != 1) {
+      a.typeName = "unknown";
+      info.warnings.push_back(file + ": attribute '" + name + "' has no get_" + name + "() to read it; it is not playable.");
+      info.attributes.push_back(a);
+      continue;
+    }
+    const c10::TypePtr type = getter->function().getSchema().returns()[0].type();
+    a.typeName = type->annotation_str();
+    a.type = attributeType(type);
+    if (setter) {
+      const auto& args = setter->function().getSchema().arguments();  // self, value
+      a.settable = args.size() == 2 && attributeType(args[1].type()) == a.type && a.type != ModelAttribute::Type::Other;
+    }
+    if (a.type != ModelAttribute::Type::Other) {
+      try {
+        auto g = *getter;
+        readAttributeValue(g, a.type, a.value, a.text);
+      } catch (const std::exception& e) {
+        info.warnings.push_back(file + ": get_" + name + "() failed (" + firstLine(e.what()) + ").");
+      }
+    }
+    if (!a.settable)
+      info.warnings.push_back(file + ": attribute '" + name + "' (" + a.typeName + ") has no set_" + name +
+                              " taking one " + a.typeName + "; it is shown, not playable.");
+    info.attributes.push_back(a);
+  }
+}
+
+}  // namespace
 
 ModelRuntime::ModelRuntime() : impl_(std::make_unique<Impl>()) {}
 ModelRuntime::~ModelRuntime() = default;
@@ -423,6 +497,7 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
   info.device = device;
   info.archiveVersion = archiveVersion;
   for (const auto& p : m.parameters()) info.parameterCount += p.numel();
+  discoverAttributes(m, file, info);
 
   if (opt.graph != Options::Graph::AsLoaded) {
     // Interface discovery above read attributes that freezing folds away; from here on
@@ -430,6 +505,10 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
     // kept method mutates (the streaming caches), so the stream continues across calls.
     std::vector<std::string> keep{"encode", "decode"};
     if (info.hasPrior) keep.push_back("prior");
+    for (const ModelAttribute& a : info.attributes) {
+      if (m.find_method("get_" + a.name)) keep.push_back("get_" + a.name);
+      if (m.find_method("set_" + a.name)) keep.push_back("set_" + a.name);
+    }
     try {
       torch::jit::Module frozen = torch::jit::freeze(m, keep);
       if (opt.graph == Options::Graph::FrozenOptimized)
@@ -447,6 +526,15 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
   rt->impl_->encode = run.get_method("encode");
   rt->impl_->decode = run.get_method("decode");
   if (info.hasPrior) rt->impl_->prior = run.get_method("prior");
+  for (const ModelAttribute& a : info.attributes) {
+    std::optional<torch::jit::Method> getter, setter;
+    if (a.type != ModelAttribute::Type::Other)
+      if (auto g = run.find_method("get_" + a.name)) getter = *g;
+    if (a.settable)
+      if (auto f = run.find_method("set_" + a.name)) setter = *f;
+    rt->impl_->getters.push_back(getter);
+    rt->impl_->setters.push_back(setter);
+  }
   if (opt.probe) rt->probe();
   if (opt.checkStreaming) {
     double edge = 0;
@@ -464,6 +552,43 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
     }
   }
   return rt;
+}
+
+std::string ModelRuntime::setAttribute(int index, double number, const std::string& text) {
+  if (index < 0 || index >= static_cast<int>(info_.attributes.size())) return "no such attribute";
+  const ModelAttribute& a = info_.attributes[static_cast<size_t>(index)];
+  auto& setter = impl_->setters[static_cast<size_t>(index)];
+  if (!setter) return a.name + " is read-only";
+  c10::IValue v;
+  switch (a.type) {
+    case ModelAttribute::Type::Bool: v = number >= 0.5; break;
+    case ModelAttribute::Type::Int: v = static_cast<int64_t>(std::llround(number)); break;
+    case ModelAttribute::Type::Float: v = number; break;
+    case ModelAttribute::Type::String: v = text; break;
+    case ModelAttribute::Type::Other: return a.name + " has a type this instrument cannot set";
+  }
+  try {
+    c10::InferenceMode guard;
+    const c10::IValue r = (*setter)(std::vector<c10::IValue>{v});
+    if (r.isInt() && r.toInt() != 0)
+      return "the model refused " + a.name + " = " + formatAttributeValue(a, number, text) + " (set_" + a.name +
+             " answered " + std::to_string(r.toInt()) + ")";
+  } catch (const std::exception& e) {
+    return "set_" + a.name + " failed: " + firstLine(e.what());
+  }
+  return {};
+}
+
+bool ModelRuntime::readAttribute(int index, double& number, std::string& text) {
+  if (index < 0 || index >= static_cast<int>(info_.attributes.size())) return false;
+  auto& getter = impl_->getters[static_cast<size_t>(index)];
+  if (!getter) return false;
+  try {
+    c10::InferenceMode guard;
+    return readAttributeValue(*getter, info_.attributes[static_cast<size_t>(index)].type, number, text);
+  } catch (const std::exception&) {
+    return false;
+  }
 }
 
 void ModelRuntime::encode(const float* in, int n, float* z) {

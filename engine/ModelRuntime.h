@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "ModelAttributes.h"
+
 namespace mm {
 
 enum class ModelErrorKind {
@@ -55,6 +57,8 @@ struct ModelInfo {
   bool hasPrior = false;
   int priorInRatio = 1, priorOutRatio = 1;  // prior_params[1], prior_params[3]
   std::vector<std::string> methods;
+  // The controls the model declares itself (get_attributes(); ModelAttributes.h).
+  std::vector<ModelAttribute> attributes;
   // What is odd about the file but does not stop it playing (a broken prior, an
   // implausible full_latent_size): shown by `inspect` and when the model loads.
   std::vector<std::string> warnings;
@@ -130,6 +134,13 @@ class ModelRuntime {
   void decode(const float* z, int frames, float* out);
   // Worker thread only, hasPrior() models: writes latentSize x frames latents.
   void prior(float temperature, int frames, float* z);
+
+  // Worker thread only (or before any worker runs): calls set_<name> of attribute `index`
+  // (info().attributes) with `number` (bool, int, float) or `text` (str). Returns an empty
+  // string when the model took it, else why not (it answered non-zero, or threw).
+  std::string setAttribute(int index, double number, const std::string& text);
+  // Worker thread only (or before any worker runs): get_<name>() now. False when it fails.
+  bool readAttribute(int index, double& number, std::string& text);
 
   // Runs encode+decode on silence and checks shapes and values (throws ModelError).
   void probe(int frames = 1);

@@ -109,7 +109,8 @@ std::optional<std::string> ParameterRegistry::applyAssignment(const std::string&
   return std::nullopt;
 }
 
-std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount, int partnerDims) {
+std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount, int partnerDims,
+                                                        const std::vector<ParamSpec>& extra) {
   auto r = std::make_unique<ParameterRegistry>();
   using C = Curve;
   r->add({"energy", "Energy", 0.f, 1.f, kNeutralEnergy, "", C::Linear, 40.f});
@@ -160,6 +161,7 @@ std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoC
       r->add({id + ".scale", "B dim " + std::to_string(d) + " weight", 0.f, 2.f, 1.f, "", C::Linear, 40.f});
     }
   }
+  for (const ParamSpec& s : extra) r->add(s);
   r->finalize();
   return r;
 }

@@ -79,7 +79,9 @@ class ParameterRegistry {
 // `partnerDims` > 0: a second model (latent size partnerDims) blends with the first
 // (FrameProcessor::setPartner): adds blend.output, blend.latent and model B's own
 // b.energy, b.texture, b.chaos, b.dim.N and b.dim.N.scale.
-std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount = 2, int partnerDims = 0);
+// `extra`: parameters a model declares itself (its attributes, ModelAttributes.h), added last.
+std::unique_ptr<ParameterRegistry> makeStandardRegistry(int latentDims, int lfoCount = 2, int partnerDims = 0,
+                                                        const std::vector<ParamSpec>& extra = {});
 
 // Indices of the standard parameters, resolved once after makeStandardRegistry.
 // The unit of a parameter whose value is another parameter's registry index

@@ -65,7 +65,7 @@ int runCheck(const Args& args, const char* argv0) {
   std::unique_ptr<ParameterRegistry> registry;
   int errors = 0, warnings = 0;
   try {
-    registry = makeStandardRegistry(ModelRuntime::load(registryModel, mo)->info().latentSize, 2, 0);
+    registry = makeShowRegistry(*ModelRuntime::load(registryModel, mo));
   } catch (const std::exception& e) {
     std::printf("%s: error: %s (parameter ids are checked against this model; --model names another)\n",
                 registryModel.c_str(), e.what());

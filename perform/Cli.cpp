@@ -87,6 +87,7 @@ const Options kVoice = {
 };
 const Options kSet = {
     {"set", "ID=VALUE", "a parameter value (repeatable; `musicmill params` lists the ids)"},
+    {"attr", "NAME=VALUE", "a control the model declares itself (repeatable; `musicmill inspect` lists them)"},
 };
 const Options kTriggerTuning = {
     {"listen-ms", "MS", "how much of a hit the trigger classifier hears (default: the profile's)"},

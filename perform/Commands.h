@@ -44,6 +44,15 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner);
 
+// The registry of a show: the standard parameters for the model (and model B), plus
+// attr.<name> for each attribute either declares (ModelAttributes.h).
+std::unique_ptr<ParameterRegistry> makeShowRegistry(const ModelRuntime& model, const ModelRuntime* partner = nullptr);
+// Every `--attr NAME=VALUE`, against model A's attributes, then model B's: a playable one
+// sets its parameter attr.NAME (the worker gives it to the model); a string attribute is
+// given to the model now, before any worker runs. False after printing what was wrong
+// (the attribute's name and what it takes, or the model's attributes).
+bool applyAttributeOptions(const Args& args, ModelRuntime& model, ModelRuntime* partner, ParameterRegistry& registry);
+
 struct TriggerSettings;
 // TriggersCommand.cpp: --listen-ms, --trigger-sensitivity 0..1 and --trigger-reject D onto
 // a profile's settings (perform, render, triggers). "" or what is wrong.

@@ -28,6 +28,15 @@ void modelInfoJson(JsonWriter& j, const ModelInfo& i) {
   for (const auto& m : i.methods) j.value(m);
   j.endArray().key("warnings").beginArray();
   for (const auto& w : i.warnings) j.value(w);
+  j.endArray().key("attributes").beginArray();
+  for (const ModelAttribute& a : i.attributes) {
+    j.beginObject().key("name").value(a.name).key("type").value(a.typeName).key("settable").value(a.settable);
+    if (a.type == ModelAttribute::Type::String) j.key("value").value(a.text);
+    else if (a.type == ModelAttribute::Type::Bool) j.key("value").value(a.value >= 0.5);
+    else if (a.numeric()) j.key("value").value(a.value);
+    if (a.playable()) j.key("parameter").value(attributeParamId(a.name));
+    j.endObject();
+  }
   j.endArray();
 }
 
@@ -76,31 +85,34 @@ int runInspect(const Args& args, const char* argv0) {
   std::printf("parameters   %lld\n", static_cast<long long>(i.parameterCount));
   std::printf("archive      format %d (this LibTorch reads up to %d)\n", i.archiveVersion, maxReadableArchiveVersion());
   std::printf("device       %s\n", i.device.c_str());
+  if (i.attributes.empty()) std::printf("attributes   none\n");
+  for (const ModelAttribute& a : i.attributes)
+    std::printf("attribute    %s%s\n", describeAttribute(a).c_str(),
+                a.playable() ? ("  -> parameter " + attributeParamId(a.name) + ", --attr " + a.name + "=VALUE").c_str()
+                             : a.settable ? ("  -> --attr " + a.name + "=VALUE").c_str() : "");
   std::printf("probe        passed (encode/decode of silence, shapes and values checked)\n");
   for (const auto& w : i.warnings) std::printf("warning      %s\n", w.c_str());
   return 0;
 }
 
 int runParams(const Args& args, const char* argv0) {
-  int dims = 8;
+  std::unique_ptr<ParameterRegistry> reg;
+  ModelRuntime::Options opt;
+  opt.probe = false;
   if (auto m = args.get("model")) {
     try {
-      ModelRuntime::Options opt;
-      opt.probe = false;
-      dims = ModelRuntime::load(*m, opt)->info().latentSize;
+      reg = makeShowRegistry(*ModelRuntime::load(*m, opt));
     } catch (const ModelError& e) {
       std::cerr << "musicmill params: " << e.what() << "\n";
       return 2;
     }
   } else {
     try {
-      ModelRuntime::Options opt;
-      opt.probe = false;
-      dims = ModelRuntime::load(bundledModelPath(argv0), opt)->info().latentSize;
+      reg = makeShowRegistry(*ModelRuntime::load(bundledModelPath(argv0), opt));
     } catch (const ModelError&) {
+      reg = makeStandardRegistry(8);
     }
   }
-  auto reg = makeStandardRegistry(dims);
   std::printf("%-18s %-22s %10s %10s %10s  %s\n", "id", "name", "min", "max", "default", "unit");
   for (int k = 0; k < reg->size(); ++k) {
     const ParamSpec& s = reg->spec(k);

@@ -125,8 +125,9 @@ int runPerform(const Args& args, const char* argv0) {
   // Multi-model blending: --model-b M sounds together with the first model.
   std::unique_ptr<ModelRuntime> partner;
   if (!loadPartnerModel(args, mo, "perform", partner)) return 2;
-  auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
+  auto registry = makeShowRegistry(*model, partner.get());
   if (!applySetOptions(args, *registry)) return 2;
+  if (!applyAttributeOptions(args, *model, partner.get(), *registry)) return 2;
 
   AudioConfig cfg;
   cfg.api = args.get("audio-api", "auto");

@@ -68,6 +68,40 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<
   return true;
 }
 
+std::unique_ptr<ParameterRegistry> makeShowRegistry(const ModelRuntime& model, const ModelRuntime* partner) {
+  std::vector<std::vector<ModelAttribute>> attributes{model.info().attributes};
+  if (partner) attributes.push_back(partner->info().attributes);
+  return makeStandardRegistry(model.info().latentSize, 2, partner ? partner->info().latentSize : 0,
+                              attributeParamSpecs(attributes));
+}
+
+bool applyAttributeOptions(const Args& args, ModelRuntime& model, ModelRuntime* partner, ParameterRegistry& registry) {
+  for (const auto& a : args.all("attr")) {
+    const std::string name = a.substr(0, a.find('='));
+    ModelRuntime* target = &model;
+    if (partner) {
+      bool inA = false;
+      for (const auto& x : model.info().attributes) inA = inA || x.name == name;
+      if (!inA) target = partner;
+    }
+    AttributeAssignment as;
+    if (auto err = parseAttributeAssignment(target->info().attributes, a, as)) {
+      std::cerr << "musicmill: " << *err << (target == partner ? " (model B)" : "") << "\n";
+      return false;
+    }
+    const ModelAttribute& attr = target->info().attributes[static_cast<size_t>(as.index)];
+    if (attr.playable()) {
+      registry.setById(attributeParamId(attr.name), static_cast<float>(as.number));
+      continue;
+    }
+    if (const std::string err = target->setAttribute(as.index, as.number, as.text); !err.empty()) {
+      std::cerr << "musicmill: --attr '" << a << "': " << err << "\n";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner) {
   const auto path = args.get("model-b");
@@ -125,9 +159,10 @@ int runRender(const Args& args, const char* argv0) {
   // Multi-model blending: --model-b M sounds together with the first model.
   std::unique_ptr<ModelRuntime> partner;
   if (!loadPartnerModel(args, opt, "render", partner)) return 2;
-  auto registry = makeStandardRegistry(model->info().latentSize, 2, partner ? partner->info().latentSize : 0);
+  auto registry = makeShowRegistry(*model, partner.get());
   std::vector<TimedSet> timedSets;
   if (!applySetOptions(args, *registry, &timedSets)) return 2;
+  if (!applyAttributeOptions(args, *model, partner.get(), *registry)) return 2;
   const int block = args.getInt("block", 0);
   if (block < 0) {
     std::cerr << "musicmill render: --block must be a positive number of latent frames\n";

@@ -1,0 +1,196 @@
+// The model's own controls (engine/ModelAttributes.h): attributes a model declares
+// (nn_tilde's get_attributes / get_<name> / set_<name>, as RAVE 2.3 exports carry them)
+// read from the file, turned into attr.<name> parameters, given to the model by its own
+// processing thread, refused with their name and valid values, and learning from a file
+// (the input fed into the model while learn_target is held on). Fixture: adain_44k.ts.
+#include <catch2/catch.hpp>
+
+#include <cmath>
+#include <fstream>
+
+#include "AudioFile.h"
+#include "FrameProcessor.h"
+#include "ModelAttributes.h"
+#include "ModelRuntime.h"
+#include "Parameters.h"
+#include "TestSupport.h"
+
+using namespace mm;
+using namespace mmtest;
+
+namespace {
+
+std::unique_ptr<ParameterRegistry> registryFor(const ModelRuntime& m) {
+  return makeStandardRegistry(m.info().latentSize, 2, 0, attributeParamSpecs({m.info().attributes}));
+}
+
+// Runs `blocks` blocks of a quiet sine through the processor; the output's RMS.
+double playQuiet(FrameProcessor& p, int blocks, float amp = 0.1f) {
+  const int n = p.blockSamples();
+  std::vector<float> in(static_cast<size_t>(n)), out(static_cast<size_t>(n));
+  std::vector<float> all;
+  for (int b = 0; b < blocks; ++b) {
+    for (int i = 0; i < n; ++i) in[static_cast<size_t>(i)] = amp * std::sin(0.2f * static_cast<float>(b * n + i));
+    p.process(in.data(), out.data());
+    all.insert(all.end(), out.begin(), out.end());
+  }
+  return rms(all);
+}
+
+int attributeIndex(const ModelInfo& info, const std::string& name) {
+  for (size_t i = 0; i < info.attributes.size(); ++i)
+    if (info.attributes[i].name == name) return static_cast<int>(i);
+  return -1;
+}
+
+}  // namespace
+
+TEST_CASE("model attributes: read from the file with their types, values and setters", "[attributes]") {
+  auto m = ModelRuntime::load(fixture("adain_44k.ts"));
+  const auto& a = m->info().attributes;
+  REQUIRE(a.size() == 5);
+  CHECK(a[0].name == "learn_target");
+  CHECK(a[0].type == ModelAttribute::Type::Bool);
+  CHECK(a[0].settable);
+  CHECK(a[0].value == 0);
+  CHECK(a[4].name == "gain");
+  CHECK(a[4].type == ModelAttribute::Type::Float);
+  CHECK(a[4].value == Approx(1.0));
+  CHECK(m->info().warnings.empty());
+  // A model without attributes has none; the parameters follow the attributes.
+  CHECK(ModelRuntime::load(fixture("identity_44k.ts"))->info().attributes.empty());
+  auto reg = registryFor(*m);
+  const int gain = reg->indexOf("attr.gain"), learn = reg->indexOf("attr.learn_target");
+  REQUIRE(gain >= 0);
+  REQUIRE(learn >= 0);
+  CHECK(reg->get(gain) == Approx(1.0));
+  CHECK(reg->spec(learn).curve == Curve::Toggle);
+  // Setting and reading back through the runtime; a refused value says so.
+  double v = 0;
+  std::string text;
+  CHECK(m->setAttribute(4, 2.5, "").empty());
+  REQUIRE(m->readAttribute(4, v, text));
+  CHECK(v == Approx(2.5));
+  const std::string refused = m->setAttribute(4, 9.0, "");
+  CHECK(refused.find("refused gain = 9") != std::string::npos);
+  REQUIRE(m->readAttribute(4, v, text));
+  CHECK(v == Approx(2.5));
+}
+
+TEST_CASE("model attributes: --attr values are judged by the attribute's type", "[attributes]") {
+  auto m = ModelRuntime::load(fixture("adain_44k.ts"));
+  const auto& attrs = m->info().attributes;
+  AttributeAssignment as;
+  CHECK_FALSE(parseAttributeAssignment(attrs, "learn_target=true", as));
+  CHECK(as.index == 0);
+  CHECK(as.number == 1);
+  CHECK_FALSE(parseAttributeAssignment(attrs, "gain=0.5", as));
+  CHECK(as.number == Approx(0.5));
+  auto err = parseAttributeAssignment(attrs, "gian=2", as);
+  REQUIRE(err);
+  CHECK(err->find("no attribute 'gian'") != std::string::npos);
+  CHECK(err->find("did you mean gain") != std::string::npos);
+  CHECK(err->find("learn_target (bool, now false)") != std::string::npos);
+  err = parseAttributeAssignment(attrs, "learn_target=maybe", as);
+  REQUIRE(err);
+  CHECK(err->find("learn_target is a bool: write true or false") != std::string::npos);
+  err = parseAttributeAssignment(attrs, "gain=loud", as);
+  REQUIRE(err);
+  CHECK(err->find("gain is a float") != std::string::npos);
+  err = parseAttributeAssignment({}, "gain=1", as);
+  REQUIRE(err);
+  CHECK(err->find("declares no attributes") != std::string::npos);
+}
+
+TEST_CASE("model attributes: the processing thread gives a changed parameter to the model, again after a reload",
+          "[attributes]") {
+  auto m = ModelRuntime::load(fixture("adain_44k.ts"));
+  auto reg = registryFor(*m);
+  FrameProcessor p(*m, *reg, defaultFramesPerBlock(m->info().ratio));
+  const double plain = playQuiet(p, 40);
+  REQUIRE(plain > 0.05);
+  reg->setById("attr.gain", 2.f);
+  CHECK(playQuiet(p, 40) == Approx(2 * plain).epsilon(0.02));
+  // The model refuses 9 (its setter answers -1): counted, named, the last value stays.
+  reg->setById("attr.gain", 9.f);
+  CHECK(playQuiet(p, 10) == Approx(2 * plain).epsilon(0.02));
+  CHECK(p.attributeRefusals() == 1);
+  CHECK(p.lastRefusedAttribute() == attributeIndex(m->info(), "gain"));
+  CHECK(p.lastRefusedValue() == Approx(9.0));
+  // A fresh load of the file (a panic reload) is given the performed value again.
+  reg->setById("attr.gain", 0.5f);
+  playQuiet(p, 2);
+  auto fresh = ModelRuntime::load(fixture("adain_44k.ts"));
+  p.replaceModel(*fresh);
+  CHECK(playQuiet(p, 40) == Approx(0.5 * plain).epsilon(0.02));
+}
+
+TEST_CASE("model attributes: learning the target from a file changes the sound, reset brings it back", "[attributes]") {
+  auto m = ModelRuntime::load(fixture("adain_44k.ts"));
+  auto reg = registryFor(*m);
+  FrameProcessor p(*m, *reg, defaultFramesPerBlock(m->info().ratio));
+  const double before = playQuiet(p, 40);
+  // One second of a loud sine as the target, fed at the model's rate.
+  auto f = std::make_unique<FrameProcessor::InputFeed>();
+  f->audio = sine(440.0, m->info().sampleRate, 1.0, 0.8f);
+  f->attribute = attributeIndex(m->info(), "learn_target");
+  const size_t feedBlocks = (f->audio.size() + static_cast<size_t>(p.blockSamples()) - 1) / static_cast<size_t>(p.blockSamples());
+  p.feed(std::move(f));
+  playQuiet(p, 1);
+  CHECK(p.feedSecondsLeft() > 0.9);
+  playQuiet(p, static_cast<int>(feedBlocks) + 2);
+  CHECK(p.feedSecondsLeft() == 0);
+  playQuiet(p, 2);
+  auto done = p.finishedFeed();
+  REQUIRE(done);
+  CHECK(done->audio.size() == static_cast<size_t>(m->info().sampleRate));
+  // The parameter stayed off: only the feed's blocks were learned. The target's spread
+  // (a 0.8 sine: 0.8 / sqrt(2) in every latent row) now scales the quiet input.
+  CHECK(reg->getById("attr.learn_target") == 0.f);
+  double learning = 0;
+  std::string text;
+  REQUIRE(m->readAttribute(attributeIndex(m->info(), "learn_target"), learning, text));
+  CHECK(learning == 0);
+  const double after = playQuiet(p, 40);
+  INFO("before " << before << " after " << after);
+  CHECK(after == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
+  // reset_target (a momentary control: on, then off) forgets the target.
+  reg->setById("attr.reset_target", 1.f);
+  playQuiet(p, 2);
+  reg->setById("attr.reset_target", 0.f);
+  CHECK(playQuiet(p, 40) == Approx(before).epsilon(0.02));
+}
+
+TEST_CASE("model attributes: --attr in render and params, a typo refused with the model's attributes",
+          "[attributes][cli]") {
+  const std::string dir = tempDir();
+  AudioBuffer in;
+  in.sampleRate = 44100;
+  in.samples = sine(220.0, 44100, 1.0, 0.2f);
+  writeAudioFile(dir + "/in.wav", in);
+  const std::string base = binary() + " render --model " + fixture("adain_44k.ts") + " --in " + dir + "/in.wav";
+  auto r = runCommand(base + " --out " + dir + "/plain.wav");
+  REQUIRE(r.status == 0);
+  r = runCommand(base + " --out " + dir + "/double.wav --attr gain=2");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const double plain = rms(readAudioFile(dir + "/plain.wav").samples);
+  const double twice = rms(readAudioFile(dir + "/double.wav").samples);
+  CHECK(twice == Approx(2 * plain).epsilon(0.02));
+  // As a parameter it also takes a time, like any --set.
+  r = runCommand(base + " --out " + dir + "/later.wav --set attr.gain=2@0.5");
+  REQUIRE(r.status == 0);
+  const auto later = readAudioFile(dir + "/later.wav").samples;
+  CHECK(rms(later, 0, 20000) == Approx(plain).epsilon(0.05));
+  CHECK(rms(later, 24000, 44000) == Approx(2 * plain).epsilon(0.05));
+  r = runCommand(base + " --out " + dir + "/x.wav --attr gian=2");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("no attribute 'gian' (did you mean gain?)") != std::string::npos);
+  CHECK_FALSE(std::ifstream(dir + "/x.wav").good());
+  r = runCommand(base + " --out " + dir + "/x.wav --attr learn_target=perhaps");
+  CHECK(r.status == 2);
+  CHECK(r.output.find("learn_target is a bool") != std::string::npos);
+  r = runCommand(binary() + " params --model " + fixture("adain_44k.ts"));
+  CHECK(r.output.find("attr.learn_target") != std::string::npos);
+  CHECK(r.output.find("attr.gain") != std::string::npos);
+}
