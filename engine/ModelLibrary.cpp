@@ -6,6 +6,10 @@
 #include <filesystem>
 #include <map>
 
+#include <fstream>
+#include <sstream>
+
+#include "AtomicFile.h"
 #include "Suggest.h"
 
 namespace fs = std::filesystem;
@@ -112,6 +116,47 @@ std::string ModelLibrary::resolve(const std::string& written, const std::string&
     *why = msg;
   }
   return {};
+}
+
+std::string modelFiguresPath() {
+  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
+    return (fs::path(xdg) / "musicmill" / "model-figures.tsv").string();
+  const char* home = std::getenv("HOME");
+  return (fs::path(home && *home ? home : ".") / ".cache" / "musicmill" / "model-figures.tsv").string();
+}
+
+
+std::vector<ModelFigure> readModelFigures() {
+  std::vector<ModelFigure> out;
+  std::ifstream in(modelFiguresPath());
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    ModelFigure x;
+    std::string bytes, modified, ms;
+    if (std::getline(f, x.path, '\t') && std::getline(f, bytes, '\t') && std::getline(f, modified, '\t') &&
+        std::getline(f, x.device, '\t') && std::getline(f, ms, '\t') && std::getline(f, x.when)) {
+      try {
+        x.bytes = std::stoull(bytes);
+        x.modifiedNs = std::stoll(modified);
+        x.msPerFrame = std::stod(ms);
+        out.push_back(x);
+      } catch (const std::exception&) {
+        // a damaged line: measured again
+      }
+    }
+  }
+  return out;
+}
+
+void writeModelFigures(const std::vector<ModelFigure>& figures) {
+  std::ostringstream o;
+  for (const ModelFigure& x : figures)
+    o << x.path << '\t' << x.bytes << '\t' << x.modifiedNs << '\t' << x.device << '\t' << x.msPerFrame << '\t'
+      << x.when << '\n';
+  std::error_code ec;
+  fs::create_directories(fs::path(modelFiguresPath()).parent_path(), ec);
+  writeTextAtomically(modelFiguresPath(), o.str());  // best effort: the figures are measured again if it fails
 }
 
 }  // namespace mm

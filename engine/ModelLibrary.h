@@ -54,6 +54,19 @@ class ModelLibrary {
   std::string bundledDir_;
 };
 
+// What a model costs on this machine, measured by `musicmill models` once per file and
+// device and kept in $XDG_CACHE_HOME/musicmill/model-figures.tsv (default
+// ~/.cache/musicmill/...), keyed by the file's path, size and last write time.
+struct ModelFigure {
+  std::string path, device, when;
+  uint64_t bytes = 0;
+  int64_t modifiedNs = 0;
+  double msPerFrame = 0;  // compute per latent frame
+};
+std::string modelFiguresPath();
+std::vector<ModelFigure> readModelFigures();  // what cannot be read is left out
+void writeModelFigures(const std::vector<ModelFigure>& figures);  // atomic, best effort
+
 // The short name a file gets in a library folder (`musicmill_drums.ts` in the bundled
 // folder: `drums`).
 std::string libraryName(const std::string& fileName, bool bundled);

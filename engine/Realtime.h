@@ -12,6 +12,14 @@
 #include <sched.h>
 #include <time.h>
 #endif
+#ifdef __linux__
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#endif
 
 #define MM_REALTIME /* audio thread: no alloc, no lock, no log, no throw, no wait */
 
@@ -73,6 +81,20 @@ inline bool promoteToLowRealtimePriority() noexcept {
   return pthread_setschedparam(pthread_self(), SCHED_FIFO, &p) == 0;
 #else
   return false;
+#endif
+}
+
+// Best effort: a thread that competes with the audio and model threads on a small machine
+// yields to them: the UI (5 steps; threads its renderer starts later inherit it), a
+// background thread that loads or runs a copy of a model during the show (an anchor's
+// encoding, the model browser's listing: 10). Linux gives each thread its own niceness;
+// elsewhere a no-op.
+inline void lowerThisThreadsPriority(int steps) noexcept {
+#ifdef __linux__
+  const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
+  errno = 0;
+  const int current = ::getpriority(PRIO_PROCESS, tid);
+  if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(current + steps, 19));
 #endif
 }
 

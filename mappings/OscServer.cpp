@@ -215,6 +215,28 @@ void OscServer::handle(const char* path, const char* types, lo_arg** argv, int a
                           "prev_part, next_song, prev_song");
     return request(r, from);
   }
+  if (rest == "model/learn" || rest == "model/reset" || rest == "model/play") {
+    OscRequest r;
+    r.kind = OscRequest::Model;
+    r.verb = rest.substr(6);
+    const bool text0 = argc >= 1 && (types[0] == LO_STRING || types[0] == LO_SYMBOL);
+    if (r.verb == "learn") {
+      double v = 0;
+      if (argc == 2 && text0 && (types[1] == LO_STRING || types[1] == LO_SYMBOL)) {
+        r.file = stringArg(argv[1]);
+      } else if (argc == 2 && text0 && numberArg(types[1], argv[1], v) && std::isfinite(v) && v > 0 && v <= 60) {
+        r.seconds = v;
+      } else {
+        return reject(from, "/musicmill/model/learn takes an attribute and seconds (0..60) of the input, or an "
+                            "attribute and an audio file (e.g. /musicmill/model/learn learn_target 4)");
+      }
+    } else if (argc != 1 || !text0) {
+      return reject(from, p + " takes one string: " +
+                              (r.verb == "reset" ? "the attribute to press (e.g. reset_target)" : "a model name or file"));
+    }
+    r.name = stringArg(argv[0]);
+    return request(r, from);
+  }
   struct Nav {
     const char* name;
     MidiAction action;
@@ -231,12 +253,12 @@ void OscServer::handle(const char* path, const char* types, lo_arg** argv, int a
       if (argc != 1 || !numberArg(types[0], argv[0], v) || !std::isfinite(v) || v != std::floor(v) || v < 0 ||
           v > 1e6)
         return reject(from, p + " takes one whole number (e.g. " + p + " 3)");
-      return request({OscRequest::Navigate, n.action, static_cast<int>(v), -1}, from);
+      return request({OscRequest::Navigate, n.action, static_cast<int>(v), -1, {}, {}, {}, 0}, from);
     }
     // Buttons on control surfaces send 1 on press and 0 on release: act on the press.
-    if (argc == 0) return request({OscRequest::Navigate, n.action, 0, -1}, from);
+    if (argc == 0) return request({OscRequest::Navigate, n.action, 0, -1, {}, {}, {}, 0}, from);
     if (argc == 1 && numberArg(types[0], argv[0], v) && std::isfinite(v)) {
-      if (v != 0.0) request({OscRequest::Navigate, n.action, 0, -1}, from);
+      if (v != 0.0) request({OscRequest::Navigate, n.action, 0, -1, {}, {}, {}, 0}, from);
       return;
     }
     return reject(from, p + " takes no argument (or one number: non-zero acts, 0 is a button release)");

@@ -29,10 +29,15 @@
 namespace mm {
 
 struct OscRequest {
-  enum Kind : uint8_t { Navigate, Learn } kind = Navigate;
+  enum Kind : uint8_t { Navigate, Learn, Model } kind = Navigate;
   MidiAction action = MidiAction::None;  // Navigate: what; Learn: an action to learn, or None
   int value = 0;                         // song / preset / program / bank number
   int param = -1;                        // Learn: parameter index, or -1 with `action`
+  // Model: the playing model's actions (ModelPart): `verb` learn (`name` an attribute,
+  // for `seconds` of the input, or from the audio file `file`), reset (`name`), play
+  // (`name` a library name or a model file).
+  std::string verb, name, file;
+  double seconds = 0;
 };
 
 class OscServer {

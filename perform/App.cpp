@@ -4,6 +4,7 @@
 #include "ControlSetup.h"
 #include "EngineWatch.h"
 #include "LiveMidi.h"
+#include "ModelSetup.h"
 #include "ModulationSetup.h"
 #include "SaveThread.h"
 #include "SetListPlayer.h"
@@ -38,7 +39,7 @@ bool App::build() {
   saves = std::make_unique<SaveThread>();
   watch = std::make_unique<EngineWatch>(*this);
   // In this order: a part may use the ones before it (the preset wiring all of them).
-  for (bool (*attach)(App&) : {attachModulation, attachSources, attachSetList, attachMidi, attachOsc, attachTriggers,
+  for (bool (*attach)(App&) : {attachModulation, attachSources, attachSetList, attachModel, attachMidi, attachOsc, attachTriggers,
                                attachPresetWiring})
     if (!attach(*this)) return false;
   return true;
@@ -64,6 +65,7 @@ void App::tick() {
   if (watch) watch->tick();
   if (sources) sources->tick();
   if (setList) setList->tick();
+  if (model) model->tick();
   if (midi) midi->tick();
   if (osc) osc->tick();
   if (triggers) triggers->tick();
@@ -95,6 +97,7 @@ void App::publishView() {
     v.notes.clear();
     v.presets.clear();
   }
+  if (model) model->fillView(v.model);
   v.midi = midi != nullptr;
   if (midi) {
     v.midiPorts = midi->live().openPorts();

@@ -44,6 +44,7 @@ class EngineWatch;     // EngineWatch.h: audio server loss and reconnect, NaN an
 class ModulationPart;  // ModulationSetup.h: voice analysis, LFOs, the modulation matrices
 class SourcesPart;     // SourcesSetup.h: style anchors ("match this track"), pattern capture
 class SetListPart;     // SetListSetup.h: the set-list player, presets shelf, autosave
+class ModelPart;       // ModelSetup.h: the playing model's own controls (attributes), the model browser
 class MidiPart;        // ControlSetup.h: MIDI in (mapping, learn, clock) and clock out
 class OscPart;         // ControlSetup.h: the OSC server
 class TriggerPart;     // TriggerSetup.h: beatbox triggers, their learning and notes out
@@ -102,6 +103,7 @@ struct App {
   std::unique_ptr<ModulationPart> modulation;
   std::unique_ptr<SourcesPart> sources;
   std::unique_ptr<SetListPart> setList;
+  std::unique_ptr<ModelPart> model;
   std::unique_ptr<MidiPart> midi;
   std::unique_ptr<OscPart> osc;
   std::unique_ptr<TriggerPart> triggers;

@@ -1,10 +1,9 @@
 // `musicmill models`: the model library (engine/ModelLibrary.h): every model with what it
 // is and what it costs here, and `models add FILE [--name N]`.
 //
-// The compute per frame is measured once per file and device and kept in
-// $XDG_CACHE_HOME/musicmill/model-figures.tsv (default ~/.cache/...), keyed by the file's
-// path, size and last write time, so listing a library of big models is quick the
-// second time and a replaced file is measured again.
+// The compute per frame is measured once per file and device and kept in the figures
+// cache (ModelLibrary.h: readModelFigures), so listing a library of big models is quick
+// the second time and a replaced file is measured again.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -30,53 +29,6 @@ namespace mm {
 
 namespace {
 
-std::string cachePath() {
-  if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
-    return (fs::path(xdg) / "musicmill" / "model-figures.tsv").string();
-  const char* home = std::getenv("HOME");
-  return (fs::path(home && *home ? home : ".") / ".cache" / "musicmill" / "model-figures.tsv").string();
-}
-
-// One measured figure: ms per latent frame for (path, bytes, modified, device).
-struct Figure {
-  std::string path, device, when;
-  uint64_t bytes = 0;
-  int64_t modifiedNs = 0;
-  double msPerFrame = 0;
-};
-
-std::vector<Figure> readCache() {
-  std::vector<Figure> out;
-  std::ifstream in(cachePath());
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream f(line);
-    Figure x;
-    std::string bytes, modified, ms;
-    if (std::getline(f, x.path, '\t') && std::getline(f, bytes, '\t') && std::getline(f, modified, '\t') &&
-        std::getline(f, x.device, '\t') && std::getline(f, ms, '\t') && std::getline(f, x.when)) {
-      try {
-        x.bytes = std::stoull(bytes);
-        x.modifiedNs = std::stoll(modified);
-        x.msPerFrame = std::stod(ms);
-        out.push_back(x);
-      } catch (const std::exception&) {
-        // a damaged line: measured again
-      }
-    }
-  }
-  return out;
-}
-
-void writeCache(const std::vector<Figure>& figures) {
-  std::ostringstream o;
-  for (const Figure& x : figures)
-    o << x.path << '\t' << x.bytes << '\t' << x.modifiedNs << '\t' << x.device << '\t' << x.msPerFrame << '\t'
-      << x.when << '\n';
-  std::error_code ec;
-  fs::create_directories(fs::path(cachePath()).parent_path(), ec);
-  writeTextAtomically(cachePath(), o.str());  // best effort: the figures are measured again if it fails
-}
 
 std::string today() {
   const std::time_t t = std::time(nullptr);
@@ -129,7 +81,7 @@ int listModels(const Args& args, const char* argv0) {
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
   opt.checkStreaming = true;
-  std::vector<Figure> cache = readCache();
+  std::vector<ModelFigure> cache = readModelFigures();
   bool cacheChanged = false;
   const bool json = args.has("json");
   JsonWriter j;
@@ -178,7 +130,7 @@ int listModels(const Args& args, const char* argv0) {
     // The measured figure: from the cache when the file is the one measured.
     double msPerFrame = -1;
     std::string measured;
-    for (const Figure& x : cache)
+    for (const ModelFigure& x : cache)
       if (x.path == e.path && x.bytes == e.bytes && x.modifiedNs == e.modifiedNs && x.device == i.device) {
         msPerFrame = x.msPerFrame;
         measured = x.when + ", cached";
@@ -188,7 +140,7 @@ int listModels(const Args& args, const char* argv0) {
         msPerFrame = measureMsPerFrame(*model);
         measured = today();
         cache.erase(std::remove_if(cache.begin(), cache.end(),
-                                   [&](const Figure& x) { return x.path == e.path && x.device == i.device; }),
+                                   [&](const ModelFigure& x) { return x.path == e.path && x.device == i.device; }),
                     cache.end());
         cache.push_back({e.path, i.device, measured, e.bytes, e.modifiedNs, msPerFrame});
         cacheChanged = true;
@@ -238,7 +190,7 @@ int listModels(const Args& args, const char* argv0) {
                 "--model NAME, --model-b NAME and `model = \"NAME\"` in presets and set lists name them.\n",
                 good, bad);
   }
-  if (cacheChanged) writeCache(cache);
+  if (cacheChanged) writeModelFigures(cache);
   return 0;
 }
 

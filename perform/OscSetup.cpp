@@ -1,4 +1,5 @@
 #include "ControlSetup.h"
+#include "ModelSetup.h"
 
 #include <iostream>
 #include <memory>
@@ -19,6 +20,14 @@ void OscPart::tick() {
       const OscRequest& r = requests[i];
       if (r.kind == OscRequest::Navigate) {
         navigateAndSay(*app_, "OSC", r.action, r.value);
+        continue;
+      }
+      if (r.kind == OscRequest::Model) {
+        const std::string err = r.verb == "play"    ? app_->model->play(r.name)
+                                : r.verb == "reset" ? app_->model->reset(r.name)
+                                : r.file.empty()    ? app_->model->learnFromInput(r.name, r.seconds)
+                                                    : app_->model->learnFromFile(r.name, r.file);
+        if (!err.empty()) app_->post("OSC /musicmill/model/" + r.verb + ": " + err);
         continue;
       }
       const std::string target = r.param >= 0 ? app_->registry->spec(r.param).id : actionName(r.action);

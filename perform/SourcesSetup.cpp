@@ -1,9 +1,5 @@
 #include "SourcesSetup.h"
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -14,22 +10,12 @@
 #include <optional>
 
 #include "FrameProcessor.h"
+#include "Realtime.h"
 #include "LatentSources.h"
 
 namespace mm {
 
 namespace {
-
-// The encoding thread yields to the audio and model threads (it loads and runs its own
-// copy of the model, which on a small machine competes with the live one).
-void lowerThisThreadsPriority() {
-#ifdef __linux__
-  const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
-  errno = 0;
-  const int current = ::getpriority(PRIO_PROCESS, tid);
-  if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(current + 10, 19));
-#endif
-}
 
 const char* anchorName(int which) { return which == 0 ? "A" : "B"; }
 
@@ -97,7 +83,7 @@ std::string SourcesPart::setStyleAnchor(int which, const std::string& path) {
   job.path = path;
   job.started = std::chrono::steady_clock::now();
   job.result = std::async(std::launch::async, [model = app_.modelPath, path] {
-    lowerThisThreadsPriority();
+    lowerThisThreadsPriority(10);
     return encodeFileToClip(model, path);
   });
   encoding_ = std::move(job);

@@ -52,6 +52,29 @@ struct TriggerView {
   std::vector<Hit> recent;
 };
 
+// The playing model's own controls and the model browser (ModelPart).
+struct ModelView {
+  std::string name, path;  // the playing model (name: its library name, else the file name)
+  struct Attribute {
+    std::string name, type;
+    int param = -1;          // attr.<name> in the registry; -1: not playable in this show
+    bool learn = false;      // a bool named learn_*: "learn from the input / a file"
+    std::string reset;       // its reset_* partner, "" when the model has none
+  };
+  std::vector<Attribute> attributes;
+  std::string learning;      // "learn_target from the input: 2.1 s left", "" when idle
+  // The library, listed when the browser opened (loading each model's facts off the
+  // control thread, one at a time): what a performer needs to choose.
+  bool listing = false;      // still reading the library
+  struct Entry {
+    std::string name, path, facts;  // facts: "44100 Hz, ratio 2048 (46 ms), 8 dims, 1.2 ms a frame"
+    std::string problem;            // why it cannot be played ("" when it can)
+    bool playing = false;
+  };
+  std::vector<Entry> library;
+  std::string loading;       // the model being loaded to switch to, "" when none
+};
+
 struct StageView {
   uint64_t serial = 0;  // 0 until the control thread published one
   // UI events (App::postFromUi) carried out before this view was taken: a view reflects
@@ -75,6 +98,7 @@ struct StageView {
   // Beatbox triggers (false: no --triggers).
   bool triggers = false;
   TriggerView trigger;
+  ModelView model;
 };
 
 }  // namespace mm

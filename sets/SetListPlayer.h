@@ -120,6 +120,12 @@ class SetListPlayer {
   std::string notesText() const;
   std::string nextText() const;
   std::string modelPlaying() const;
+  // The model browser: plays `path` as a part naming it would (a preloaded model at once,
+  // another loaded off the control thread while the current one plays on), crossfading.
+  // It plays until a part or preset names another model.
+  void playModel(const std::string& path, double crossfadeMs) { switchModel(path, crossfadeMs); }
+  // The model being loaded to switch to (its file, canonical), "" when none.
+  const std::string& modelLoading() const { return wanted_; }
 
   // Messages for the performer (switch problems, end of set); the session posts them.
   std::function<void(const std::string&)> onMessage;

@@ -7,8 +7,11 @@
 
 #include <cmath>
 #include <fstream>
+#include <thread>
 
 #include "AudioFile.h"
+#include "JackHarness.h"
+#include "MidiTestSupport.h"
 #include "FrameProcessor.h"
 #include "ModelAttributes.h"
 #include "ModelRuntime.h"
@@ -193,4 +196,66 @@ TEST_CASE("model attributes: --attr in render and params, a typo refused with th
   r = runCommand(binary() + " params --model " + fixture("adain_44k.ts"));
   CHECK(r.output.find("attr.learn_target") != std::string::npos);
   CHECK(r.output.find("attr.gain") != std::string::npos);
+}
+
+TEST_CASE("model attributes live: learn the target from a file over OSC, reset it, move a numeric attribute",
+          "[attributes][live][jack][osc]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  const std::string dir = tempDir();
+  AudioBuffer target;
+  target.sampleRate = 22050;  // resampled to the model's 44100 Hz on the loader thread
+  target.samples = sine(440.0, 22050, 1.0, 0.8f);
+  writeAudioFile(dir + "/target.wav", target);
+  const int oscPort = freeUdpPort();
+  MusicmillProcess mm("perform --headless --audio-api jack --no-connect --no-autosave --model " + fixture("adain_44k.ts") +
+                      " --set gate.threshold=-90 --osc-port " + std::to_string(oscPort));
+  const bool up = mm.waitForPorts(120);
+  INFO(mm.output());
+  REQUIRE(up);
+  const double seconds = 17.0;
+  JackTestClient client("tester", 1, 1, seconds);
+  REQUIRE(client.ok());
+  REQUIRE(client.connectOut(0, "musicmill:inport 0"));
+  REQUIRE(client.connectIn("musicmill:outport 0", 0));
+  OscProbe osc(oscPort);
+  osc.send("/musicmill/ping", lo_message_new());
+  REQUIRE(osc.waitFor("/musicmill/pong", 10));
+  client.play(0, sine(220.0, 44100, seconds, 0.1f));
+  // Actions at sample times (JACK cycles: a dummy server may run slower than real time).
+  auto at = [&](double t) {
+    const uint64_t cycles = static_cast<uint64_t>(t * 44100 / 256);
+    while (client.cycles() < cycles && !client.finished()) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  };
+  at(3.0);
+  lo_message m = lo_message_new();
+  lo_message_add_string(m, "nope");
+  lo_message_add_float(m, 2.f);
+  osc.send("/musicmill/model/learn", m);
+  m = lo_message_new();
+  lo_message_add_string(m, "learn_target");
+  lo_message_add_string(m, (dir + "/target.wav").c_str());
+  osc.send("/musicmill/model/learn", m);
+  at(8.0);
+  m = lo_message_new();
+  lo_message_add_string(m, "reset_target");
+  osc.send("/musicmill/model/reset", m);
+  at(12.0);
+  osc.sendFloat("/musicmill/param/attr.gain", 2.f);
+  client.waitFinished(seconds + 60);
+  const std::vector<float> out = client.recorded(0);
+  const int status = mm.stop();
+  const std::string log = mm.output();
+  INFO(log);
+  CHECK(status == 0);
+  CHECK(log.find("no attribute 'nope' (it has learn_target, reset_target") != std::string::npos);
+  CHECK(log.find("learn_target learned from " + dir + "/target.wav") != std::string::npos);
+  CHECK(log.find("reset_target pressed") != std::string::npos);
+  auto level = [&](double from, double to) { return rms(out, static_cast<size_t>(from * 44100), static_cast<size_t>(to * 44100)); };
+  const double before = level(1.0, 3.0), learned = level(6.0, 8.0), reset = level(10.0, 12.0), doubled = level(14.5, 16.5);
+  INFO("before " << before << " learned " << learned << " reset " << reset << " doubled " << doubled);
+  REQUIRE(before > 0.05);
+  CHECK(learned == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
+  CHECK(reset == Approx(before).epsilon(0.05));
+  CHECK(doubled == Approx(2 * before).epsilon(0.05));
 }

@@ -11,8 +11,6 @@
 #include <imgui_impl_sdl.h>
 #include <imgui_impl_sdlrenderer.h>
 #include <SDL.h>
-#include <sys/resource.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -31,6 +29,7 @@
 #include "Commands.h"
 #include "Json.h"
 #include "Keyboard.h"
+#include "Realtime.h"
 #include "Sections.h"
 #include "Screenshot.h"
 #include "StageLayout.h"
@@ -69,18 +68,6 @@ class SignalChain {
     sigaction(SIGTERM, &gPrevTerm, nullptr);
   }
 };
-
-// The UI thread yields the CPU to the audio and model threads when they compete, as on a
-// machine without a GPU where Mesa draws the UI in software. Linux gives each thread its
-// own nice value; threads the renderer starts later (llvmpipe's) inherit it.
-void lowerThisThreadsPriority() {
-#ifdef __linux__
-  const id_t tid = static_cast<id_t>(::syscall(SYS_gettid));
-  errno = 0;
-  const int current = ::getpriority(PRIO_PROCESS, tid);
-  if (errno == 0) ::setpriority(PRIO_PROCESS, tid, std::min(current + 5, 19));
-#endif
-}
 
 struct UiOptions {
   bool windowed = false;
@@ -235,7 +222,7 @@ int runUi(App& app, double durationSeconds) {
     }
   }
   SignalChain signals;
-  lowerThisThreadsPriority();
+  lowerThisThreadsPriority(5);  // the UI yields to the audio and model threads (software rendering)
   // On stage the window must stay up when focus moves to another screen or window.
   SDL_SetHint(SDL_HINT_VIDEO_MINIMIZE_ON_FOCUS_LOSS, "0");
   if (const std::string why = startVideo(); !why.empty() || SDL_InitSubSystem(SDL_INIT_TIMER) != 0) {
