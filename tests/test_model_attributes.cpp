@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -17,6 +18,7 @@
 #include "ModelRuntime.h"
 #include "Parameters.h"
 #include "TestSupport.h"
+#include "Xvfb.h"
 
 using namespace mm;
 using namespace mmtest;
@@ -258,4 +260,39 @@ TEST_CASE("model attributes live: learn the target from a file over OSC, reset i
   CHECK(learned == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
   CHECK(reset == Approx(before).epsilon(0.05));
   CHECK(doubled == Approx(2 * before).epsilon(0.05));
+}
+
+TEST_CASE("model panel and browser in the UI: learn from the input, reset, choose a library model and play it",
+          "[attributes][ui][jack]") {
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1920, 1080);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  std::filesystem::create_directories(dir + "/lib");
+  std::filesystem::copy_file(fixture("identity_44k.ts"), dir + "/lib/kit.ts");
+  std::ofstream(dir + "/script.txt") << "frame 20 click model.learn.learn_target\n"
+                                        "frame 60 click model.reset.reset_target\n"
+                                        "frame 90 click model.browse\n"
+                                        "frame 330 click model.entry=kit\n"
+                                        "frame 360 click model.play\n";
+  const CommandResult r = runCommand("XDG_DATA_HOME=" + dir + "/data XDG_CACHE_HOME=" + dir + "/cache timeout 240 " +
+                                     binary() + " perform --audio-api jack --no-connect --no-autosave --model " +
+                                     fixture("adain_44k.ts") + " --models-dir " + dir + "/lib --frames 700 --ui-script " +
+                                     dir + "/script.txt --ui-log " + dir + "/ui.json --screenshot " + dir + "/shot.png");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string log = readFile(dir + "/ui.json");
+  INFO(log);
+  CHECK(log.find("\"script_problems\":[]") != std::string::npos);  // every control was on screen
+  CHECK(log.find("\"learn learn_target from the input\"") != std::string::npos);
+  CHECK(log.find("\"press reset_target\"") != std::string::npos);
+  CHECK(log.find("\"model browser\"") != std::string::npos);
+  CHECK(log.find("\"play model kit\"") != std::string::npos);
+  CHECK(log.find("\"Model\"") != std::string::npos);
+  // What the Messages panel said.
+  CHECK(log.find("learn_target from the input for 4.0 s") != std::string::npos);
+  CHECK(log.find("learn_target learned from the input") != std::string::npos);
+  CHECK(log.find("reset_target pressed") != std::string::npos);
+  CHECK(log.find("kit.ts loaded; switching to it") != std::string::npos);
 }

@@ -110,9 +110,10 @@ bool handleKey(UiState& ui, const SDL_KeyboardEvent& key) {
   if (k == SDLK_ESCAPE) {
     // Esc closes what is open; with nothing open, a second Esc within 0.6 s is panic (one
     // press only arms it: what people press to close a window never mutes the show).
-    if (ui.showHelp || ui.pickerFor >= 0) {
+    if (ui.showHelp || ui.pickerFor >= 0 || ui.browserOpen) {
       ui.showHelp = false;
       ui.pickerFor = -1;
+      ui.browserOpen = false;
       ui.panicArmedUntil = -1;
       ui.actions.push_back("closed");
       return true;

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ParamWidgets.h"
+#include "ModelSetup.h"
 #include "Sections.h"
 #include "SourcesSetup.h"
 #include "StageTheme.h"
@@ -36,12 +37,17 @@ std::vector<std::string> listWavFiles() {
   return files;
 }
 
+}  // namespace
+
 void openPicker(UiState& ui, int which) {
   ui.pickerFor = which;
   ui.pickerError.clear();
   ui.wavFiles = listWavFiles();
-  ui.actions.push_back(std::string("anchor ") + (which ? "B" : "A") + " picker");
+  ui.actions.push_back(which == kPickerLearn ? "learn " + ui.pickerLearn + " picker"
+                                             : std::string("anchor ") + (which ? "B" : "A") + " picker");
 }
+
+namespace {
 
 // One anchor's line: its letter, what it holds (or "encoding NAME" with a moving bar),
 // and the button that opens the picker for it.
@@ -111,7 +117,8 @@ void drawStyleAnchors(UiState& ui) {
 }
 
 void drawAnchorPicker(UiState& ui) {
-  if (ui.pickerFor < 0 || !ui.view->sources) return;
+  const bool learn = ui.pickerFor == kPickerLearn;
+  if (ui.pickerFor < 0 || (!learn && !ui.view->sources)) return;
   const char* letter = ui.pickerFor ? "B" : "A";
   const ImGuiViewport* vp = ImGui::GetMainViewport();
   ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
@@ -126,10 +133,13 @@ void drawAnchorPicker(UiState& ui) {
                ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
   ImGui::PopStyleColor();
   ImGui::PopStyleVar();
-  sectionTitle(ui, "Match this track", colour::kLatent);
+  sectionTitle(ui, learn ? "Learn from a file" : "Match this track", colour::kLatent);
   ImGui::SameLine();
   ImGui::AlignTextToFramePadding();
-  ImGui::TextDisabled("into anchor %s: the latents blend toward its sound", letter);
+  if (learn)
+    ImGui::TextDisabled("%s: the file plays into the model (you hear it) while it learns", ui.pickerLearn.c_str());
+  else
+    ImGui::TextDisabled("into anchor %s: the latents blend toward its sound", letter);
 
   ImGui::SetNextItemWidth(-1.f);
   ImGui::InputTextWithHint("##path", "a file name here, or a path to a .wav file", ui.pickerPath,
@@ -159,7 +169,7 @@ void drawAnchorPicker(UiState& ui) {
     ImGui::PopStyleColor();
   }
   const float h = ImGui::GetFrameHeight() * 1.2f;
-  const std::string encode = std::string("Encode into ") + letter;
+  const std::string encode = learn ? std::string("Learn from it") : std::string("Encode into ") + letter;
   ImGui::PushFont(ui.fonts.heading);
   if (stageButton(ui, "anchor.encode", encode.c_str(), ImVec2(0, h), colour::rgb(70, 56, 130), colour::kText)) {
     std::string path = ui.pickerPath;
@@ -167,6 +177,13 @@ void drawAnchorPicker(UiState& ui) {
     while (!path.empty() && std::isspace(static_cast<unsigned char>(path.front()))) path.erase(0, 1);
     if (path.empty()) {
       ui.pickerError = "choose a file in the list, or type its path";
+    } else if (learn) {
+      toControl(ui, [attribute = ui.pickerLearn, path](App& a) {
+        if (!a.model) return;
+        if (const std::string why = a.model->learnFromFile(attribute, path); !why.empty()) a.post("model: " + why);
+      });
+      ui.actions.push_back("learn " + ui.pickerLearn + " from " + fileName(path));
+      ui.pickerFor = -1;
     } else if (const std::string err = styleAnchorRefusal(ui.pickerFor, path, ui.view->anchors); !err.empty()) {
       ui.pickerError = err;  // nothing changed: the anchor playing stays
     } else {

@@ -124,6 +124,7 @@ std::string uiLogJson(const ui::UiState& ui, const char* renderer, int w, int h,
       visible.push_back(c.first);
   list("visible_controls", visible);
   list("actions", ui.actions);
+  list("messages", ui.app->recentMessages(50));  // what the Messages panel had to show
   list("script_problems", problems);
   j.endObject();
   return j.str() + "\n";

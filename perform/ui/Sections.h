@@ -35,6 +35,14 @@ void drawLatentDims(UiState& ui);
 // encoded through SourcesPart::setStyleAnchor, off the UI thread.
 void drawStyleAnchors(UiState& ui);
 void drawAnchorPicker(UiState& ui);
+// Opens that picker for anchor `which` (0, 1) or, with kPickerLearn, for a file to learn
+// ui.pickerLearn from.
+void openPicker(UiState& ui, int which);
+// ModelSection.cpp: the playing model and its own controls (attributes as parameters,
+// learn from the input / a file, reset), and the model browser window (drawn over the
+// stage while open): the library's models with their figures; Play switches to one.
+void drawModelPanel(UiState& ui);
+void drawModelBrowser(UiState& ui);
 // LfoSection.cpp: rate, depth, shape, sync and target of every LFO.
 void drawLfos(UiState& ui);
 // MeterSection.cpp: input/output levels with onset flash, latency, loads, xruns, late

@@ -70,8 +70,21 @@ void drawMessages(UiState& ui) {
   }
 }
 
-// Panels of the parts that have one: the beatbox triggers (with --triggers).
+// Panels of the parts that have one: the playing model (open when it has controls of its
+// own), the beatbox triggers (with --triggers).
 void drawAddOnPanels(UiState& ui) {
+  {
+    const ModelView& m = ui.view->model;
+    const std::string title = "Model: " + (m.name.empty() ? std::string("?") : m.name) + "###model";
+    ImGui::PushID("model");
+    ImGui::PushFont(ui.fonts.heading);
+    const bool open =
+        ImGui::CollapsingHeader(title.c_str(), m.attributes.empty() ? ImGuiTreeNodeFlags_None : ImGuiTreeNodeFlags_DefaultOpen);
+    ImGui::PopFont();
+    ui.panelsDrawn.push_back("Model");
+    if (open) drawModelPanel(ui);
+    ImGui::PopID();
+  }
   if (!ui.view->triggers) return;
   const char* title = "Beatbox triggers";
   ImGui::PushID(title);
@@ -146,6 +159,7 @@ void drawStage(UiState& ui) {
   ImGui::End();
 
   drawAnchorPicker(ui);
+  drawModelBrowser(ui);
   if (ui.showHelp) drawHelpOverlay(ui);
   if (ui.now < ui.quitArmedUntil) {
     ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,

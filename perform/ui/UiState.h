@@ -44,6 +44,8 @@ struct LatentSample {
   std::vector<float> values;
 };
 
+constexpr int kPickerLearn = 2;  // UiState::pickerFor: the file picker chooses a file to learn from
+
 struct UiState {
   App* app = nullptr;
   // What the parts look like this frame (App::view, published by the control thread).
@@ -105,11 +107,18 @@ struct UiState {
   // Style anchors: the "match this track" picker (which anchor it fills, -1 = closed), its
   // path field, the *.wav files of the working folder (listed when it opens), and what
   // each anchor held last frame (to log when an encoding lands).
-  int pickerFor = -1;
+  int pickerFor = -1;  // 0 = A, 1 = B, kPickerLearn: learn ui.pickerLearn from the file
   char pickerPath[1024] = "";
   std::string pickerError;
   std::vector<std::string> wavFiles;
   std::string anchorSeen[2];
+  std::string pickerLearn;  // the attribute a file is chosen for (kPickerLearn)
+
+  // The model panel: seconds "learn from the input" listens; the model browser (open, the
+  // row chosen in it).
+  float learnSeconds = 4.f;
+  bool browserOpen = false;
+  int browserChoice = -1;
 
   // MIDI learn: on while the performer is aiming controls; the control (parameter id or
   // action) now waiting for a MIDI control to move, and what learn last said.
