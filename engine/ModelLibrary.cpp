@@ -118,6 +118,17 @@ std::string ModelLibrary::resolve(const std::string& written, const std::string&
   return {};
 }
 
+std::string ModelLibrary::nameOf(const std::string& path) const {
+  std::error_code ec;
+  const fs::path want = fs::weakly_canonical(path, ec);
+  if (ec) return {};
+  for (const LibraryEntry& e : list()) {
+    std::error_code ec2;
+    if (e.hiddenBy.empty() && fs::weakly_canonical(e.path, ec2) == want && !ec2) return e.name;
+  }
+  return {};
+}
+
 std::string modelFiguresPath() {
   if (const char* xdg = std::getenv("XDG_CACHE_HOME"); xdg && *xdg)
     return (fs::path(xdg) / "musicmill" / "model-figures.tsv").string();

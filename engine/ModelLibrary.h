@@ -48,6 +48,9 @@ class ModelLibrary {
   // `written` is a file (relative to `baseDir` when relative) or a short name: the file it
   // means, or "" with `why` saying what was looked for and what is close.
   std::string resolve(const std::string& written, const std::string& baseDir, std::string* why = nullptr) const;
+  // The short name `path` has in the library ("" when it is not a library file, or one
+  // hidden by another file of the same name).
+  std::string nameOf(const std::string& path) const;
 
  private:
   std::vector<std::string> folders_;

@@ -67,12 +67,27 @@ struct ModelInfo {
   // The TorchScript archive's own format version (its `version` record; -1: none found).
   // PyTorch writes the lowest its operators need (3..10 for PyTorch 1.6-1.13).
   int archiveVersion = -1;
+  // Whether the model streams (Options::checkStreaming): 1 yes, 0 no (it would click at
+  // block edges), -1 not checked.
+  int streaming = -1;
+  // Which PyTorch wrote the file, as far as its archive tells (archiveWriter), "" unknown.
+  std::string writtenBy;
   bool stereo() const { return outChannels == 2; }
 };
 
 // The format version a TorchScript archive records for itself (its `version` or
 // `.data/version` entry), read from the zip without LibTorch; -1 when there is none.
 int archiveFormatVersion(const std::string& path);
+// What the archive's records say about the file: its format version and whether it has a
+// `.data/serialization_id` record, which PyTorch writes from 2.1 on.
+struct ArchiveRecords {
+  int version = -1;
+  bool serializationId = false;
+};
+ArchiveRecords readArchiveRecords(const std::string& path);
+// "PyTorch 2.1 or newer", "PyTorch 2.0 or older", or "" when the file is not an archive.
+// The archive records no version of PyTorch itself: this is what its records allow.
+std::string archiveWriter(const ArchiveRecords& records);
 // The highest archive format version this LibTorch reads.
 int maxReadableArchiveVersion();
 

@@ -23,6 +23,8 @@ void modelInfoJson(JsonWriter& j, const ModelInfo& i) {
       .key("prior").value(i.hasPrior)
       .key("parameters").value(static_cast<double>(i.parameterCount))
       .key("archive_version").value(i.archiveVersion)
+      .key("written_by").value(i.writtenBy)
+      .key("streaming").value(i.streaming < 0 ? std::string("not checked") : i.streaming ? "yes" : "no")
       .key("device").value(i.device)
       .key("methods").beginArray();
   for (const auto& m : i.methods) j.value(m);
@@ -83,7 +85,8 @@ int runInspect(const Args& args, const char* argv0) {
   for (const auto& m : i.methods) methods += (methods.empty() ? "" : ", ") + m;
   std::printf("methods      %s\n", methods.c_str());
   std::printf("parameters   %lld\n", static_cast<long long>(i.parameterCount));
-  std::printf("archive      format %d (this LibTorch reads up to %d)\n", i.archiveVersion, maxReadableArchiveVersion());
+  std::printf("archive      format %d (this LibTorch reads up to %d), written by %s\n", i.archiveVersion,
+              maxReadableArchiveVersion(), i.writtenBy.empty() ? "an unknown writer" : i.writtenBy.c_str());
   std::printf("device       %s\n", i.device.c_str());
   if (i.attributes.empty()) std::printf("attributes   none\n");
   for (const ModelAttribute& a : i.attributes)

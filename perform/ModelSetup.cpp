@@ -18,7 +18,6 @@ namespace mm {
 
 namespace {
 
-constexpr double kMaxLearnSeconds = 60.0;
 constexpr auto kResetPress = std::chrono::milliseconds(100);
 
 std::string seconds(double s) {
@@ -156,6 +155,11 @@ std::string ModelPart::reset(const std::string& attribute) {
   return {};
 }
 
+void ModelPart::learnOnPreset(const LearnAction& action, const std::string& modelPath) {
+  presetLearn_ = action;
+  presetLearnModel_ = modelPath;
+}
+
 void ModelPart::listLibrary() {
   if (listing_.valid()) return;  // one listing at a time
   const ModelLibrary library = app_.library;
@@ -173,7 +177,8 @@ std::string ModelPart::play(const std::string& pathOrName) {
   const std::string path = app_.library.resolve(pathOrName, "", &why);
   if (path.empty()) return why;
   if (!app_.setList) return "no set-list player to switch models with";
-  app_.setList->player().playModel(path, 50.0);
+  std::error_code ec;
+  app_.setList->player().playModel(path, 50.0, fs::exists(pathOrName, ec) ? app_.library.nameOf(path) : pathOrName);
   return {};
 }
 
@@ -230,6 +235,16 @@ void ModelPart::tick() {
     } else {
       app_.post("model: a model refused a value of one of its attributes");
     }
+  }
+  // A preset's learning, once its model plays and nothing else is learning.
+  if (presetLearn_ && learningInput_.empty() && learningFile_.empty() &&
+      (presetLearnModel_.empty() || canonical(presetLearnModel_) == canonical(app_.engine->worker()->info().path))) {
+    const LearnAction a = *presetLearn_;
+    presetLearn_.reset();
+    std::string why;
+    if (!a.reset.empty()) why = reset(a.reset);
+    if (why.empty()) why = a.file.empty() ? learnFromInput(a.attribute, a.seconds) : learnFromFile(a.attribute, a.file);
+    if (!why.empty()) app_.post("model: the preset's [learn]: " + why);
   }
   if (listing_.valid() && listing_.wait_for(std::chrono::seconds(0)) == std::future_status::ready) library_ = listing_.get();
 }

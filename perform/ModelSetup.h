@@ -26,11 +26,13 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "App.h"
 #include "FrameProcessor.h"
+#include "Preset.h"
 #include "StageView.h"
 
 namespace mm {
@@ -44,6 +46,9 @@ class ModelPart {
   std::string learnFromInput(const std::string& attribute, double seconds);
   std::string learnFromFile(const std::string& attribute, const std::string& path);
   std::string reset(const std::string& attribute);
+  // A preset's [learn] (sets/Preset.h): carried out once `modelPath` ("" = any) plays and
+  // no other learning runs; what cannot be done is said.
+  void learnOnPreset(const LearnAction& action, const std::string& modelPath);
   // The browser: (re)reads the library off the control thread.
   void listLibrary();
   // Plays `path` (a file or a library name). "" or why not.
@@ -68,6 +73,9 @@ class ModelPart {
   std::string fileError_;
   FrameProcessor* feeding_ = nullptr;  // the processor playing the file
   bool feedStarted_ = false;
+  // A preset's learning, waiting for its model and for the learning before it.
+  std::optional<LearnAction> presetLearn_;
+  std::string presetLearnModel_;
   // Momentary resets: attribute -> when its parameter goes back to 0.
   std::vector<std::pair<std::string, Clock::time_point>> resets_;
   // Refusals already said, per model slot's processor.

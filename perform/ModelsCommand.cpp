@@ -164,12 +164,16 @@ int listModels(const Args& args, const char* argv0) {
       continue;
     }
     std::printf("%s%s  %s\n", e.name.c_str(), e.bundled ? " (bundled)" : "", e.path.c_str());
-    std::printf("  RAVE v%d, %d Hz, ratio %d (%.2f ms a frame), latent %d, %s in, %s out, prior %s\n",
+    std::printf("  RAVE v%d, %d Hz, ratio %d (%.2f ms a frame), latent %d, %s in, %s out, prior %s, streaming %s\n",
                 i.interfaceVersion, i.sampleRate, i.ratio, frameMs, i.latentSize, channelsText(i.inChannels).c_str(),
-                channelsText(i.outChannels).c_str(), i.hasPrior ? "yes" : "no");
-    std::printf("  %.2f M parameters, %s on disk, archive format %d (this LibTorch reads up to %d)\n",
+                channelsText(i.outChannels).c_str(), i.hasPrior ? "yes" : "no",
+                i.streaming < 0 ? "not checked" : i.streaming ? "yes" : "NO (it will click at block edges)");
+    std::string attributes;
+    for (const ModelAttribute& a : i.attributes) attributes += (attributes.empty() ? "" : ", ") + describeAttribute(a);
+    std::printf("  attributes: %s\n", attributes.empty() ? "none" : attributes.c_str());
+    std::printf("  %.2f M parameters, %s on disk, archive format %d (this LibTorch reads up to %d), written by %s\n",
                 static_cast<double>(i.parameterCount) / 1e6, sizeText(e.bytes).c_str(), i.archiveVersion,
-                maxReadableArchiveVersion());
+                maxReadableArchiveVersion(), i.writtenBy.empty() ? "an unknown writer" : i.writtenBy.c_str());
     if (msPerFrame >= 0)
       std::printf("  compute %s a frame on %s (%s): %s\n", msText(msPerFrame).c_str(), i.device.c_str(), measured.c_str(),
                   realTime ? "faster than real time here"

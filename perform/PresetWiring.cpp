@@ -9,6 +9,7 @@
 #include "ModulationMatrix.h"
 #include "ModulationSetup.h"
 #include "PresetHooks.h"
+#include "ModelSetup.h"
 #include "SetListSetup.h"
 #include "SourcesSetup.h"
 
@@ -20,6 +21,10 @@ PresetWiring::PresetWiring(App& app) : app_(app) {
   hooks.applyModulation = [this](const std::vector<ModRoute>& routes) { applyModulation(routes); };
   hooks.captureModulation = [this]() { return routes_; };
   hooks.applyPatterns = [this](const std::vector<PatternSlot>& slots) { applyPatterns(slots); };
+  // [learn]: the model part learns once the preset's model plays.
+  hooks.learn = [this](const LearnAction& a, const std::string& model) {
+    if (app_.model) app_.model->learnOnPreset(a, model);
+  };
   // Style anchors: one file encodes at a time (on its own thread, the old anchor playing
   // until the new one is ready), so the tick hands them to the encoder one after the other.
   hooks.applyStyle = [this](const StyleAnchors& anchors) {

@@ -119,7 +119,8 @@ bool attachSetList(App& app) {
     std::fprintf(stderr, "musicmill perform: --ramp-ms must lie in 0 .. %.0f\n", kMaxRampMs);
     return false;
   }
-  player.registerPlayingModel(app.modelPath);
+  // A model of the library is named by its short name in presets captured from the show.
+  player.registerPlayingModel(app.modelPath, app.library.nameOf(app.modelPath));
   player.setModelLibrary(&app.library);
   LoadReport report;
 

@@ -35,6 +35,19 @@ struct PatternSlot {
     return slot == o.slot && dims == o.dims && frames == o.frames;
   }
 };
+// What a preset asks the playing model to learn when it is applied (RAVE 2.3 style
+// matching, ModelAttributes.h): `reset` (a bool attribute such as reset_target, "" for none)
+// is pressed first, then the bool attribute `attribute` (learn_target) learns from the
+// audio file `file` (absolute) or, without a file, from the input for `seconds`.
+struct LearnAction {
+  std::string attribute, reset, file;
+  double seconds = 0;
+  bool operator==(const LearnAction& o) const {
+    return attribute == o.attribute && reset == o.reset && file == o.file && seconds == o.seconds;
+  }
+};
+constexpr double kMaxLearnSeconds = 60.0;
+
 constexpr int kPatternSlots = 8;
 constexpr int kMaxPatternFrames = 4096;
 constexpr int kMaxPatternDims = 256;
@@ -44,6 +57,9 @@ struct Preset {
   std::string notes;
   // Absolute path of the model file; empty = this preset keeps whatever model plays.
   std::string model;
+  // The model library's short name it was named by ("drums"), "" when it was a path: a
+  // save writes the name again, so the preset still means that library model elsewhere.
+  std::string modelName;
   // Parameter id -> value. Parameters the preset does not list take their defaults when
   // it is applied, so switching to a preset always gives the same sound.
   std::map<std::string, float> params;
@@ -56,12 +72,13 @@ struct Preset {
   std::vector<ModRoute> modulation;  // the one route type (engine/ModulationRoute.h)
   std::string mapping;  // absolute path of a mapping-override file; empty = none
   std::optional<double> rampMs;  // parameter ramp when switching to this preset
+  std::optional<LearnAction> learn;  // [learn]: done each time the preset is applied
 
   bool operator==(const Preset& o) const {
-    return name == o.name && notes == o.notes && model == o.model && params == o.params &&
+    return name == o.name && notes == o.notes && model == o.model && modelName == o.modelName && params == o.params &&
            paramTargets == o.paramTargets &&
            style == o.style && patterns == o.patterns && modulation == o.modulation &&
-           mapping == o.mapping && rampMs == o.rampMs;
+           mapping == o.mapping && rampMs == o.rampMs && learn == o.learn;
   }
   bool operator!=(const Preset& o) const { return !(*this == o); }
 };

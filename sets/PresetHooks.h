@@ -23,6 +23,9 @@ struct PresetHooks {
   std::function<void(const std::vector<PatternSlot>&)> applyPatterns;
   std::function<void(const std::vector<ModRoute>&)> applyModulation;
   std::function<void(const std::string& mappingPath)> applyMapping;  // "" = no override
+  // [learn]: once each time the preset is applied (not when its sections are sent again),
+  // with the model file the preset plays ("" = whatever plays).
+  std::function<void(const LearnAction&, const std::string& modelPath)> learn;
 
   std::function<StyleAnchors()> captureStyle;
   std::function<std::vector<PatternSlot>()> capturePatterns;

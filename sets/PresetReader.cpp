@@ -84,6 +84,48 @@ void readStyle(const toml::node& n, const TomlSource& src, const std::string& wh
   }
 }
 
+void readLearn(const toml::node& n, const TomlSource& src, const std::string& where, Preset& p) {
+  const toml::table* t = n.as_table();
+  const std::string here = where + " [learn]";
+  if (!t) {
+    src.error(n, where + ": [learn] must be a table (attribute, file or seconds, reset), not " + describe(n) +
+                     "; nothing is learned");
+    return;
+  }
+  warnUnknownKeys(*t, {"attribute", "reset", "file", "seconds"}, src, here);
+  LearnAction a;
+  const auto attribute = readString(*t, "attribute", src, here);
+  if (!attribute || attribute->empty()) {
+    src.error(*t, here + ": needs 'attribute', the model's on/off attribute that learns (e.g. \"learn_target\"); "
+                         "nothing is learned");
+    return;
+  }
+  a.attribute = *attribute;
+  if (const auto reset = readString(*t, "reset", src, here)) a.reset = *reset;
+  const bool hasFile = t->get("file") != nullptr, hasSeconds = t->get("seconds") != nullptr;
+  if (hasFile == hasSeconds) {
+    src.error(*t, here + ": give either 'file' (learn from an audio file) or 'seconds' (learn from the input), "
+                         "one of them; nothing is learned");
+    return;
+  }
+  if (hasFile) {
+    const auto written = readString(*t, "file", src, here);
+    if (!written) return;
+    const std::string path = resolvePath(*written, src.baseDir);
+    if (written->empty() || !isRegularFile(path)) {
+      src.error(*t->get("file"), here + ": audio file '" + *written + "' does not exist (looked for " + path +
+                                     "); nothing is learned");
+      return;
+    }
+    a.file = path;
+  } else {
+    const auto secs = readNumber(*t, "seconds", src, here, 0.1, kMaxLearnSeconds);
+    if (!secs) return;
+    a.seconds = *secs;
+  }
+  p.learn = a;
+}
+
 std::optional<PatternSlot> readPattern(const toml::table& t, const TomlSource& src, const std::string& where) {
   warnUnknownKeys(t, {"slot", "dims", "frames"}, src, where);
   PatternSlot s;
@@ -200,7 +242,8 @@ std::optional<Preset> readPresetTable(const toml::table& t, const TomlSource& sr
                                       const std::string& where, const std::string& defaultName,
                                       bool formatRequired) {
   if (!checkFormat(t, src, kPresetFormat, formatRequired)) return std::nullopt;
-  warnUnknownKeys(t, {"format", "name", "notes", "model", "ramp_ms", "mapping", "params", "style", "pattern", "modulation"},
+  warnUnknownKeys(t, {"format", "name", "notes", "model", "ramp_ms", "mapping", "params", "style", "pattern", "modulation",
+                     "learn"},
                   src, where);
   Preset p;
   p.name = readString(t, "name", src, where).value_or(defaultName);
@@ -210,7 +253,10 @@ std::optional<Preset> readPresetTable(const toml::table& t, const TomlSource& sr
     if (!written) return std::nullopt;  // wrong type: reported; the preset cannot know its model
     std::string path = resolvePath(*written, src.baseDir);
     if (!written->empty() && !isRegularFile(path) && checks.models)
-      if (std::string named = checks.models->resolve(*written, src.baseDir); !named.empty()) path = named;
+      if (std::string named = checks.models->resolve(*written, src.baseDir); !named.empty()) {
+        path = named;
+        p.modelName = *written;  // a library name: saved as the name again
+      }
     if (written->empty() || !isRegularFile(path)) {
       src.error(*t.get("model"), where + ": model file '" + *written + "' does not exist (looked for " + path +
                                      "). Fix the path (relative to this file) or copy the model there" +
@@ -232,6 +278,7 @@ std::optional<Preset> readPresetTable(const toml::table& t, const TomlSource& sr
     else src.error(*n, where + ": [params] must be a table of id = value, not " + describe(*n));
   }
   if (const toml::node* n = t.get("style")) readStyle(*n, src, where, p);
+  if (const toml::node* n = t.get("learn")) readLearn(*n, src, where, p);
   if (const toml::node* n = t.get("pattern")) {
     const toml::array* arr = n->as_array();
     if (!arr || !arr->is_array_of_tables()) {

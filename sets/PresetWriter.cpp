@@ -16,7 +16,8 @@ void writePresetBody(std::ostringstream& o, const Preset& p, const std::string& 
   // the same code writes both: section headers become [song.part.preset.params] there.
   if (!p.name.empty()) o << "name = " << tomlString(p.name) << "\n";
   if (!p.notes.empty()) o << "notes = " << tomlString(p.notes) << "\n";
-  if (!p.model.empty()) o << "model = " << tomlString(pathForFile(p.model, dir)) << "\n";
+  if (!p.model.empty())
+    o << "model = " << tomlString(p.modelName.empty() ? pathForFile(p.model, dir) : p.modelName) << "\n";
   if (p.rampMs) o << "ramp_ms = " << tomlDouble(*p.rampMs) << "\n";
   if (!p.mapping.empty()) o << "mapping = " << tomlString(pathForFile(p.mapping, dir)) << "\n";
   if (!p.params.empty() || !p.paramTargets.empty()) {
@@ -28,6 +29,12 @@ void writePresetBody(std::ostringstream& o, const Preset& p, const std::string& 
     o << "\n[" << prefix << "style]\n";
     if (!p.style.a.empty()) o << "anchor_a = " << tomlString(pathForFile(p.style.a, dir)) << "\n";
     if (!p.style.b.empty()) o << "anchor_b = " << tomlString(pathForFile(p.style.b, dir)) << "\n";
+  }
+  if (p.learn) {
+    o << "\n[" << prefix << "learn]\nattribute = " << tomlString(p.learn->attribute) << "\n";
+    if (!p.learn->reset.empty()) o << "reset = " << tomlString(p.learn->reset) << "\n";
+    if (!p.learn->file.empty()) o << "file = " << tomlString(pathForFile(p.learn->file, dir)) << "\n";
+    else o << "seconds = " << tomlDouble(p.learn->seconds) << "\n";
   }
   for (const PatternSlot& s : p.patterns) {
     o << "\n[[" << prefix << "pattern]]\nslot = " << s.slot << "\ndims = " << s.dims << "\nframes = [\n";

@@ -26,8 +26,9 @@ void SetListPlayer::say(const std::string& m) const {
   if (onMessage) onMessage(m);
 }
 
-void SetListPlayer::registerPlayingModel(const std::string& path) {
+void SetListPlayer::registerPlayingModel(const std::string& path, const std::string& name) {
   playingModel_ = key(path);
+  if (!name.empty()) modelNames_[playingModel_] = name;
   slots_[playingModel_] = models_.currentModel();
 }
 
@@ -76,8 +77,9 @@ void SetListPlayer::prepareModels(const Progress& progress, LoadReport& report) 
   }
 }
 
-void SetListPlayer::switchModel(const std::string& path, double crossfadeMs) {
+void SetListPlayer::switchModel(const std::string& path, double crossfadeMs, const std::string& name) {
   const std::string k = key(path);
+  if (!name.empty()) modelNames_[k] = name;
   wanted_.clear();  // whatever was loading for an earlier part is no longer asked for
   if (k == playingModel_) return;
   if (auto f = failed_.find(k); f != failed_.end()) {
@@ -149,10 +151,11 @@ std::vector<float> SetListPlayer::targetsFor(const Preset& preset, std::optional
 }
 
 void SetListPlayer::applyPreset(const Preset& preset, std::optional<double> rampMs, std::optional<float> tempo) {
-  if (!preset.model.empty()) switchModel(preset.model, set_ ? set_->crossfadeMs : 150.0);
+  if (!preset.model.empty()) switchModel(preset.model, set_ ? set_->crossfadeMs : 150.0, preset.modelName);
   const double ms = rampMs ? *rampMs : preset.rampMs ? *preset.rampMs : set_ ? set_->rampMs : defaultRampMs;
   ramp_.start(targetsFor(preset, tempo), ms, Clock::now());
   sendSections(preset);
+  if (preset.learn && hooks_.learn) hooks_.learn(*preset.learn, preset.model);
   lastApplied_ = preset;
   applied_ = true;
 }
@@ -336,6 +339,7 @@ Preset SetListPlayer::captureLive(bool includeVenue) const {
   const Part* part = currentPart();
   p.name = part ? part->name : lastApplied_.name.empty() ? "Live" : lastApplied_.name;
   p.model = playingModel_;
+  if (const auto n = modelNames_.find(playingModel_); n != modelNames_.end()) p.modelName = n->second;
   for (int i = 0; i < registry_.size(); ++i) {
     const std::string& id = registry_.spec(i).id;
     if (!includeVenue && isVenueParameter(id)) continue;

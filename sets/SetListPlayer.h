@@ -40,8 +40,9 @@ class SetListPlayer {
   SetListPlayer(ParameterRegistry& registry, ModelSwitcher& models, PresetHooks& hooks);
 
   // The model already playing (loaded by the engine before the set), so it is not loaded
-  // twice.
-  void registerPlayingModel(const std::string& path);
+  // twice. `name`: the library name it was chosen by ("" for a path), which a preset
+  // captured from the live state then names it by.
+  void registerPlayingModel(const std::string& path, const std::string& name = "");
 
   // Loads a set list (and its preset files). On success it replaces the current set and
   // returns true; position resets to "not started". On total failure the current set and
@@ -123,7 +124,9 @@ class SetListPlayer {
   // The model browser: plays `path` as a part naming it would (a preloaded model at once,
   // another loaded off the control thread while the current one plays on), crossfading.
   // It plays until a part or preset names another model.
-  void playModel(const std::string& path, double crossfadeMs) { switchModel(path, crossfadeMs); }
+  void playModel(const std::string& path, double crossfadeMs, const std::string& name = "") {
+    switchModel(path, crossfadeMs, name);
+  }
   // The model being loaded to switch to (its file, canonical), "" when none.
   const std::string& modelLoading() const { return wanted_; }
 
@@ -137,7 +140,7 @@ class SetListPlayer {
   void say(const std::string& m) const;
   void applyPart();
   void sendSections(const Preset& preset);
-  void switchModel(const std::string& path, double crossfadeMs);
+  void switchModel(const std::string& path, double crossfadeMs, const std::string& name);
   void selectSlot(const std::string& key, int slot, double crossfadeMs);
   void pollLoads();
   std::vector<float> targetsFor(const Preset& preset, std::optional<float> tempo) const;
@@ -156,6 +159,7 @@ class SetListPlayer {
   std::map<std::string, int> slots_;  // canonical model path -> slot
   std::map<std::string, std::string> failed_;  // canonical model path -> why it failed
   std::string playingModel_;
+  std::map<std::string, std::string> modelNames_;  // canonical model path -> the library name it was chosen by
   // A model not preloaded, asked for during the show: loading on the loader thread, and
   // the one the set wants now (switched to when its load is done, unless the set moved on).
   std::string loading_, wanted_, wantedPath_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -236,6 +237,10 @@ TEST_CASE("48 kHz server with a 44.1 kHz model keeps pitch and duration", "[live
           std::string::npos);
     // And that the model runs at another rate, resampled.
     CHECK(r.log.find("the model runs at 44100 Hz and the audio at 48000 Hz") != std::string::npos);
+    // With what it costs, measured before the show (a figure, not "-1").
+    const size_t cost = r.log.find("resampled on its worker thread, ");
+    REQUIRE(cost != std::string::npos);
+    CHECK(std::strtod(r.log.c_str() + cost + std::strlen("resampled on its worker thread, "), nullptr) > 0.0);
     // A late frame here comes with an xrun (see the 60 s test) or a latency step. An xrun
     // costs at most one period of the recording, too little to move the pitch or level
     // checks below, so they hold on a busy machine too.

@@ -14,9 +14,13 @@
 #include "JackHarness.h"
 #include "MidiTestSupport.h"
 #include "FrameProcessor.h"
+#include "LoadReport.h"
+#include "MappingFile.h"
+#include "MidiMapper.h"
 #include "ModelAttributes.h"
 #include "ModelRuntime.h"
 #include "Parameters.h"
+#include "PresetFile.h"
 #include "TestSupport.h"
 #include "Xvfb.h"
 
@@ -209,13 +213,18 @@ TEST_CASE("model attributes live: learn the target from a file over OSC, reset i
   target.sampleRate = 22050;  // resampled to the model's 44100 Hz on the loader thread
   target.samples = sine(440.0, 22050, 1.0, 0.8f);
   writeAudioFile(dir + "/target.wav", target);
+  // A preset that learns the target from the file again each time it is applied (preset 5:
+  // the first --preset after the four built-ins).
+  std::ofstream(dir + "/learn.toml") << "format = 1\nname = \"Learned\"\n[params]\n\"gate.threshold\" = -90\n"
+                                        "[learn]\nattribute = \"learn_target\"\nreset = \"reset_target\"\n"
+                                        "file = \"target.wav\"\n";
   const int oscPort = freeUdpPort();
   MusicmillProcess mm("perform --headless --audio-api jack --no-connect --no-autosave --model " + fixture("adain_44k.ts") +
-                      " --set gate.threshold=-90 --osc-port " + std::to_string(oscPort));
+                      " --set gate.threshold=-90 --preset " + dir + "/learn.toml --osc-port " + std::to_string(oscPort));
   const bool up = mm.waitForPorts(120);
   INFO(mm.output());
   REQUIRE(up);
-  const double seconds = 17.0;
+  const double seconds = 23.0;
   JackTestClient client("tester", 1, 1, seconds);
   REQUIRE(client.ok());
   REQUIRE(client.connectOut(0, "musicmill:inport 0"));
@@ -244,6 +253,10 @@ TEST_CASE("model attributes live: learn the target from a file over OSC, reset i
   osc.send("/musicmill/model/reset", m);
   at(12.0);
   osc.sendFloat("/musicmill/param/attr.gain", 2.f);
+  at(17.0);
+  m = lo_message_new();
+  lo_message_add_int32(m, 5);
+  osc.send("/musicmill/preset", m);  // gain back to its default, reset, learn from the file
   client.waitFinished(seconds + 60);
   const std::vector<float> out = client.recorded(0);
   const int status = mm.stop();
@@ -254,12 +267,60 @@ TEST_CASE("model attributes live: learn the target from a file over OSC, reset i
   CHECK(log.find("learn_target learned from " + dir + "/target.wav") != std::string::npos);
   CHECK(log.find("reset_target pressed") != std::string::npos);
   auto level = [&](double from, double to) { return rms(out, static_cast<size_t>(from * 44100), static_cast<size_t>(to * 44100)); };
-  const double before = level(1.0, 3.0), learned = level(6.0, 8.0), reset = level(10.0, 12.0), doubled = level(14.5, 16.5);
-  INFO("before " << before << " learned " << learned << " reset " << reset << " doubled " << doubled);
+  const double before = level(1.0, 3.0), learned = level(6.0, 8.0), reset = level(10.0, 12.0), doubled = level(14.5, 16.5),
+               preset = level(20.5, 22.5);
+  INFO("before " << before << " learned " << learned << " reset " << reset << " doubled " << doubled << " preset " << preset);
   REQUIRE(before > 0.05);
   CHECK(learned == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
   CHECK(reset == Approx(before).epsilon(0.05));
   CHECK(doubled == Approx(2 * before).epsilon(0.05));
+  CHECK(preset == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
+}
+
+TEST_CASE("a preset's [learn] survives a save and a reload, and a broken one is named", "[attributes][sets]") {
+  const std::string dir = tempDir();
+  AudioBuffer a;
+  a.samples = sine(440.0, 44100, 0.5, 0.5f);
+  writeAudioFile(dir + "/t.wav", a);
+  auto reg = makeStandardRegistry(8);
+  auto write = [&](const std::string& name, const std::string& learn) {
+    std::ofstream(dir + "/" + name) << "format = 1\nname = \"P\"\n[learn]\n" << learn;
+    return dir + "/" + name;
+  };
+  LoadReport report;
+  auto p = loadPreset(write("file.toml", "attribute = \"learn_target\"\nreset = \"reset_target\"\nfile = \"t.wav\"\n"),
+                      report, PresetChecks{reg.get()});
+  INFO(report.text());
+  REQUIRE(p);
+  REQUIRE(p->learn);
+  CHECK(p->learn->file == dir + "/t.wav");
+  CHECK(p->learn->reset == "reset_target");
+  REQUIRE(savePreset(dir + "/again.toml", *p).empty());
+  auto back = loadPreset(dir + "/again.toml", report, PresetChecks{reg.get()});
+  REQUIRE(back);
+  CHECK(*back == *p);
+  p = loadPreset(write("input.toml", "attribute = \"learn_source\"\nseconds = 2.5\n"), report, PresetChecks{reg.get()});
+  REQUIRE(p);
+  CHECK(p->learn->seconds == 2.5);
+  REQUIRE(savePreset(dir + "/again2.toml", *p).empty());
+  back = loadPreset(dir + "/again2.toml", report, PresetChecks{reg.get()});
+  REQUIRE(back);
+  CHECK(*back == *p);
+  // Broken: both sources, no attribute, a missing file, seconds out of range. Each is
+  // named with its line; the preset still loads, without the learning.
+  for (const auto& [learn, said] : std::vector<std::pair<std::string, std::string>>{
+           {"attribute = \"learn_target\"\nseconds = 2\nfile = \"t.wav\"\n", "either 'file'"},
+           {"seconds = 2\n", "needs 'attribute'"},
+           {"attribute = \"learn_target\"\nfile = \"nope.wav\"\n", "audio file 'nope.wav' does not exist"},
+           {"attribute = \"learn_target\"\nseconds = 600\n", "seconds"}}) {
+    LoadReport r;
+    auto bad = loadPreset(write("bad.toml", learn), r, PresetChecks{reg.get()});
+    INFO(r.text());
+    REQUIRE(bad);
+    CHECK_FALSE(bad->learn);
+    CHECK(r.text().find("bad.toml:") != std::string::npos);
+    CHECK(r.text().find(said) != std::string::npos);
+  }
 }
 
 TEST_CASE("model panel and browser in the UI: learn from the input, reset, choose a library model and play it",
@@ -295,4 +356,32 @@ TEST_CASE("model panel and browser in the UI: learn from the input, reset, choos
   CHECK(log.find("learn_target learned from the input") != std::string::npos);
   CHECK(log.find("reset_target pressed") != std::string::npos);
   CHECK(log.find("kit.ts loaded; switching to it") != std::string::npos);
+}
+
+TEST_CASE("model attributes from MIDI: a knob on a float attribute's range, a pad on a bool one", "[attributes][midi]") {
+  auto m = ModelRuntime::load(fixture("adain_44k.ts"));
+  auto reg = registryFor(*m);
+  LoadReport report;
+  auto map = parseMappingText("format = 1\n"
+                              "[[control]]\ncc = 20\nparam = \"attr.gain\"\nrange = [0.0, 4.0]\ntakeover = \"jump\"\n"
+                              "[[control]]\nnote = 36\nparam = \"attr.learn_target\"\n",
+                              "attrs.toml", *reg, report);
+  INFO(report.text());
+  REQUIRE(map);
+  MidiMapper mapper(*reg);
+  mapper.setMaps({*map});
+  mapper.handle(MidiEvent::make(0, 0xB0, 20, 127));
+  CHECK(reg->getById("attr.gain") == Approx(4.0));
+  mapper.handle(MidiEvent::make(0, 0x90, 36, 100));
+  CHECK(reg->getById("attr.learn_target") == 1.f);
+  mapper.handle(MidiEvent::make(0, 0x80, 36, 0));
+  CHECK(reg->getById("attr.learn_target") == 0.f);
+  // And the processing thread gives the knob's value to the model.
+  FrameProcessor p(*m, *reg, defaultFramesPerBlock(m->info().ratio));
+  mapper.handle(MidiEvent::make(0, 0xB0, 20, 64));
+  playQuiet(p, 2);
+  double gain = 0;
+  std::string text;
+  REQUIRE(m->readAttribute(attributeIndex(m->info(), "gain"), gain, text));
+  CHECK(gain == Approx(4.0 * 64 / 127).epsilon(0.01));
 }

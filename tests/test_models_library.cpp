@@ -72,6 +72,8 @@ TEST_CASE("musicmill models lists every model with its figures and names each ba
   const TempLibrary t;
   const std::string extra = t.root + "/extra";
   copyFile(fixture("identity_44k.ts"), extra + "/ident.ts");
+  copyFile(fixture("adain_44k.ts"), extra + "/style.ts");
+  copyFile(fixture("non_streaming_44k.ts"), extra + "/clicky.ts");
   writeText(extra + "/notes.ts", "this is not a model\n");
   {  // a copy cut short
     std::ifstream in(fixture("delay_44k.ts"), std::ios::binary);
@@ -83,9 +85,14 @@ TEST_CASE("musicmill models lists every model with its figures and names each ba
   INFO(r.output);
   REQUIRE(r.status == 0);
   CHECK(r.output.find("ident  " + extra + "/ident.ts") != std::string::npos);
-  CHECK(r.output.find("RAVE v2, 44100 Hz, ratio 8 (0.18 ms a frame), latent 8, mono in, mono out, prior no") !=
+  CHECK(r.output.find("RAVE v2, 44100 Hz, ratio 8 (0.18 ms a frame), latent 8, mono in, mono out, prior no, "
+                      "streaming yes") != std::string::npos);
+  CHECK(r.output.find("archive format 3 (this LibTorch reads up to 10), written by PyTorch 2.0 or older") !=
         std::string::npos);
-  CHECK(r.output.find("archive format 3 (this LibTorch reads up to 10)") != std::string::npos);
+  CHECK(r.output.find("streaming NO (it will click at block edges)") != std::string::npos);  // clicky
+  CHECK(r.output.find("attributes: learn_target (bool, now false), reset_target (bool, now false)") !=
+        std::string::npos);  // style
+  CHECK(r.output.find("attributes: none") != std::string::npos);
   CHECK(r.output.find("notes  " + extra + "/notes.ts\n  cannot be used: ") != std::string::npos);
   CHECK(r.output.find("not a TorchScript archive") != std::string::npos);
   CHECK(r.output.find("cut  " + extra + "/cut.ts\n  cannot be used: ") != std::string::npos);
@@ -167,6 +174,27 @@ TEST_CASE("a preset's and a set list's model may be a library name", "[models][s
   INFO(setReport.text());
   REQUIRE(set);
   CHECK(set->models() == std::vector<std::string>{root + "/lib/groove.ts"});
+  // Saved again, a library name stays a name (the preset still means "groove" on another
+  // machine), in a preset file and inline in a set list.
+  CHECK(p->modelName == "groove");
+  REQUIRE(savePreset(root + "/p2.toml", *p).empty());
+  std::ifstream saved(root + "/p2.toml");
+  const std::string text((std::istreambuf_iterator<char>(saved)), std::istreambuf_iterator<char>());
+  CHECK(text.find("model = \"groove\"") != std::string::npos);
+  LoadReport again;
+  auto p2 = loadPreset(root + "/p2.toml", again, PresetChecks{reg.get(), &lib});
+  REQUIRE(p2);
+  CHECK(*p2 == *p);
+  REQUIRE(saveSetList(root + "/set2.toml", *set).empty());
+  std::ifstream savedSet(root + "/set2.toml");
+  const std::string setText((std::istreambuf_iterator<char>(savedSet)), std::istreambuf_iterator<char>());
+  CHECK(setText.find("model = \"groove\"") != std::string::npos);
+  // A model named by its path stays a path.
+  writeText(root + "/q.toml", "format = 1\nname = \"Q\"\nmodel = \"lib/groove.ts\"\n");
+  LoadReport q;
+  auto byPath = loadPreset(root + "/q.toml", q, PresetChecks{reg.get(), &lib});
+  REQUIRE(byPath);
+  CHECK(byPath->modelName.empty());
 }
 
 TEST_CASE("the archive's own version record is read without LibTorch, and a newer one is refused before it",
@@ -176,6 +204,14 @@ TEST_CASE("the archive's own version record is read without LibTorch, and a newe
   CHECK(archiveFormatVersion(fixture("newer_torch.ts")) == 99);
   CHECK(archiveFormatVersion(fixture("text.ts")) == -1);
   CHECK(archiveFormatVersion(fixture("truncated.ts")) == -1);
+  // Which PyTorch wrote it, as far as the records tell: 2.1 and later add a serialization id.
+  CHECK(archiveWriter(readArchiveRecords(fixture("identity_44k.ts"))) == "PyTorch 2.0 or older");
+  CHECK(archiveWriter(readArchiveRecords(fixture("torch21_record.ts"))) == "PyTorch 2.1 or newer");
+  CHECK(archiveWriter(readArchiveRecords(fixture("text.ts"))).empty());
+  CHECK(ModelRuntime::load(fixture("torch21_record.ts"))->info().writtenBy == "PyTorch 2.1 or newer");
+  const CommandResult r21 = runCommand(binary() + " inspect " + fixture("torch21_record.ts"));
+  CHECK(r21.status == 0);
+  CHECK(r21.output.find("written by PyTorch 2.1 or newer") != std::string::npos);
   CHECK(maxReadableArchiveVersion() >= 3);
   try {
     ModelRuntime::load(fixture("newer_torch.ts"));

@@ -432,3 +432,22 @@ TEST_CASE("an LFO's target is saved by parameter id and aims at the same paramet
   CHECK(big->getById("lfo.1.target") == static_cast<float>(big->indexOf("b.energy")));
   CHECK(big->getById("lfo.2.target") == -1.f);
 }
+
+TEST_CASE("a preset captured from the show names a library model by its short name, a file by its path", "[sets][models]") {
+  Rig r;
+  r.player.registerPlayingModel("/models/drums.ts", "drums");
+  Preset live = r.player.captureLive(false);
+  CHECK(live.model == "/models/drums.ts");
+  CHECK(live.modelName == "drums");
+  // The browser (or a part) switches to a library model by name, then to a plain file.
+  r.player.playModel("/models/kit.ts", 50.0, "kit");
+  r.player.tick();
+  live = r.player.captureLive(false);
+  CHECK(live.model == "/models/kit.ts");
+  CHECK(live.modelName == "kit");
+  r.player.playModel("/elsewhere/mine.ts", 50.0);
+  r.player.tick();
+  live = r.player.captureLive(false);
+  CHECK(live.model == "/elsewhere/mine.ts");
+  CHECK(live.modelName.empty());
+}

@@ -142,8 +142,8 @@ void drawModelBrowser(UiState& ui) {
   if (stageButton(ui, "model.play", "Play", ImVec2(0, h), chosen ? colour::rgb(70, 56, 130) : colour::rgb(44, 52, 64),
                   colour::kText) &&
       chosen) {
-    const std::string path = m.library[static_cast<size_t>(ui.browserChoice)].path;
-    toModel(ui, [path](ModelPart& p) { return p.play(path); });
+    const std::string name = m.library[static_cast<size_t>(ui.browserChoice)].name;  // saved by name in presets
+    toModel(ui, [name](ModelPart& p) { return p.play(name); });
     ui.actions.push_back("play model " + m.library[static_cast<size_t>(ui.browserChoice)].name);
     ui.browserOpen = false;
   }
