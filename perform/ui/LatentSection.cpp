@@ -116,23 +116,27 @@ void drawStyleAnchors(UiState& ui) {
   paramBar(ui, ui.sp.styleAmount, "amount", colour::kLatent);
 }
 
+void beginOverlay(const char* name, float widthShare, float minWidthEm, float heightShare) {
+  const ImGuiViewport* vp = ImGui::GetMainViewport();
+  ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
+                          ImVec2(0.5f, 0.5f));
+  ImGui::SetNextWindowSize(
+      ImVec2(std::max(vp->Size.x * widthShare, std::min(vp->Size.x, ImGui::GetFontSize() * minWidthEm)),
+             vp->Size.y * heightShare),
+      ImGuiCond_Always);
+  ImGui::SetNextWindowBgAlpha(1.f);
+  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 2.f);
+  ImGui::PushStyleColor(ImGuiCol_Border, ImGui::ColorConvertU32ToFloat4(colour::kLatent));
+  ImGui::Begin(name, nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
+  ImGui::PopStyleColor();
+  ImGui::PopStyleVar();
+}
+
 void drawAnchorPicker(UiState& ui) {
   const bool learn = ui.pickerFor == kPickerLearn;
   if (ui.pickerFor < 0 || (!learn && !ui.view->sources)) return;
   const char* letter = ui.pickerFor ? "B" : "A";
-  const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
-                          ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(std::max(vp->Size.x * 0.5f, std::min(vp->Size.x, ImGui::GetFontSize() * 28.f)),
-                                  vp->Size.y * 0.62f),
-                           ImGuiCond_Always);
-  ImGui::SetNextWindowBgAlpha(1.f);
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 2.f);
-  ImGui::PushStyleColor(ImGuiCol_Border, ImGui::ColorConvertU32ToFloat4(colour::kLatent));
-  ImGui::Begin("Match this track", nullptr,
-               ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
-  ImGui::PopStyleColor();
-  ImGui::PopStyleVar();
+  beginOverlay("Match this track", 0.5f, 28.f, 0.62f);
   sectionTitle(ui, learn ? "Learn from a file" : "Match this track", colour::kLatent);
   ImGui::SameLine();
   ImGui::AlignTextToFramePadding();

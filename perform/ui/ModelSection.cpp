@@ -95,18 +95,7 @@ void drawModelPanel(UiState& ui) {
 void drawModelBrowser(UiState& ui) {
   if (!ui.browserOpen) return;
   const ModelView& m = ui.view->model;
-  const ImGuiViewport* vp = ImGui::GetMainViewport();
-  ImGui::SetNextWindowPos(ImVec2(vp->Pos.x + vp->Size.x * 0.5f, vp->Pos.y + vp->Size.y * 0.5f), ImGuiCond_Always,
-                          ImVec2(0.5f, 0.5f));
-  ImGui::SetNextWindowSize(ImVec2(std::max(vp->Size.x * 0.6f, std::min(vp->Size.x, ImGui::GetFontSize() * 30.f)),
-                                  vp->Size.y * 0.7f),
-                           ImGuiCond_Always);
-  ImGui::SetNextWindowBgAlpha(1.f);
-  ImGui::PushStyleVar(ImGuiStyleVar_WindowBorderSize, 2.f);
-  ImGui::PushStyleColor(ImGuiCol_Border, ImGui::ColorConvertU32ToFloat4(colour::kLatent));
-  ImGui::Begin("Models", nullptr, ImGuiWindowFlags_NoDecoration | ImGuiWindowFlags_NoSavedSettings | ImGuiWindowFlags_NoMove);
-  ImGui::PopStyleColor();
-  ImGui::PopStyleVar();
+  beginOverlay("Models", 0.6f, 30.f, 0.7f);
   sectionTitle(ui, "Models", colour::kLatent);
   ImGui::SameLine();
   ImGui::AlignTextToFramePadding();

@@ -35,6 +35,10 @@ void drawLatentDims(UiState& ui);
 // encoded through SourcesPart::setStyleAnchor, off the UI thread.
 void drawStyleAnchors(UiState& ui);
 void drawAnchorPicker(UiState& ui);
+// A window over the stage, centred: `widthShare` of the screen's width (at least
+// `minWidthEm` font sizes, at most the screen), `heightShare` of its height. End it with
+// ImGui::End().
+void beginOverlay(const char* name, float widthShare, float minWidthEm, float heightShare);
 // Opens that picker for anchor `which` (0, 1) or, with kPickerLearn, for a file to learn
 // ui.pickerLearn from.
 void openPicker(UiState& ui, int which);
