@@ -17,10 +17,13 @@ AudioBuffer readAudioFile(const std::string& path) {
     throw AudioFileError("Audio file '" + path + "' is a folder, not an audio file.");
   SF_INFO info{};
   SNDFILE* f = sf_open(path.c_str(), SFM_READ, &info);
-  if (!f)
-    throw AudioFileError("Audio file '" + path + "' cannot be read: " + sf_strerror(nullptr) +
+  if (!f) {
+    std::string why = sf_strerror(nullptr);
+    while (!why.empty() && (why.back() == '.' || why.back() == ' ')) why.pop_back();  // libsndfile ends some with '.'
+    throw AudioFileError("Audio file '" + path + "' cannot be read: " + why +
                          ". MusicMill reads WAV, FLAC, AIFF and OGG; convert other formats "
                          "first (for example with sox or ffmpeg).");
+  }
   AudioBuffer b;
   b.sampleRate = info.samplerate;
   b.channels = info.channels;

@@ -40,9 +40,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import drum_data  # noqa: E402
 from drum_data import SR  # noqa: E402
-from train_drums import CONFIG, MRSTFT  # noqa: E402
-
-TOL = 0.050
+from train_drums import CONFIG  # noqa: E402
+from training import MRSTFT, aubio_onsets, make_pattern, onset_report, write_wav  # noqa: E402
 
 
 def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
@@ -57,50 +56,13 @@ def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
     return torch.cat(out, -1).reshape(-1).numpy()
 
 
-def aubio_onsets(x: np.ndarray, tmpdir: str, name: str) -> np.ndarray:
-    f = os.path.join(tmpdir, name + ".wav")
-    drum_data.write_wav(f, x)
-    out = subprocess.run(["aubioonset", "-i", f], check=True, stdout=subprocess.PIPE,
-                         text=True).stdout
-    return np.array([float(v) for v in out.split()])
-
-
-def match(ref: np.ndarray, est: np.ndarray, tol: float = TOL):
-    """Maximum one-to-one matching within +-tol (greedy on sorted lists, optimal in
-    1-D).  Returns (precision, recall, F, list of (ref, est) pairs)."""
-    ref, est = np.sort(ref), np.sort(est)
-    i = j = 0
-    pairs = []
-    while i < len(ref) and j < len(est):
-        if abs(ref[i] - est[j]) <= tol:
-            pairs.append((ref[i], est[j]))
-            i += 1
-            j += 1
-        elif est[j] < ref[i]:
-            j += 1
-        else:
-            i += 1
-    p = len(pairs) / max(len(est), 1)
-    r = len(pairs) / max(len(ref), 1)
-    f = 0.0 if p + r == 0 else 2 * p * r / (p + r)
-    return p, r, f, pairs
-
-
-def onset_report(ref, est):
-    p, r, f, pairs = match(ref, est)
-    off = [1000 * (e - q) for q, e in pairs]
-    return dict(precision=round(p, 4), recall=round(r, 4), f_measure=round(f, 4),
-                n_ref=int(len(ref)), n_est=int(len(est)),
-                median_offset_ms=round(float(np.median(off)), 2) if off else None)
-
-
 def held_out_audio(seconds: float, seed: int, ratio: int):
     samples = drum_data.load_kits(drum_data.HELD_OUT_KITS)
     rng = np.random.default_rng(seed)
     seg = 5 * SR
     xs, onsets = [], []
     for k in range(int(seconds // 5)):
-        x, on = drum_data.make_pattern(samples, seg, rng, return_onsets=True)
+        x, on = make_pattern(samples, seg, rng, SR, drum_data.MAX_SAMPLE_SECONDS, return_onsets=True)
         xs.append(x)
         onsets.append((on + k * seg) / SR)
     x = np.concatenate(xs)
@@ -312,7 +274,7 @@ def main():
     if args.save_audio:
         os.makedirs(args.save_audio, exist_ok=True)
         for name, a in dict(heldout_in=x, heldout_out=y, voice_in=v, voice_out=vy).items():
-            drum_data.write_wav(os.path.join(args.save_audio, name + ".wav"), a)
+            write_wav(os.path.join(args.save_audio, name + ".wav"), a)
     with open(args.out, "w") as f:
         json.dump(res, f, indent=1)
     print(json.dumps(res, indent=1))

@@ -29,6 +29,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import drum_data  # noqa: E402
 import mmnn  # noqa: E402
+import training  # noqa: E402
 
 CONFIG = dict(
     sr=44100,
@@ -59,100 +60,14 @@ def seed_all(seed: int) -> None:
     torch.manual_seed(seed)
 
 
-class DrumVAE(nn.Module):
-    def __init__(self, c):
-        super().__init__()
-        self.latent = c["latent"]
-        self.encoder = mmnn.Encoder(c["bands"], c["enc_channels"], c["strides"],
-                                    2 * c["latent"], c["res_dilations"])
-        self.decoder = mmnn.Decoder(c["bands"], c["dec_channels"], c["strides"],
-                                    c["latent"], c["res_dilations"], noise=c["noise"])
-
-    def forward(self, x):
-        h = self.encoder(x)
-        mean, pre_scale = h[:, :self.latent], h[:, self.latent:]
-        std = nn.functional.softplus(pre_scale) + 1e-4
-        z = mean + std * torch.randn_like(mean)
-        kl = (mean * mean + std * std - 2 * torch.log(std) - 1).sum(1).mean() * 0.5
-        return self.decoder(z), kl, mean
-
-
-class MRSTFT(nn.Module):
-    """Multi-resolution STFT: spectral convergence + L1 log magnitude, per scale."""
-
-    def __init__(self, scales):
-        super().__init__()
-        self.scales = list(scales)
-        for s in self.scales:
-            self.register_buffer(f"win{s}", torch.hann_window(s))
-
-    def mag(self, x, s):
-        X = torch.stft(x.reshape(-1, x.shape[-1]), s, s // 4, window=getattr(self, f"win{s}"),
-                       center=True, return_complex=True)
-        return X.abs()
-
-    def forward(self, y, x):
-        total = 0.0
-        for s in self.scales:
-            Y, X = self.mag(y, s), self.mag(x, s)
-            sc = torch.linalg.norm(Y - X) / (torch.linalg.norm(X) + 1e-7)
-            lm = (torch.log(Y + 1e-5) - torch.log(X + 1e-5)).abs().mean()
-            total = total + sc + lm
-        return total / len(self.scales)
-
-
 def make_batch(samples, c, rng):
-    xs = [drum_data.make_pattern(samples, c["seg"], rng) for _ in range(c["batch"])]
+    xs = [training.make_pattern(samples, c["seg"], rng, drum_data.SR, drum_data.MAX_SAMPLE_SECONDS)
+          for _ in range(c["batch"])]
     return torch.from_numpy(np.stack(xs)[:, None, :])
 
 
-@torch.no_grad()
-def fold_latent_pca(vae: DrumVAE, samples, c, seed: int):
-    """Centre and rotate the latent (PCA) so that dim 0 has the most variance on
-    training patterns (like RAVE's latent PCA).  Folded into the
-    encoder's last conv (mean rows only) and the decoder's first conv, so export
-    adds no ops.  Returns (encoder, decoder) copies ready for export."""
-    import copy
-    rng = np.random.default_rng(seed)
-    enc = copy.deepcopy(vae.encoder)
-    dec = copy.deepcopy(vae.decoder)
-    L = c["latent"]
-    zs = []
-    for _ in range(16):
-        x = make_batch(samples, c, rng)
-        zs.append(enc(x)[:, :L].permute(0, 2, 1).reshape(-1, L))
-    z = torch.cat(zs).double()
-    mu = z.mean(0)
-    cov = torch.cov((z - mu).T)
-    evals, evecs = torch.linalg.eigh(cov)
-    order = torch.argsort(evals, descending=True)
-    evals, U = evals[order].clamp_min(1e-8), evecs[:, order]
-    # fix the sign so each component's largest loading is positive (deterministic)
-    sign = torch.sign(U[U.abs().argmax(0), torch.arange(L)])
-    U = U * sign
-    # rotation + centring only (as RAVE): dims the VAE does not use keep their tiny
-    # spread instead of having float noise amplified to unit variance
-    s = torch.ones_like(evals)
-    A = (U / s).T  # z' = A (m - mu)
-    last = enc.net[-1].conv
-    W = last.weight.data.double()  # [2L, C, k]
-    b = last.bias.data.double()
-    newW = torch.einsum("ij,jck->ick", A, W[:L])
-    newb = A @ (b[:L] - mu)
-    last.weight.data = newW.float()  # encoder for export outputs only the L means
-    last.bias.data = newb.float()
-    last.out_channels = L
-    Binv = U * s  # m = Binv z' + mu
-    first = dec.net[0].conv
-    Wd = first.weight.data.double()  # [C, L, k]
-    bd = first.bias.data.double()
-    first.weight.data = torch.einsum("cjk,ji->cik", Wd, Binv).float()
-    first.bias.data = (bd + torch.einsum("cjk,j->c", Wd, mu)).float()
-    return enc, dec, evals.tolist()
-
-
-def export(vae: DrumVAE, samples, c, path: str):
-    enc, dec, evals = fold_latent_pca(vae, samples, c, c["seed"] + 7)
+def export(vae: training.StreamingVAE, samples, c, path: str):
+    enc, dec, evals = training.fold_latent_pca(vae, lambda rng: make_batch(samples, c, rng), c["seed"] + 7)
     R = c["bands"] * int(np.prod(c["strides"]))
     model = mmnn.ExportedModel(enc, dec, c["sr"], R, c["latent"], c["latent"])
     mmnn.script_and_save(model, path)
@@ -201,9 +116,9 @@ def main():
         for k in ("bands", "strides", "enc_channels", "dec_channels", "res_dilations",
                   "noise", "latent", "seg", "batch"):
             c[k] = ck["config"][k]  # architecture comes from the checkpoint
-    vae = DrumVAE(c)
+    vae = training.StreamingVAE(c)
     n_params = sum(p.numel() for p in vae.parameters())
-    loss_fn = MRSTFT(c["scales"])
+    loss_fn = training.MRSTFT(c["scales"])
     opt = torch.optim.Adam(vae.parameters(), lr=c["lr"], betas=(0.9, 0.99))
     step, elapsed = 0, 0.0
     rng = np.random.default_rng(c["seed"])

@@ -191,6 +191,20 @@ std::vector<CommandSpec> makeSpecs() {
                 {"name", "NAME", "models add: the short name (default: the file's name)"},
                 {"json", nullptr, "print JSON"},
                 {"device", "D", "where compute per frame is measured (default cpu)"}}});
+  c.push_back({"train", "", 0, 0, "train a model on folders of your audio (models/README.md)",
+               {{"data", "DIR", "a folder of audio, read recursively (required; repeatable)"},
+                {"out", "MODEL.ts", "the model file to write (required); MODEL.train/ beside it keeps the work"},
+                {"minutes", "M", "the training time (default 60)"},
+                {"ratio", "128|256|512", "samples per latent frame (default 256)"},
+                {"latent", "N", "latent dimensions, 1..64 (default 8)"},
+                {"rate", "44100|48000", "the model's sample rate (default 44100)"},
+                {"eval", "DIR", "held-out audio (default: a seeded tenth of the data)"},
+                {"name", "NAME", "the model's name in its report"},
+                {"device", "cpu|cuda", "where to train (default cpu)"},
+                {"seed", "N", "random seed (default 1234)"},
+                {"resume", nullptr, "continue from the checkpoint (the default when one is there)"},
+                {"fresh", nullptr, "start over, ignoring a checkpoint"},
+                {"checkpoint-seconds", "S", "how often the checkpoint is written (default 30)"}}});
   c.push_back({"devices", "", 0, 0, "audio devices and MIDI ports", kMidiApi});
   for (CommandSpec& spec : c) spec.options.push_back({"help", nullptr, "this list"});
   return c;
@@ -347,7 +361,10 @@ void resolveModelNames(Args& args, const char* argv0) {
 
 std::string bundledModelPath(const char* argv0) {
   if (const char* env = std::getenv("MUSICMILL_MODEL")) return env;
-  const std::string name = "models/musicmill_drums.ts";
+  return installedFile(argv0, "models/musicmill_drums.ts");
+}
+
+std::string installedFile(const char* argv0, const std::string& name) {
   std::error_code ec;
   fs::path exe = fs::weakly_canonical(fs::path(argv0), ec);
   if (!ec && exe.has_parent_path()) {

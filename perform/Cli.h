@@ -64,6 +64,9 @@ Args parseArgs(int argc, char** argv);
 // The bundled model: $MUSICMILL_MODEL, else models/musicmill_drums.ts next to the build
 // folder, else in the source tree this binary was built from.
 std::string bundledModelPath(const char* argv0);
+// A file of this installation by its path in the source tree ("models/mm_train.py"):
+// beside the executable's folder, else in the source tree it was built from, else `name`.
+std::string installedFile(const char* argv0, const std::string& name);
 // The model library a command sees: every --models-dir, the user's library, the bundled
 // models' folder (engine/ModelLibrary.h).
 ModelLibrary modelLibraryFor(const Args& args, const char* argv0);

@@ -22,6 +22,10 @@ int runDemo(const Args& args, const char* argv0);
 int runTriggers(const Args& args);  // TriggersCommand.cpp: learn | classify | show
 int runCheck(const Args& args, const char* argv0);
 int runModels(const Args& args, const char* argv0);  // ModelsCommand.cpp: the model library
+int runTrain(const Args& args, const char* argv0);   // TrainCommand.cpp: a model from a folder of audio
+// ModelsCommand.cpp: the median time of one model block (the live default) through encode
+// and decode, per latent frame, after a warm-up, in ms.
+double measureMsPerFrame(ModelRuntime& model);
 // InspectCommand.cpp: a model's figures as JSON keys into an open object (inspect, models).
 void modelInfoJson(JsonWriter& j, const ModelInfo& i);  // CheckCommand.cpp: set lists, presets, mappings, profiles
 

@@ -27,16 +27,6 @@ namespace fs = std::filesystem;
 
 namespace mm {
 
-namespace {
-
-
-std::string today() {
-  const std::time_t t = std::time(nullptr);
-  char b[32];
-  std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t));
-  return b;
-}
-
 // Median time of one model block (the live default) through encode + decode, per latent
 // frame, after a warm-up, in ms.
 double measureMsPerFrame(ModelRuntime& model) {
@@ -56,6 +46,16 @@ double measureMsPerFrame(ModelRuntime& model) {
   }
   std::sort(ms.begin(), ms.end());
   return ms[ms.size() / 2] / frames;
+}
+
+namespace {
+
+
+std::string today() {
+  const std::time_t t = std::time(nullptr);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%d", std::gmtime(&t));
+  return b;
 }
 
 std::string sizeText(uint64_t bytes) {

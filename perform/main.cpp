@@ -66,6 +66,7 @@ int main(int argc, char** argv) {
     if (args.command == "triggers") return mm::runTriggers(args);
     if (args.command == "check") return mm::runCheck(args, argv[0]);
     if (args.command == "models") return mm::runModels(args, argv[0]);
+    if (args.command == "train") return mm::runTrain(args, argv[0]);
     std::cerr << "musicmill: unknown command '" << args.command << "'. Run `musicmill help`.\n";
     return 2;
   } catch (const std::exception& e) {

@@ -1,0 +1,170 @@
+// `musicmill train` (perform/TrainCommand.cpp + models/mm_train.py): from a folder of real
+// drum one-shots (a hydrogen kit, with its drumkit.xml, a silent sample and a WAV whose
+// header is broken) to a model the instrument loads; resuming after SIGKILL; bad folders
+// and options refused before anything is written.
+#include <catch2/catch.hpp>
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "AudioFile.h"
+#include "JackHarness.h"
+#include "TestSupport.h"
+
+using namespace mm;
+using namespace mmtest;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kKit = "/usr/share/hydrogen/data/drumkits/Millo-Drums_v.1";
+
+// The kit's folder as a user's folder of samples, plus a WAV cut inside its header.
+std::string makeDataFolder(const std::string& root) {
+  const std::string data = root + "/data";
+  fs::create_directories(data + "/more");
+  for (const auto& e : fs::directory_iterator(kKit)) fs::copy_file(e.path(), data + "/" + e.path().filename().string());
+  std::ofstream(data + "/more/broken.wav", std::ios::binary) << std::string("RIFF\x24\x00\x00\x00WAVEfmt ", 16);
+  return data;
+}
+
+std::string trainCommand(const std::string& data, const std::string& out, const std::string& extra) {
+  return binary() + " train --data " + data + " --out " + out + " " + extra + " 2>&1";
+}
+
+}  // namespace
+
+TEST_CASE("musicmill train: a model from a folder of one-shots, bad files named, inspect and render accept it",
+          "[train]") {
+  REQUIRE(fs::is_directory(kKit));  // hydrogen-drumkits, installed by scripts/setup.sh
+  const std::string root = tempDir(), data = makeDataFolder(root), out = root + "/kit.ts";
+  const CommandResult r = runCommand(trainCommand(data, out, "--minutes 2 --ratio 128 --latent 4 --name kit"));
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("skipped " + data + "/more/broken.wav: ") != std::string::npos);
+  CHECK(r.output.find("skipped " + data + "/drumkit.xml: ") != std::string::npos);
+  CHECK(r.output.find("skipped " + data + "/emptySample.flac: silent") != std::string::npos);
+  CHECK(r.output.find("file(s) used") != std::string::npos);
+  CHECK(r.output.find("held-out multi-resolution STFT distance") != std::string::npos);
+  // The instrument takes it as it is, with the asked ratio and latent size.
+  const CommandResult inspect = runCommand(binary() + " inspect --json " + out);
+  INFO(inspect.output);
+  REQUIRE(inspect.status == 0);
+  CHECK(inspect.output.find("\"ratio\":128") != std::string::npos);
+  CHECK(inspect.output.find("\"latent_size\":4") != std::string::npos);
+  CHECK(inspect.output.find("\"streaming\":\"yes\"") != std::string::npos);
+  AudioBuffer in;
+  in.samples = sine(200.0, 44100, 1.5, 0.4f);
+  writeAudioFile(root + "/in.wav", in);
+  REQUIRE(runCommand(binary() + " render --model " + out + " --in " + root + "/in.wav --out " + root + "/o.wav").status == 0);
+  CHECK(readAudioFile(root + "/o.wav").samples.size() == in.samples.size());
+  // The report, with what the issue asks of it.
+  const std::string report = readFile(root + "/kit.report.json");
+  INFO(report);
+  for (const char* field : {"\"compute_ms_per_frame\"", "\"real_time\"", "\"held_out_mrstft\"", "\"held_out_onsets\"",
+                            "\"f_measure\"", "\"loss_curve\"", "\"held_out_curve\"", "\"export_check\"",
+                            "\"train_minutes\"", "\"command\": \"musicmill train --data"})
+    CHECK(report.find(field) != std::string::npos);
+  CHECK(report.find("\"name\": \"kit\"") != std::string::npos);
+  const std::string png = readFile(root + "/kit.report.png");
+  REQUIRE(png.size() > 1000);
+  CHECK(png.compare(1, 3, "PNG") == 0);
+}
+
+TEST_CASE("musicmill train: killed with SIGKILL after a checkpoint, the same command resumes and finishes", "[train]") {
+  REQUIRE(fs::is_directory(kKit));
+  const std::string root = tempDir(), data = makeDataFolder(root), out = root + "/kit.ts";
+  const std::string cmd = trainCommand(data, out, "--minutes 1 --latent 4 --checkpoint-seconds 3");
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::setpgid(0, 0);  // its own group: the kill takes the trainer with it
+    ::execl("/bin/sh", "sh", "-c", (cmd + " > " + root + "/first.log").c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  const std::string ckpt = root + "/kit.train/ckpt_r256_l4.pt";
+  bool checkpointed = false;
+  for (int i = 0; i < 1200 && !checkpointed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    checkpointed = fs::exists(ckpt);
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(-pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  INFO(readFile(root + "/first.log"));
+  REQUIRE(checkpointed);
+  CHECK_FALSE(fs::exists(out));  // it was killed before its export
+  const CommandResult again = runCommand(cmd);
+  INFO(again.output);
+  REQUIRE(again.status == 0);
+  std::smatch m;
+  REQUIRE(std::regex_search(again.output, m, std::regex("resuming from step ([0-9]+)")));
+  CHECK(std::stoi(m[1]) > 0);
+  CHECK(again.output.find("audio prepared before is reused") != std::string::npos);
+  CHECK(fs::exists(out));
+}
+
+TEST_CASE("musicmill train refuses an empty folder, text files, a missing folder and --ratio 100, writing nothing",
+          "[train]") {
+  const std::string root = tempDir();
+  fs::create_directories(root + "/empty");
+  fs::create_directories(root + "/texts");
+  std::ofstream(root + "/texts/a.txt") << "not audio\n";
+  std::ofstream(root + "/texts/b.md") << "# not audio either\n";
+  struct Case {
+    std::string args, said;
+  };
+  for (const Case& c : {Case{"--data " + root + "/empty", "no usable audio in " + root + "/empty (0 file(s)"},
+                        Case{"--data " + root + "/texts", "no usable audio in " + root + "/texts (2 file(s), 2 skipped"},
+                        Case{"--data " + root + "/nowhere", "--data " + root + "/nowhere: no such folder"},
+                        Case{"--data " + std::string(kKit) + " --ratio 100", "--ratio 100: choose 128, 256 or 512"}}) {
+    const CommandResult r = runCommand(binary() + " train " + c.args + " --out " + root + "/m.ts 2>&1");
+    INFO(c.args << "\n" << r.output);
+    CHECK(r.status != 0);
+    CHECK(r.output.find(c.said) != std::string::npos);
+    CHECK_FALSE(fs::exists(root + "/m.ts"));
+    CHECK_FALSE(fs::exists(root + "/m.train"));
+  }
+  const CommandResult texts = runCommand(binary() + " train --data " + root + "/texts --out " + root + "/m.ts 2>&1");
+  CHECK(texts.output.find("skipped " + root + "/texts/a.txt: ") != std::string::npos);
+}
+
+TEST_CASE("musicmill train: Ctrl-C stops it cleanly and keeps the checkpoint", "[train]") {
+  REQUIRE(fs::is_directory(kKit));
+  const std::string root = tempDir(), data = makeDataFolder(root), out = root + "/kit.ts";
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    const std::string cmd = "exec " + trainCommand(data, out, "--minutes 1 --latent 4 --checkpoint-seconds 2") + " > " +
+                            root + "/log";
+    ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::setpgid(pid, pid);
+  // Once it trains (its first checkpoint is there), Ctrl-C: SIGINT to its process group,
+  // as a terminal sends it.
+  for (int i = 0; i < 1200 && !fs::exists(root + "/kit.train/ckpt_r256_l4.pt"); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  ::kill(-pid, SIGINT);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  const std::string log = readFile(root + "/log");
+  INFO(log);
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 130);
+  CHECK(log.find("stopped (Ctrl-C) at step ") != std::string::npos);
+  CHECK(log.find("the checkpoint is kept") != std::string::npos);
+  CHECK(fs::exists(root + "/kit.train/ckpt_r256_l4.pt"));
+  CHECK_FALSE(fs::exists(out));
+}
