@@ -41,19 +41,7 @@ sys.path.insert(0, HERE)
 import drum_data  # noqa: E402
 from drum_data import SR  # noqa: E402
 from train_drums import CONFIG  # noqa: E402
-from training import MRSTFT, aubio_onsets, make_pattern, onset_report, write_wav  # noqa: E402
-
-
-def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
-    """Fresh load; encode then decode block by block, batch 1."""
-    m = torch.jit.load(path)
-    n = len(x) // block * block
-    xt = torch.from_numpy(x[:n].astype(np.float32)).reshape(1, 1, -1)
-    out = []
-    with torch.inference_mode():
-        for i in range(0, n, block):
-            out.append(m.decode(m.encode(xt[:, :, i:i + block])))
-    return torch.cat(out, -1).reshape(-1).numpy()
+from training import MRSTFT, aubio_onsets, make_pattern, onset_report, render_stream, write_wav  # noqa: E402
 
 
 def held_out_audio(seconds: float, seed: int, ratio: int):

@@ -121,18 +121,6 @@ def held_out_distance(vae, loss_fn, batch):
     return loss_fn(vae.decoder(h[:, :vae.latent]), batch).item()
 
 
-def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
-    """A fresh load of the export, encode then decode block by block (as the instrument)."""
-    m = torch.jit.load(path)
-    n = len(x) // block * block
-    xt = torch.from_numpy(x[:n].astype(np.float32)).reshape(1, 1, -1)
-    out = []
-    with torch.inference_mode():
-        for i in range(0, n, block):
-            out.append(m.decode(m.encode(xt[:, :, i:i + block])))
-    return torch.cat(out, -1).reshape(-1).numpy() if out else np.zeros(0, np.float32)
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--prepared", required=True)
@@ -275,7 +263,7 @@ def main():
         pieces.append(data.example(eval_pieces, rng_eval))
     x = np.concatenate(pieces)
     x = x[: len(x) // c["ratio"] * c["ratio"]]
-    y = render_stream(tmp, x, c["ratio"])
+    y = training.render_stream(tmp, x, c["ratio"])
     with torch.no_grad():
         dist = loss_fn.cpu()(torch.from_numpy(y).reshape(1, 1, -1), torch.from_numpy(x).reshape(1, 1, -1)).item()
     with tempfile.TemporaryDirectory() as td:

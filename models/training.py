@@ -153,6 +153,18 @@ def fold_latent_pca(vae: StreamingVAE, make_batch: Callable[[np.random.Generator
     return enc, dec, evals.tolist()
 
 
+def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
+    """A fresh load of an export; encode then decode block by block, batch 1 (as live)."""
+    m = torch.jit.load(path)
+    n = len(x) // block * block
+    xt = torch.from_numpy(x[:n].astype(np.float32)).reshape(1, 1, -1)
+    out = []
+    with torch.inference_mode():
+        for i in range(0, n, block):
+            out.append(m.decode(m.encode(xt[:, :, i:i + block])))
+    return torch.cat(out, -1).reshape(-1).numpy() if out else np.zeros(0, np.float32)
+
+
 # --- onsets -------------------------------------------------------------------
 
 ONSET_TOLERANCE = 0.050
