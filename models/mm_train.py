@@ -44,7 +44,7 @@ import training  # noqa: E402
 STRIDES = {128: [4, 2], 256: [4, 4], 512: [4, 8]}
 BASE = dict(bands=16, enc_channels=[96, 128, 192], dec_channels=[192, 128, 96], res_dilations=[1],
             noise=16, batch=8, seg=16384, lr=1e-3, lr_final=1e-4, beta=0.02, beta_warmup_share=0.3,
-            scales=[2048, 1024, 512, 256, 128, 64], threads=1)
+            scales=[2048, 1024, 512, 256, 128, 64], threads=1, d_lr=1e-4, w_adv=1.0, w_fm=2.0)
 SHORT_MAX_SECONDS = 2.0  # pieces shorter than a training example are arranged into patterns
 
 
@@ -99,7 +99,7 @@ class Data:
 def config_for(args):
     c = dict(BASE)
     c.update(ratio=args.ratio, latent=args.latent, rate=args.rate, strides=STRIDES[args.ratio],
-             seed=args.seed, minutes=args.minutes)
+             seed=args.seed, minutes=args.minutes, adversarial=args.adversarial)
     assert c["bands"] * int(np.prod(c["strides"])) == args.ratio
     return c
 
@@ -113,6 +113,40 @@ def progress_line(step, loss, held, elapsed, budget):
     h = f"{held:.3f}" if held is not None else "-"
     return (f"[{bar}] step {step}  loss {loss:.3f}  held-out {h}  "
             f"{mmss(elapsed)} elapsed, {mmss(budget - elapsed)} left")
+
+
+def adversarial_step(vae, disc, loss_fn, g_opt, d_opt, x, lr, c):
+    """One step of the adversarial phase: the discriminator, then the decoder."""
+    with torch.no_grad():
+        h = vae.encoder(x)
+        mean = h[:, :vae.latent]
+        std = nn.functional.softplus(h[:, vae.latent:]) + 1e-4
+        z = mean + std * torch.randn_like(mean)
+        kl = (mean * mean + std * std - 2 * torch.log(std) - 1).sum(1).mean() * 0.5
+    y = vae.decoder(z)
+    for g in d_opt.param_groups:
+        g["lr"] = c["d_lr"]
+    n = x.shape[0]
+    both = disc(torch.cat([x, y.detach()]))
+    d_real = [[f[:n] for f in feats] for feats in both]
+    d_loss = training.discriminator_loss(d_real, [[f[n:] for f in feats] for feats in both])
+    d_opt.zero_grad()
+    d_loss.backward()
+    d_opt.step()
+    # Feature matching against the real audio's features as the discriminator saw them
+    # before this update (one discriminator pass saved).
+    disc.requires_grad_(False)  # the decoder's step needs no gradient for the discriminator's weights
+    adv, fm = training.generator_adversarial_loss(d_real, disc(y))
+    disc.requires_grad_(True)
+    rec = loss_fn(y, x)
+    loss = rec + c["w_adv"] * adv + c["w_fm"] * fm
+    for g in g_opt.param_groups:
+        g["lr"] = lr
+    g_opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(vae.decoder.parameters(), 5.0)
+    g_opt.step()
+    return y, rec, kl, dict(d_loss=round(d_loss.item(), 4), adv=round(adv.item(), 4), fm=round(float(fm), 4))
 
 
 @torch.no_grad()
@@ -135,6 +169,8 @@ def main():
     ap.add_argument("--fresh", action="store_true")
     ap.add_argument("--checkpoint-seconds", type=float, default=30.0)
     ap.add_argument("--command", default="")
+    ap.add_argument("--adversarial", type=float, default=0.0,
+                    help="the share of the budget, at its end, trained adversarially (0 = reconstruction only)")
     args = ap.parse_args()
 
     c = config_for(args)
@@ -155,6 +191,12 @@ def main():
     vae = training.StreamingVAE(c).to(device)
     loss_fn = training.MRSTFT(c["scales"]).to(device)
     opt = torch.optim.Adam(vae.parameters(), lr=c["lr"], betas=(0.9, 0.99))
+    # The adversarial phase (the last --adversarial share of the budget): the encoder is
+    # frozen, the decoder learns against a multi-scale spectral discriminator with feature
+    # matching, beside the reconstruction loss.
+    disc = training.SpectralDiscriminator().to(device) if c["adversarial"] > 0 else None
+    d_opt = torch.optim.Adam(disc.parameters(), lr=c["d_lr"], betas=(0.5, 0.9)) if disc else None
+    g_opt = torch.optim.Adam(vae.decoder.parameters(), lr=c["lr"], betas=(0.5, 0.9)) if disc else None
     rng = np.random.default_rng(c["seed"])
     step, elapsed = 0, 0.0
     curve, held_curve = [], []  # [step, loss EMA], [step, held-out distance]
@@ -167,6 +209,10 @@ def main():
             rng.bit_generator.state = ck["rng"]
             torch.set_rng_state(ck["torch_rng"])
             curve, held_curve = ck.get("curve", []), ck.get("held_curve", [])
+            if disc and "disc" in ck:
+                disc.load_state_dict(ck["disc"])
+                d_opt.load_state_dict(ck["d_opt"])
+                g_opt.load_state_dict(ck["g_opt"])
             say(f"musicmill train: resuming from step {step} ({elapsed / 60:.1f} min trained; --fresh starts over)")
         else:
             say("musicmill train: the checkpoint there is for other audio; starting over")
@@ -186,7 +232,9 @@ def main():
         training.save_atomically(dict(model=vae.state_dict(), opt=opt.state_dict(), step=step, elapsed=elapsed,
                                       rng=rng.bit_generator.state, torch_rng=torch.get_rng_state(), config=c,
                                       signature=data.index.get("signature"), curve=curve,
-                                      held_curve=held_curve), ckpt)
+                                      held_curve=held_curve,
+                                      **(dict(disc=disc.state_dict(), d_opt=d_opt.state_dict(),
+                                              g_opt=g_opt.state_dict()) if disc else {})), ckpt)
 
     budget = c["minutes"] * 60
     eval_every = min(60.0, max(10.0, budget / 30))  # the held-out distance, some 30 times a run
@@ -196,6 +244,7 @@ def main():
     t0 = time.time() - elapsed
     t_ck = t_line = t_eval = time.time()
     ema, held = None, (held_curve[-1][1] if held_curve else None)
+    adversarial_said = False
     with open(log_path, "a") as log:
         while True:
             elapsed = time.time() - t0
@@ -208,13 +257,21 @@ def main():
             beta = c["beta"] * min(1.0, frac / c["beta_warmup_share"])
             vae.train()
             x = data.batch(data.train, c["batch"], rng).to(device)
-            y, kl, _ = vae(x)
-            rec = loss_fn(y, x)
-            loss = rec + beta * kl
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
-            opt.step()
+            if disc is not None and frac >= 1.0 - c["adversarial"]:
+                if not adversarial_said:
+                    say(f"musicmill train: adversarial phase from step {step} (encoder frozen; the decoder "
+                        f"learns against a spectral discriminator with feature matching)")
+                    adversarial_said = True
+                y, rec, kl, adv_terms = adversarial_step(vae, disc, loss_fn, g_opt, d_opt, x, lr, c)
+            else:
+                y, kl, _ = vae(x)
+                rec = loss_fn(y, x)
+                loss = rec + beta * kl
+                opt.zero_grad()
+                loss.backward()
+                nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
+                opt.step()
+                adv_terms = None
             step += 1
             ema = rec.item() if ema is None else 0.95 * ema + 0.05 * rec.item()
             now = time.time()
@@ -226,7 +283,7 @@ def main():
                 held_curve.append([step, round(held, 5)])
                 t_eval = now
                 log.write(json.dumps(dict(step=step, t=round(elapsed, 1), lr=lr, rec=ema, kl=kl.item(),
-                                          held_out=held)) + "\n")
+                                          held_out=held, **(adv_terms or {}))) + "\n")
                 log.flush()
             if tty:
                 sys.stdout.write("\r" + progress_line(step, ema, held, elapsed, budget) + "\x1b[K")

@@ -64,6 +64,62 @@ class MRSTFT(nn.Module):
         return total / len(self.scales)
 
 
+class SpectralDiscriminator(nn.Module):
+    """A small multi-scale spectral discriminator for the adversarial phase of training.
+
+    Per STFT scale, a stack of 2-D convolutions over the log magnitude (frequency x time),
+    striding along frequency; forward returns, per scale, the list of feature maps (the last
+    one is the map of real/fake scores) for the hinge loss and feature matching."""
+
+    def __init__(self, scales=(512, 1024, 2048), channels=(8, 16, 32, 32)):
+        super().__init__()
+        self.scales = list(scales)
+        for s in self.scales:
+            self.register_buffer(f"win{s}", torch.hann_window(s))
+        self.nets = nn.ModuleList()
+        for _ in self.scales:
+            layers, c_in = nn.ModuleList(), 1
+            for i, c in enumerate(channels):
+                k = (3, 9) if i < 2 else (3, 3)
+                stride = (2, 2) if i < 2 else (2, 1)
+                layers.append(nn.utils.weight_norm(nn.Conv2d(c_in, c, k, stride, (k[0] // 2, k[1] // 2))))
+                c_in = c
+            layers.append(nn.utils.weight_norm(nn.Conv2d(c_in, 1, (3, 3), 1, 1)))
+            self.nets.append(layers)
+
+    def forward(self, x):
+        out = []
+        for s, layers in zip(self.scales, self.nets):
+            X = torch.stft(x.reshape(-1, x.shape[-1]), s, s // 4, window=getattr(self, f"win{s}"),
+                           center=True, return_complex=True)
+            h = torch.log(X.abs() + 1e-4).unsqueeze(1)
+            feats = []
+            for i, layer in enumerate(layers):
+                h = layer(h)
+                if i < len(layers) - 1:
+                    h = nn.functional.leaky_relu(h, 0.2)
+                feats.append(h)
+            out.append(feats)
+        return out
+
+
+def discriminator_loss(d_real, d_fake):
+    """Hinge loss over every scale's score map."""
+    return sum(torch.relu(1 - r[-1]).mean() + torch.relu(1 + f[-1]).mean() for r, f in zip(d_real, d_fake)) / len(d_real)
+
+
+def generator_adversarial_loss(d_real, d_fake):
+    """(adversarial, feature matching): the generator's hinge term and the mean L1 distance of
+    the discriminator's inner features on generated against real audio."""
+    adv = sum(-f[-1].mean() for f in d_fake) / len(d_fake)
+    fm, n = 0.0, 0
+    for r, f in zip(d_real, d_fake):
+        for a, b in zip(r[:-1], f[:-1]):
+            fm = fm + (a.detach() - b).abs().mean() / (a.detach().abs().mean() + 1e-5)
+            n += 1
+    return adv, fm / n
+
+
 def make_pattern(samples: List[np.ndarray], n: int, rng: np.random.Generator, sr: int = 44100,
                  max_sample_seconds: float = 2.0, return_onsets: bool = False):
     """A random drum pattern of n samples from one-shots.

@@ -225,6 +225,7 @@ int runTrain(const Args& args, const char* argv0) {
   const int seed = args.getInt("seed", 1234);
   const double checkpointSeconds = args.getDouble("checkpoint-seconds", 30.0);
   const std::string device = args.get("device", "cpu");
+  const double adversarial = args.getDouble("adversarial", 0.0);
   if (ratio != 128 && ratio != 256 && ratio != 512) {
     std::cerr << me << "--ratio " << ratio << ": choose 128, 256 or 512 (samples per latent frame: "
               << "2.9, 5.8 or 11.6 ms at 44.1 kHz; smaller is lower latency and more compute)\n";
@@ -244,6 +245,11 @@ int runTrain(const Args& args, const char* argv0) {
   }
   if (!(checkpointSeconds > 0)) {
     std::cerr << me << "--checkpoint-seconds must be positive\n";
+    return 2;
+  }
+  if (!(adversarial >= 0.0 && adversarial <= 0.9)) {
+    std::cerr << me << "--adversarial must lie in 0 .. 0.9 (the share of the budget, at its end, trained against "
+              << "a discriminator; 0 = reconstruction only)\n";
     return 2;
   }
   if (device != "cpu" && device != "cuda") {
@@ -390,13 +396,15 @@ int runTrain(const Args& args, const char* argv0) {
              " --latent " + std::to_string(latent) + " --rate " + std::to_string(rate);
   if (!evalDirs.empty()) command += " --eval " + evalDirs[0];
   if (device != "cpu") command += " --device " + device;
-  char mins[32], ck[32];
+  char mins[32], ck[32], adv[32];
+  std::snprintf(adv, sizeof adv, "%g", adversarial);
+  if (adversarial > 0) command += std::string(" --adversarial ") + adv;
   std::snprintf(mins, sizeof mins, "%g", minutes);
   std::snprintf(ck, sizeof ck, "%g", checkpointSeconds);
   std::vector<std::string> argvPy{python, script, "--prepared", prepared.string(), "--out", outPath.string(),
                                   "--minutes", mins, "--ratio", std::to_string(ratio), "--latent",
                                   std::to_string(latent), "--rate", std::to_string(rate), "--device", device,
-                                  "--seed", std::to_string(seed), "--checkpoint-seconds", ck, "--command", command};
+                                  "--seed", std::to_string(seed), "--checkpoint-seconds", ck, "--adversarial", adv, "--command", command};
   if (auto n = args.get("name")) argvPy.insert(argvPy.end(), {"--name", *n});
   if (args.has("fresh")) argvPy.push_back("--fresh");
   const int rc = runChild(argvPy);

@@ -79,10 +79,12 @@ TEST_CASE("musicmill train: a model from a folder of one-shots, bad files named,
   CHECK(png.compare(1, 3, "PNG") == 0);
 }
 
-TEST_CASE("musicmill train: killed with SIGKILL after a checkpoint, the same command resumes and finishes", "[train]") {
+TEST_CASE("musicmill train: killed with SIGKILL after a checkpoint, the same command resumes and finishes, through "
+          "the adversarial phase",
+          "[train]") {
   REQUIRE(fs::is_directory(kKit));
   const std::string root = tempDir(), data = makeDataFolder(root), out = root + "/kit.ts";
-  const std::string cmd = trainCommand(data, out, "--minutes 1 --latent 4 --checkpoint-seconds 3");
+  const std::string cmd = trainCommand(data, out, "--minutes 1 --latent 4 --checkpoint-seconds 3 --adversarial 0.5");
   const pid_t pid = ::fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
@@ -111,10 +113,13 @@ TEST_CASE("musicmill train: killed with SIGKILL after a checkpoint, the same com
   REQUIRE(std::regex_search(again.output, m, std::regex("resuming from step ([0-9]+)")));
   CHECK(std::stoi(m[1]) > 0);
   CHECK(again.output.find("audio prepared before is reused") != std::string::npos);
+  // The last half of the minute trains against the discriminator (killed before it began).
+  CHECK(again.output.find("adversarial phase from step") != std::string::npos);
   CHECK(fs::exists(out));
 }
 
-TEST_CASE("musicmill train refuses an empty folder, text files, a missing folder and --ratio 100, writing nothing",
+TEST_CASE("musicmill train refuses an empty folder, text files, a missing folder, --ratio 100 and --adversarial 1.5, "
+          "writing nothing",
           "[train]") {
   const std::string root = tempDir();
   fs::create_directories(root + "/empty");
@@ -127,7 +132,8 @@ TEST_CASE("musicmill train refuses an empty folder, text files, a missing folder
   for (const Case& c : {Case{"--data " + root + "/empty", "no usable audio in " + root + "/empty (0 file(s)"},
                         Case{"--data " + root + "/texts", "no usable audio in " + root + "/texts (2 file(s), 2 skipped"},
                         Case{"--data " + root + "/nowhere", "--data " + root + "/nowhere: no such folder"},
-                        Case{"--data " + std::string(kKit) + " --ratio 100", "--ratio 100: choose 128, 256 or 512"}}) {
+                        Case{"--data " + std::string(kKit) + " --ratio 100", "--ratio 100: choose 128, 256 or 512"},
+                        Case{"--data " + std::string(kKit) + " --adversarial 1.5", "--adversarial must lie in 0 .. 0.9"}}) {
     const CommandResult r = runCommand(binary() + " train " + c.args + " --out " + root + "/m.ts 2>&1");
     INFO(c.args << "\n" << r.output);
     CHECK(r.status != 0);
