@@ -14,7 +14,7 @@ loss multi-resolution STFT + a small KL weight, Adam with a cosine schedule over
 budget.  Examples are random crops of the long recordings and random patterns of the
 short ones (one-shots), in proportion to how much audio each kind has.
 
-Checkpoints (PREPARED/ckpt_r<R>_l<N>.pt) are written atomically every 30 s, at the end and
+Checkpoints (PREPARED/ckpt_r<R>_l<N>[_pitched].pt) are written atomically every 30 s, at the end and
 on Ctrl-C / SIGTERM; the same command continues from one (after a kill -9 too), --fresh
 starts over.  At the end: the export (TorchScript, RAVE v2 interface, checked block by
 block against one call), MODEL.report.json and MODEL.report.png beside it.
@@ -39,6 +39,7 @@ warnings.filterwarnings("ignore", message="The value of the smallest subnormal")
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import mmnn  # noqa: E402
+import synthnn  # noqa: E402
 import training  # noqa: E402
 
 STRIDES = {128: [4, 2], 256: [4, 4], 512: [4, 8]}
@@ -99,7 +100,7 @@ class Data:
 def config_for(args):
     c = dict(BASE)
     c.update(ratio=args.ratio, latent=args.latent, rate=args.rate, strides=STRIDES[args.ratio],
-             seed=args.seed, minutes=args.minutes, adversarial=args.adversarial)
+             seed=args.seed, minutes=args.minutes, adversarial=args.adversarial, pitched=args.pitched)
     assert c["bands"] * int(np.prod(c["strides"])) == args.ratio
     return c
 
@@ -118,11 +119,7 @@ def progress_line(step, loss, held, elapsed, budget):
 def adversarial_step(vae, disc, loss_fn, g_opt, d_opt, x, lr, c):
     """One step of the adversarial phase: the discriminator, then the decoder."""
     with torch.no_grad():
-        h = vae.encoder(x)
-        mean = h[:, :vae.latent]
-        std = nn.functional.softplus(h[:, vae.latent:]) + 1e-4
-        z = mean + std * torch.randn_like(mean)
-        kl = (mean * mean + std * std - 2 * torch.log(std) - 1).sum(1).mean() * 0.5
+        z, kl = vae.sample(vae.encoder(x))
     y = vae.decoder(z)
     for g in d_opt.param_groups:
         g["lr"] = c["d_lr"]
@@ -171,6 +168,8 @@ def main():
     ap.add_argument("--command", default="")
     ap.add_argument("--adversarial", type=float, default=0.0,
                     help="the share of the budget, at its end, trained adversarially (0 = reconstruction only)")
+    ap.add_argument("--pitched", action="store_true",
+                    help="the pitched family (synthnn.py): pitch and loudness of the input are latent dims 0 and 1")
     args = ap.parse_args()
 
     c = config_for(args)
@@ -185,10 +184,11 @@ def main():
 
     data = Data(args.prepared, c["seg"], c["rate"])
     tty = sys.stdout.isatty()
-    ckpt = os.path.join(args.prepared, f"ckpt_r{c['ratio']}_l{c['latent']}.pt")
-    log_path = os.path.join(args.prepared, f"log_r{c['ratio']}_l{c['latent']}.jsonl")
+    kind = f"r{c['ratio']}_l{c['latent']}" + ("_pitched" if c["pitched"] else "")
+    ckpt = os.path.join(args.prepared, f"ckpt_{kind}.pt")
+    log_path = os.path.join(args.prepared, f"log_{kind}.jsonl")
 
-    vae = training.StreamingVAE(c).to(device)
+    vae = (synthnn.SynthVAE(c) if c["pitched"] else training.StreamingVAE(c)).to(device)
     loss_fn = training.MRSTFT(c["scales"]).to(device)
     opt = torch.optim.Adam(vae.parameters(), lr=c["lr"], betas=(0.9, 0.99))
     # The adversarial phase (the last --adversarial share of the budget): the encoder is
@@ -307,7 +307,10 @@ def main():
     # --- export, checked --------------------------------------------------------
     vae.eval()
     vae.cpu()
-    enc, dec, evals = training.fold_latent_pca(vae, lambda g: data.batch(data.train, c["batch"], g), c["seed"] + 7)
+    if c["pitched"]:  # dims 0 and 1 mean pitch and loudness: no rotation
+        enc, dec, evals = vae.encoder, vae.decoder, []
+    else:
+        enc, dec, evals = training.fold_latent_pca(vae, lambda g: data.batch(data.train, c["batch"], g), c["seed"] + 7)
     model = mmnn.ExportedModel(enc, dec, c["rate"], c["ratio"], c["latent"], c["latent"])
     tmp = args.out + ".tmp.ts"
     mmnn.script_and_save(model, tmp)
@@ -326,6 +329,7 @@ def main():
     with tempfile.TemporaryDirectory() as td:
         onsets = training.onset_report(training.aubio_onsets(x, td, "in", c["rate"]),
                                        training.aubio_onsets(y, td, "out", c["rate"]))
+    pitch = training.pitch_report(x, y, c["rate"]) if c["pitched"] else None
     os.replace(tmp, args.out)
     base = os.path.splitext(args.out)[0]
     report = dict(name=args.name or os.path.basename(base), model=os.path.abspath(args.out), command=args.command,
@@ -333,7 +337,8 @@ def main():
                   parameters=n_params, steps=step, train_minutes=round(elapsed / 60, 2), device=args.device,
                   data=dict(train_minutes=data.index.get("train_minutes"), eval_minutes=data.index.get("eval_minutes"),
                             files=data.index.get("files_used"), eval_from=data.index.get("eval_from")),
-                  held_out_mrstft=round(dist, 4), held_out_onsets=onsets, held_out_seconds=round(len(x) / c["rate"], 2),
+                  held_out_mrstft=round(dist, 4), held_out_onsets=onsets,
+                  **({"held_out_pitch": pitch} if pitch else {}), held_out_seconds=round(len(x) / c["rate"], 2),
                   export_check=check, latent_pca_variances=evals, loss_curve=curve, held_out_curve=held_curve,
                   config=c, png=base + ".report.png")
     # The picture: loss (orange) and held-out distance (cyan) over the steps, then the
@@ -353,6 +358,9 @@ def main():
     os.replace(tmpj, base + ".report.json")
     say(f"musicmill train: held-out multi-resolution STFT distance {dist:.3f}, onset F {onsets['f_measure']:.2f} "
         f"({onsets['n_ref']} onsets in {len(x) / c['rate']:.0f} s)")
+    if pitch:
+        say(f"musicmill train: held-out pitch following: {pitch['voiced_out_share']:.0%} of the voiced frames voiced, "
+            f"median error {pitch['median_abs_cents']} cents")
     return 0
 
 

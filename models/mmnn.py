@@ -191,14 +191,18 @@ class Decoder(nn.Module):
         return unpatch(y, self.bands)
 
 
+STATE_BUFFERS = ("cache", "pos", "held", "phase")
+
+
 def set_streaming(module: nn.Module, on: bool) -> None:
+    """Every part with a `streaming` flag (cached convolutions, noise sources, and the
+    pitched family's parts in synthnn.py) switches mode and starts from a zeroed state."""
     for m in module.modules():
-        if isinstance(m, CachedConv1d):
+        if hasattr(m, "streaming"):
             m.streaming = on
-            m.cache.zero_()
-        if isinstance(m, NoiseSource):
-            m.streaming = on
-            m.pos.zero_()
+            for name, buf in m.named_buffers(recurse=False):
+                if name in STATE_BUFFERS:
+                    buf.zero_()
 
 
 class ExportedModel(nn.Module):

@@ -31,13 +31,18 @@ class StreamingVAE(nn.Module):
         self.decoder = mmnn.Decoder(c["bands"], c["dec_channels"], c["strides"],
                                     c["latent"], c["res_dilations"], noise=c["noise"])
 
-    def forward(self, x):
-        h = self.encoder(x)
+    def sample(self, h):
+        """The encoder's output -> (a latent sample, KL to the unit normal)."""
         mean, pre_scale = h[:, :self.latent], h[:, self.latent:]
         std = nn.functional.softplus(pre_scale) + 1e-4
         z = mean + std * torch.randn_like(mean)
         kl = (mean * mean + std * std - 2 * torch.log(std) - 1).sum(1).mean() * 0.5
-        return self.decoder(z), kl, mean
+        return z, kl
+
+    def forward(self, x):
+        h = self.encoder(x)
+        z, kl = self.sample(h)
+        return self.decoder(z), kl, h[:, :self.latent]
 
 
 class MRSTFT(nn.Module):
@@ -275,6 +280,37 @@ def onset_report(ref, est):
 
 
 # --- files ----------------------------------------------------------------------
+
+def pitch_track(x: np.ndarray, sr: int = 44100, hop: int = 512, method: str = "yin"):
+    """aubio's pitch (Hz) and confidence per hop; 0 Hz where the frame is quieter than -45 dB."""
+    import aubio
+    p = aubio.pitch(method, 2048, hop, sr)
+    p.set_unit("Hz")
+    p.set_silence(-45.0)
+    x = np.ascontiguousarray(x, dtype=np.float32)
+    f0, conf = [], []
+    for i in range(0, len(x) - hop + 1, hop):
+        f0.append(float(p(x[i:i + hop])[0]))
+        conf.append(float(p.get_confidence()))
+    return np.array(f0), np.array(conf)
+
+
+def pitch_report(x: np.ndarray, y: np.ndarray, sr: int = 44100, min_conf: float = 0.8) -> dict:
+    """How the output y follows the input x's pitch: over the frames where x is voiced
+    (aubio yin, confidence >= min_conf, 60..1200 Hz), the share voiced in y too and the
+    median absolute difference of the two fundamentals in cents."""
+    fx, cx = pitch_track(x, sr)
+    fy, cy = pitch_track(y, sr)
+    n = min(len(fx), len(fy))
+    fx, cx, fy, cy = fx[:n], cx[:n], fy[:n], cy[:n]
+    vx = (cx >= min_conf) & (fx > 60) & (fx < 1200)
+    vy = (cy >= min_conf) & (fy > 60) & (fy < 1200)
+    both = vx & vy
+    cents = 1200 * np.abs(np.log2(fy[both] / fx[both])) if both.any() else np.zeros(0)
+    return dict(voiced_in_frames=int(vx.sum()), voiced_out_share=round(float(both.sum() / max(1, vx.sum())), 4),
+                median_abs_cents=round(float(np.median(cents)), 2) if cents.size else None,
+                within_50_cents_share=round(float((cents <= 50).mean()), 4) if cents.size else None)
+
 
 def save_atomically(obj, path: str) -> None:
     """torch.save to a temporary file in the same folder, flushed, then renamed over

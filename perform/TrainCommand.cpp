@@ -226,6 +226,7 @@ int runTrain(const Args& args, const char* argv0) {
   const double checkpointSeconds = args.getDouble("checkpoint-seconds", 30.0);
   const std::string device = args.get("device", "cpu");
   const double adversarial = args.getDouble("adversarial", 0.0);
+  const bool pitched = args.has("pitched");
   if (ratio != 128 && ratio != 256 && ratio != 512) {
     std::cerr << me << "--ratio " << ratio << ": choose 128, 256 or 512 (samples per latent frame: "
               << "2.9, 5.8 or 11.6 ms at 44.1 kHz; smaller is lower latency and more compute)\n";
@@ -233,6 +234,10 @@ int runTrain(const Args& args, const char* argv0) {
   }
   if (latent < 1 || latent > 64) {
     std::cerr << me << "--latent " << latent << ": choose 1 .. 64 latent dimensions (8 for drums, 16 for synths)\n";
+    return 2;
+  }
+  if (pitched && latent < 3) {
+    std::cerr << me << "--pitched needs --latent 3 or more (pitch and loudness take dims 0 and 1; 16 for synths)\n";
     return 2;
   }
   if (rate != 44100 && rate != 48000) {
@@ -399,6 +404,7 @@ int runTrain(const Args& args, const char* argv0) {
   char mins[32], ck[32], adv[32];
   std::snprintf(adv, sizeof adv, "%g", adversarial);
   if (adversarial > 0) command += std::string(" --adversarial ") + adv;
+  if (pitched) command += " --pitched";
   std::snprintf(mins, sizeof mins, "%g", minutes);
   std::snprintf(ck, sizeof ck, "%g", checkpointSeconds);
   std::vector<std::string> argvPy{python, script, "--prepared", prepared.string(), "--out", outPath.string(),
@@ -407,6 +413,7 @@ int runTrain(const Args& args, const char* argv0) {
                                   "--seed", std::to_string(seed), "--checkpoint-seconds", ck, "--adversarial", adv, "--command", command};
   if (auto n = args.get("name")) argvPy.insert(argvPy.end(), {"--name", *n});
   if (args.has("fresh")) argvPy.push_back("--fresh");
+  if (pitched) argvPy.push_back("--pitched");
   const int rc = runChild(argvPy);
   if (rc == 130) return 130;  // stopped: the trainer said so and kept its checkpoint
   if (rc != 0) {
