@@ -200,6 +200,27 @@ TEST_CASE("the stage screen at 1920x1080, 1440x900, 1280x800 and 1024x768", "[ui
   }
 }
 
+
+TEST_CASE("a model with 16 latent dimensions shows all of them at 1920x1080, none scrolled away", "[ui][jack]") {
+  // A synth-sized latent: four dimensions to a row instead of two.
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1920, 1080);
+  REQUIRE(display.ok());
+  const std::string dir = tempDir();
+  const CommandResult r = runCommand("timeout 240 " + binary() + " perform --audio-api jack --no-connect --no-autosave " +
+                                     "--model " + fixture("identity16_44k.ts") + " --screenshot " + dir +
+                                     "/shot.png --frames 30 --ui-log " + dir + "/ui.json");
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  const std::string log = readFile(dir + "/ui.json");
+  const auto at = log.find("\"visible_controls\"");
+  REQUIRE(at != std::string::npos);
+  const std::string visible = log.substr(at, log.find(']', at) - at);
+  INFO(visible);
+  for (int d = 0; d < 16; ++d) CHECK(contains(visible, "\"dim." + std::to_string(d) + "\""));
+  CHECK_FALSE(contains(visible, "\"dim.16\""));
+}
 TEST_CASE("a stage at rest is not redrawn: only frames that changed are drawn", "[ui][jack]") {
   // The voice silent, nothing touched, no LFO moving: once the latent plot has filled its
   // 4 s, the picture changes only when the meters' figures do (four times a second), and

@@ -349,15 +349,17 @@ void drawLatentDims(UiState& ui) {
     ImGui::TextDisabled("this model has no latent dimensions to play");
     return;
   }
-  // Two dimensions to a row, so eight fit the column at 1280x800 without scrolling.
+  // Two dimensions to a row, so eight fit the column at 1280x800 without scrolling; four
+  // to a row for models with more (a synth's 16 fit at 1920x1080), with shorter labels.
+  const size_t perRow = dims > 8 ? 4 : 2;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
-  const float half = std::floor((ImGui::GetContentRegionAvail().x - spacing) * 0.5f);
+  const float width = std::floor((ImGui::GetContentRegionAvail().x - spacing * (perRow - 1)) / perRow);
   char label[32];
   for (size_t d = 0; d < dims; ++d) {
-    if (d % 2) ImGui::SameLine();
-    std::snprintf(label, sizeof label, ui.dimWeights ? "weight %zu" : "dim %zu", d);
+    if (d % perRow) ImGui::SameLine();
+    std::snprintf(label, sizeof label, perRow > 2 ? (ui.dimWeights ? "w%zu" : "d%zu") : (ui.dimWeights ? "weight %zu" : "dim %zu"), d);
     paramBar(ui, ui.dimWeights ? ui.sp.dimScale[d] : ui.sp.dimOffset[d], label,
-             colour::dimension(static_cast<int>(d)), half);
+             colour::dimension(static_cast<int>(d)), width);
   }
 }
 
