@@ -28,6 +28,7 @@ FrameProcessor::FrameProcessor(ModelRuntime& model, ParameterRegistry& registry,
   const char* ids[kAudioSideParams] = {"input.gain", "gate.threshold", "mix.dry_wet", "output.gain"};
   for (int k = 0; k < kAudioSideParams; ++k) audioSideIndex_[k] = registry.indexOf(ids[k]);
   attributes_ = bindAttributes(info_);
+  controls_.setMeasuredDims(info_.pitchDim, info_.loudnessDim);
   feedIn_.assign(static_cast<size_t>(blockSamples()) * info_.inChannels, 0.f);
 }
 
@@ -173,6 +174,7 @@ void FrameProcessor::setPartner(std::unique_ptr<ModelRuntime> partner) {
   }
   p->params = p->defaults;
   p->controls = std::make_unique<LatentControls>(rb, b.latentSize, static_cast<double>(b.sampleRate) / b.ratio, 0x5eedb);
+  p->controls->setMeasuredDims(b.pitchDim, b.loudnessDim);
   p->z.assign(static_cast<size_t>(b.latentSize) * p->frames, 0.f);
   p->out.assign(static_cast<size_t>(blockSamples()) * b.outChannels, 0.f);
   p->attributes = bindAttributes(b);

@@ -17,8 +17,15 @@ LatentControls::LatentControls(const ParameterRegistry& registry, int dims, doub
       texture_(dims, 0.f),
       walk_(dims, 0.f),
       styleTarget_(dims, 0.f),
+      measured_(dims, 0),
       rng_(seed) {
   for (int i = 0; i < registry.size(); ++i) smoothed_[i].setup(frameRate_, registry.spec(i).smoothingMs, 0.f);
+}
+
+void LatentControls::setMeasuredDims(int pitchDim, int loudnessDim) {
+  std::fill(measured_.begin(), measured_.end(), 0);
+  for (int d : {pitchDim, loudnessDim})
+    if (d >= 0 && d < dims_) measured_[static_cast<size_t>(d)] = 1;
 }
 
 void LatentControls::snapToTargets(const float* params) {
@@ -62,14 +69,18 @@ void LatentControls::process(float* z, int frames, const float* params, const fl
       const float priorValue = prior ? prior[d * frames + k] : walk_[d];
       const float patternValue = pattern ? pattern[d * frames + k] : 0.f;
       float x = (wVoice * v + wPrior * priorValue + wPattern * patternValue) / norm;
-      if (styled) x = (1.f - styleAmount) * x + styleAmount * styleTarget_[d];
+      const bool measured = measured_[static_cast<size_t>(d)] != 0;
+      if (styled && !measured) x = (1.f - styleAmount) * x + styleAmount * styleTarget_[d];
       const bool hasDim = d < static_cast<int>(p_.dimOffset.size());
       const float weight = hasDim ? smooth(p_.dimScale[d], params[p_.dimScale[d]]) : 1.f;
       const float offset = hasDim ? smooth(p_.dimOffset[d], params[p_.dimOffset[d]]) : 0.f;
       x = x * weight + offset;
-      x += texture * texture_[d];
-      x *= scale;
-      x += chaos * 1.5f * normal_(rng_);
+      const float noise = normal_(rng_);  // drawn for every dim, so a measured dim leaves the others' noise as it was
+      if (!measured) {
+        x += texture * texture_[d];
+        x *= scale;
+        x += chaos * 1.5f * noise;
+      }
       v = x;
     }
   }

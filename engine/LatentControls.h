@@ -28,6 +28,12 @@ class LatentControls {
   void process(float* z, int frames, const float* params, const float* prior = nullptr,
                const float* pattern = nullptr, class StyleBlender* style = nullptr);
 
+  // A pitched model's measured dims (the input's pitch and loudness, ModelInfo::pitchDim and
+  // loudnessDim; -1 for none): energy, hits, texture, chaos and style leave them alone, so a
+  // synth stays in tune and at the voice's level; the sources, each dim's own offset and
+  // weight, and whatever modulates dim.N still play them. Set before the first process().
+  void setMeasuredDims(int pitchDim, int loudnessDim);
+
   // Snaps every smoother to its target (after loading a preset with ramp 0, or at start).
   void snapToTargets(const float* params);
 
@@ -45,6 +51,7 @@ class LatentControls {
   std::vector<float> texture_;    // per-dim slow random walk (texture)
   std::vector<float> walk_;       // per-dim random walk (prior/random source)
   std::vector<float> styleTarget_;
+  std::vector<uint8_t> measured_;  // per dim: 1 for a measured dim
   std::mt19937_64 rng_;
   std::normal_distribution<float> normal_{0.f, 1.f};
   bool first_ = true;

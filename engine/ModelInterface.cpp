@@ -203,6 +203,22 @@ ModelInfo interpretModelInterface(const std::string& path, const RawModelInterfa
                               (scalarOf(full, f) ? " = " + number(f) : std::string()) +
                               ", below the encoded latent size or implausible; ignored.");
   }
+
+  // --- a pitched model's measured dims (informative: a bad value is ignored with a warning) ---
+  for (const auto& [name, dim] : {std::pair<const char*, int*>{"pitch_dim", &info.pitchDim}, {"loudness_dim", &info.loudnessDim}}) {
+    const RawValue& v = attribute(raw, name);
+    if (v.kind == RawValue::Kind::Absent) continue;
+    double d = 0;
+    if (scalarOf(v, d) && integral(d) && d >= 0 && d < info.latentSize)
+      *dim = static_cast<int>(d);
+    else
+      info.warnings.push_back(file + ": `" + name + "` is " + describe(v) + (scalarOf(v, d) ? " = " + number(d) : std::string()) +
+                              ", not one of the model's " + std::to_string(info.latentSize) + " latent dims; ignored.");
+  }
+  if (info.pitchDim >= 0 && info.pitchDim == info.loudnessDim) {
+    info.warnings.push_back(file + ": `pitch_dim` and `loudness_dim` name the same dim; both ignored.");
+    info.pitchDim = info.loudnessDim = -1;
+  }
   return info;
 }
 

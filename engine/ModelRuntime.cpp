@@ -197,7 +197,7 @@ RawModelInterface readRawInterface(const torch::jit::Module& m, const std::strin
     }
   }
   for (const char* name : {"encode_params", "decode_params", "prior_params", "sr", "sampling_rate",
-                           "full_latent_size", "latent_size"})
+                           "full_latent_size", "latent_size", "pitch_dim", "loudness_dim"})
     raw.attributes[name] = readRawValue(m, name);
   return raw;
 }

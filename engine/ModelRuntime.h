@@ -73,6 +73,11 @@ struct ModelInfo {
   int streaming = -1;
   // Which PyTorch wrote the file, as far as its archive tells (archiveWriter), "" unknown.
   std::string writtenBy;
+  // A pitched model's measured dimensions (int attributes `pitch_dim`, `loudness_dim`;
+  // models/synthnn.py): the input's pitch and loudness, which the latent controls that
+  // reshape the sound (energy, texture, chaos, style) leave alone. -1: none.
+  int pitchDim = -1, loudnessDim = -1;
+  bool measuredDim(int d) const { return d >= 0 && (d == pitchDim || d == loudnessDim); }
   bool stereo() const { return outChannels == 2; }
 };
 

@@ -311,7 +311,8 @@ def main():
         enc, dec, evals = vae.encoder, vae.decoder, []
     else:
         enc, dec, evals = training.fold_latent_pca(vae, lambda g: data.batch(data.train, c["batch"], g), c["seed"] + 7)
-    model = mmnn.ExportedModel(enc, dec, c["rate"], c["ratio"], c["latent"], c["latent"])
+    model = mmnn.ExportedModel(enc, dec, c["rate"], c["ratio"], c["latent"], c["latent"],
+                               **(dict(pitch_dim=0, loudness_dim=1) if c["pitched"] else {}))
     tmp = args.out + ".tmp.ts"
     mmnn.script_and_save(model, tmp)
     check = mmnn.check_export(tmp, c["ratio"], c["latent"], seconds=1.0, sr=c["rate"])

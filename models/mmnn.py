@@ -210,8 +210,11 @@ class ExportedModel(nn.Module):
 
     def __init__(self, encoder: nn.Module, decoder: nn.Module, sr: int, ratio: int,
                  latent_size: int, full_latent_size: int, in_ch: int = 1,
-                 out_ch: int = 1):
+                 out_ch: int = 1, pitch_dim: int = -1, loudness_dim: int = -1):
         super().__init__()
+        if pitch_dim >= 0:  # a pitched model (synthnn.py): which dims are measured, for the host
+            self.pitch_dim = pitch_dim
+            self.loudness_dim = loudness_dim
         self.encoder = encoder
         self.decoder = decoder
         self.sr = sr

@@ -17,6 +17,8 @@ void modelInfoJson(JsonWriter& j, const ModelInfo& i) {
       .key("latent_size").value(i.latentSize)
       .key("encoded_latent_size").value(i.encodedLatentSize)
       .key("full_latent_size").value(i.fullLatentSize)
+      .key("pitch_dim").value(i.pitchDim)
+      .key("loudness_dim").value(i.loudnessDim)
       .key("in_channels").value(i.inChannels)
       .key("out_channels").value(i.outChannels)
       .key("stereo").value(i.stereo())
@@ -78,6 +80,9 @@ int runInspect(const Args& args, const char* argv0) {
   std::printf("ratio        %d samples per latent frame (%.2f ms)\n", i.ratio, frameMs);
   std::printf("latent size  %d (encode gives %d, full %d)\n", i.latentSize, i.encodedLatentSize,
               i.fullLatentSize);
+  if (i.pitchDim >= 0 || i.loudnessDim >= 0)
+    std::printf("pitched      the input's pitch in dim %d, its loudness in dim %d (energy, texture, chaos and "
+                "style leave them alone)\n", i.pitchDim, i.loudnessDim);
   std::printf("channels     in %d, out %d%s\n", i.inChannels, i.outChannels,
               i.stereo() ? " (stereo decode)" : "");
   std::printf("prior        %s\n", i.hasPrior ? "yes" : "no");

@@ -271,3 +271,45 @@ TEST_CASE("render writes the format --out names, and refuses an unknown one or t
   CHECK(r.output.find("is the input file") != std::string::npos);
   CHECK(readAudioFile(in).frames() == 22050);  // untouched
 }
+
+TEST_CASE("a pitched model's measured dims (pitch, loudness) are left alone by energy and chaos", "[render][controls]") {
+  // pitched_44k is the identity model (z[c, n] = x[8n + c]) declaring pitch_dim 0 and
+  // loudness_dim 1: with energy at 2x, output samples 8n and 8n+1 keep their level, the
+  // other six double; with chaos the measured ones stay exact.
+  auto model = ModelRuntime::load(fixture("pitched_44k.ts"));
+  REQUIRE(model->info().pitchDim == 0);
+  REQUIRE(model->info().loudnessDim == 1);
+  AudioBuffer in;
+  in.sampleRate = 44100;
+  in.samples = sine(300.0, 44100, 1.0, 0.2f);
+  RenderOptions ro;
+  ro.applyOutputStage = false;
+  for (const char* setting : {"energy", "chaos"}) {
+    INFO(setting);
+    auto reg = makeStandardRegistry(model->info().latentSize);
+    reg->setById(setting, 1.f);
+    FrameProcessor proc(*model, *reg, 32);
+    const AudioBuffer out = renderBuffer(proc, *reg, in, ro);
+    REQUIRE(out.samples.size() == in.samples.size());
+    double measuredErr = 0, otherIn = 0, otherOut = 0;
+    for (size_t i = 22050; i < out.samples.size(); ++i) {
+      if (i % 8 < 2) {
+        measuredErr = std::max(measuredErr, std::abs(double(out.samples[i]) - in.samples[i]));
+      } else {
+        otherIn += double(in.samples[i]) * in.samples[i];
+        otherOut += (double(out.samples[i]) - in.samples[i]) * (double(out.samples[i]) - in.samples[i]);
+      }
+    }
+    CHECK(measuredErr < 1e-5);
+    CHECK(otherOut > 0.5 * otherIn);  // the other dims changed: by 2x (energy) or by noise (chaos)
+  }
+  // inspect names them; a pitch_dim outside the model's dims is ignored with a warning.
+  const CommandResult r = runCommand(binary() + " inspect --json " + fixture("pitched_44k.ts"));
+  CHECK(r.output.find("\"pitch_dim\":0") != std::string::npos);
+  CHECK(r.output.find("\"loudness_dim\":1") != std::string::npos);
+  const CommandResult bad = runCommand(binary() + " inspect " + fixture("bad_pitched_44k.ts"));
+  INFO(bad.output);
+  CHECK(bad.status == 0);
+  CHECK(bad.output.find("`pitch_dim` is") != std::string::npos);
+  CHECK(bad.output.find("not one of the model's 8 latent dims; ignored") != std::string::npos);
+}

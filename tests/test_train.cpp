@@ -226,6 +226,8 @@ TEST_CASE("musicmill train --pitched: a synth model whose output follows the inp
   const CommandResult inspect = runCommand(binary() + " inspect --json " + out);
   CHECK(inspect.output.find("\"ratio\":512") != std::string::npos);
   CHECK(inspect.output.find("\"latent_size\":6") != std::string::npos);
+  CHECK(inspect.output.find("\"pitch_dim\":0") != std::string::npos);
+  CHECK(inspect.output.find("\"loudness_dim\":1") != std::string::npos);
   // Pitch is measured inside the model and played by its oscillators: even a minute's
   // training follows the held-out melodies' pitch (aubio yin on input and output).
   const std::string report = readFile(root + "/synth.report.json");

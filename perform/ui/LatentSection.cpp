@@ -354,10 +354,17 @@ void drawLatentDims(UiState& ui) {
   const size_t perRow = dims > 8 ? 4 : 2;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float width = std::floor((ImGui::GetContentRegionAvail().x - spacing * (perRow - 1)) / perRow);
+  // A pitched model's measured dims say what they are (an offset on "pitch" transposes, 1.0
+  // an octave).
+  const InferenceWorker* worker = ui.engine->worker();
+  const int pitchDim = worker ? worker->info().pitchDim : -1, loudDim = worker ? worker->info().loudnessDim : -1;
   char label[32];
   for (size_t d = 0; d < dims; ++d) {
     if (d % perRow) ImGui::SameLine();
-    std::snprintf(label, sizeof label, perRow > 2 ? (ui.dimWeights ? "w%zu" : "d%zu") : (ui.dimWeights ? "weight %zu" : "dim %zu"), d);
+    if (static_cast<int>(d) == pitchDim || static_cast<int>(d) == loudDim)
+      std::snprintf(label, sizeof label, "%s%s", ui.dimWeights ? "w " : "", static_cast<int>(d) == pitchDim ? "pitch" : "loud");
+    else
+      std::snprintf(label, sizeof label, perRow > 2 ? (ui.dimWeights ? "w%zu" : "d%zu") : (ui.dimWeights ? "weight %zu" : "dim %zu"), d);
     paramBar(ui, ui.dimWeights ? ui.sp.dimScale[d] : ui.sp.dimOffset[d], label,
              colour::dimension(static_cast<int>(d)), width);
   }
