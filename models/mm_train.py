@@ -264,13 +264,7 @@ def main():
                     adversarial_said = True
                 y, rec, kl, adv_terms = adversarial_step(vae, disc, loss_fn, g_opt, d_opt, x, lr, c)
             else:
-                y, kl, _ = vae(x)
-                rec = loss_fn(y, x)
-                loss = rec + beta * kl
-                opt.zero_grad()
-                loss.backward()
-                nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
-                opt.step()
+                y, rec, kl = training.reconstruction_step(vae, loss_fn, opt, x, beta)
                 adv_terms = None
             step += 1
             ema = rec.item() if ema is None else 0.95 * ema + 0.05 * rec.item()

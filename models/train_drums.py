@@ -23,7 +23,6 @@ import time
 
 import numpy as np
 import torch
-import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -149,13 +148,7 @@ def main():
                 g["lr"] = lr
             beta = c["beta"] * min(1.0, step / c["beta_warmup"])
             x = make_batch(samples, c, rng)
-            y, kl, _ = vae(x)
-            rec = loss_fn(y, x)
-            loss = rec + beta * kl
-            opt.zero_grad()
-            loss.backward()
-            nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
-            opt.step()
+            y, rec, kl = training.reconstruction_step(vae, loss_fn, opt, x, beta)
             step += 1
             ema = rec.item() if ema is None else 0.98 * ema + 0.02 * rec.item()
             if step % 50 == 0:

@@ -45,6 +45,19 @@ class StreamingVAE(nn.Module):
         return self.decoder(z), kl, h[:, :self.latent]
 
 
+def reconstruction_step(vae, loss_fn, opt, x, beta: float):
+    """One step of the reconstruction phase: loss = MRSTFT + beta * KL, gradients clipped
+    at norm 5. Returns (output, reconstruction loss, KL)."""
+    y, kl, _ = vae(x)
+    rec = loss_fn(y, x)
+    loss = rec + beta * kl
+    opt.zero_grad()
+    loss.backward()
+    nn.utils.clip_grad_norm_(vae.parameters(), 5.0)
+    opt.step()
+    return y, rec, kl
+
+
 class MRSTFT(nn.Module):
     """Multi-resolution STFT: spectral convergence + L1 log magnitude, per scale."""
 
