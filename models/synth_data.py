@@ -9,9 +9,10 @@ and musescore-general-soundfont (MuseScore_General.sf3), all Debian packages:
 
     sudo apt-get install fluidsynth fluid-soundfont-gm timgm6mb-soundfont musescore-general-soundfont
 
-Writes DIR/train/*.wav (FluidR3 GM and TimGM6mb) and DIR/eval/*.wav (MuseScore General,
-held out: other recordings of the same kinds of instrument), 44.1 kHz, dry (reverb and
-chorus off), for `musicmill train --data DIR/train --eval DIR/eval`.
+Writes DIR/train/*.wav (FluidR3 GM and MuseScore General, which is partly made from
+FluidR3) and DIR/eval/*.wav (TimGM6mb, held out: other recordings of the same kinds of
+instrument), 44.1 kHz, dry (reverb and chorus off), for
+`musicmill train --data DIR/train --eval DIR/eval`.
 
 Per instrument (pads, strings, organ, leads, bass, brass, flutes, choir) four kinds of
 phrase: sustained notes, legato melodies, slides (pitch bend over up to a fifth) and, for
@@ -29,9 +30,11 @@ import wave
 
 import numpy as np
 
+# MuseScore General is partly made from FluidR3's samples, so the two train together and
+# TimGM6mb (recorded and programmed apart from them) is held out.
 SOUNDFONTS = {
-    "train": [("fluidr3", "/usr/share/sounds/sf2/FluidR3_GM.sf2"), ("timgm6mb", "/usr/share/sounds/sf2/TimGM6mb.sf2")],
-    "eval": [("musescore", "/usr/share/sounds/sf3/MuseScore_General.sf3")],
+    "train": [("fluidr3", "/usr/share/sounds/sf2/FluidR3_GM.sf2"), ("musescore", "/usr/share/sounds/sf3/MuseScore_General.sf3")],
+    "eval": [("timgm6mb", "/usr/share/sounds/sf2/TimGM6mb.sf2")],
 }
 # family: (GM programs, 0-based), lowest and highest MIDI note, whether it plays chords
 FAMILIES = {
