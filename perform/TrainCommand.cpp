@@ -211,6 +211,17 @@ int runChild(const std::vector<std::string>& argv) {
 
 }  // namespace
 
+// A path as a shell reads it back: quoted when it holds anything but plain characters (the
+// report's `command` must run again as written, also for folders named with spaces).
+static std::string shellWord(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/._-+=:,@%") ==
+                        std::string::npos)
+    return s;
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
 int runTrain(const Args& args, const char* argv0) {
   const char* me = "musicmill train: ";
   const std::vector<std::string> dirs = args.all("data");
@@ -396,10 +407,10 @@ int runTrain(const Args& args, const char* argv0) {
 
   // --- training (Python) ---
   std::string command = "musicmill train";
-  for (const std::string& d : dirs) command += " --data " + d;
-  command += " --out " + *out + " --minutes " + args.get("minutes", "60") + " --ratio " + std::to_string(ratio) +
+  for (const std::string& d : dirs) command += " --data " + shellWord(d);
+  command += " --out " + shellWord(*out) + " --minutes " + args.get("minutes", "60") + " --ratio " + std::to_string(ratio) +
              " --latent " + std::to_string(latent) + " --rate " + std::to_string(rate);
-  if (!evalDirs.empty()) command += " --eval " + evalDirs[0];
+  if (!evalDirs.empty()) command += " --eval " + shellWord(evalDirs[0]);
   if (device != "cpu") command += " --device " + device;
   char mins[32], ck[32], adv[32];
   std::snprintf(adv, sizeof adv, "%g", adversarial);

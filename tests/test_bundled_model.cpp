@@ -2,6 +2,7 @@
 // pattern built from the held-out kit (never seen in training) with its hits in place.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
 #include <filesystem>
 #include <random>
 
@@ -17,16 +18,12 @@ using namespace mm;
 using namespace mmtest;
 namespace fs = std::filesystem;
 
-TEST_CASE("bundled model: probe, interface, and held-out-kit onset F-measure above 0.75", "[bundled][model]") {
-  const std::string path = sourcePath("models/musicmill_drums.ts");
-  REQUIRE(fs::exists(path));
-  auto model = ModelRuntime::load(path);  // includes the probe
-  const ModelInfo& info = model->info();
-  CHECK(info.interfaceVersion == 2);
-  CHECK(info.sampleRate == 44100);
-  CHECK(info.ratio <= 256);
-  CHECK(info.latentSize >= 4);
-  CHECK(info.latentSize <= 8);
+namespace {
+
+// A 20 s random pattern of the held-out kit's one-shots (seeded) through the model:
+// the onsets of the output matched against those of the input (50 ms).
+OnsetMatch heldOutKitOnsets(ModelRuntime& model) {
+  const ModelInfo& info = model.info();
   // A 20 s random pattern from the held-out kit's one-shots (seeded).
   const fs::path kit = "/usr/share/hydrogen/data/drumkits/ColomboAcousticDrumkit";
   REQUIRE(fs::exists(kit));
@@ -53,7 +50,7 @@ TEST_CASE("bundled model: probe, interface, and held-out-kit onset F-measure abo
     hits.push_back(t);
   }
   auto reg = makeStandardRegistry(info.latentSize);
-  FrameProcessor proc(*model, *reg, 1);
+  FrameProcessor proc(model, *reg, 1);
   RenderOptions ro;
   ro.applyOutputStage = false;
   const AudioBuffer out = renderBuffer(proc, *reg, in, ro);
@@ -62,6 +59,40 @@ TEST_CASE("bundled model: probe, interface, and held-out-kit onset F-measure abo
   const OnsetMatch m = matchOnsets(inOn, outOn, 0.05);
   INFO("hits placed " << hits.size() << ", input onsets " << inOn.size() << ", output onsets " << outOn.size()
                       << ", F " << m.fMeasure << ", median offset " << m.medianOffsetMs << " ms");
+  std::printf("%s: held-out kit onsets in %zu, out %zu, F %.3f, median offset %.2f ms\n", info.path.c_str(),
+              inOn.size(), outOn.size(), m.fMeasure, m.medianOffsetMs);
+  return m;
+}
+
+}  // namespace
+
+TEST_CASE("bundled model: probe, interface, and held-out-kit onset F-measure above 0.75", "[bundled][model]") {
+  const std::string path = sourcePath("models/musicmill_drums.ts");
+  REQUIRE(fs::exists(path));
+  auto model = ModelRuntime::load(path);  // includes the probe
+  const ModelInfo& info = model->info();
+  CHECK(info.interfaceVersion == 2);
+  CHECK(info.sampleRate == 44100);
+  CHECK(info.ratio <= 256);
+  CHECK(info.latentSize >= 4);
+  CHECK(info.latentSize <= 8);
+  const OnsetMatch m = heldOutKitOnsets(*model);
   CHECK(m.fMeasure >= 0.75);
+  CHECK(std::fabs(m.medianOffsetMs) < 10.0);
+}
+
+TEST_CASE("bundled low-latency model drums_r128: probe, interface, held-out-kit onsets", "[bundled][model]") {
+  // Trained with `musicmill train` at R = 128 (models/README.md); kept beside the default
+  // (aubio finds extra onsets in its drum tails, and on this machine it starts no lower).
+  const std::string path = sourcePath("models/musicmill_drums_r128.ts");
+  REQUIRE(fs::exists(path));
+  auto model = ModelRuntime::load(path);
+  const ModelInfo& info = model->info();
+  CHECK(info.interfaceVersion == 2);
+  CHECK(info.sampleRate == 44100);
+  CHECK(info.ratio == 128);
+  CHECK(info.latentSize == 8);
+  const OnsetMatch m = heldOutKitOnsets(*model);
+  CHECK(m.fMeasure >= 0.75);  // measured 0.887 (the default: 0.881) with the instrument's onset detector
   CHECK(std::fabs(m.medianOffsetMs) < 10.0);
 }

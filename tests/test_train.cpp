@@ -31,7 +31,7 @@ const char* kKit = "/usr/share/hydrogen/data/drumkits/Millo-Drums_v.1";
 
 // The kit's folder as a user's folder of samples, plus a WAV cut inside its header.
 std::string makeDataFolder(const std::string& root) {
-  const std::string data = root + "/data";
+  const std::string data = root + "/my samples";  // a space, as users name folders
   fs::create_directories(data + "/more");
   for (const auto& e : fs::directory_iterator(kKit)) fs::copy_file(e.path(), data + "/" + e.path().filename().string());
   std::ofstream(data + "/more/broken.wav", std::ios::binary) << std::string("RIFF\x24\x00\x00\x00WAVEfmt ", 16);
@@ -39,7 +39,7 @@ std::string makeDataFolder(const std::string& root) {
 }
 
 std::string trainCommand(const std::string& data, const std::string& out, const std::string& extra) {
-  return binary() + " train --data " + data + " --out " + out + " " + extra + " 2>&1";
+  return binary() + " train --data '" + data + "' --out " + out + " " + extra + " 2>&1";
 }
 
 }  // namespace
@@ -76,6 +76,8 @@ TEST_CASE("musicmill train: a model from a folder of one-shots, bad files named,
                             "\"train_minutes\"", "\"command\": \"musicmill train --data"})
     CHECK(report.find(field) != std::string::npos);
   CHECK(report.find("\"name\": \"kit\"") != std::string::npos);
+  // The command as the shell reads it back: the folder with a space quoted.
+  CHECK(report.find("\"command\": \"musicmill train --data '" + data + "' --out ") != std::string::npos);
   const std::string png = readFile(root + "/kit.report.png");
   REQUIRE(png.size() > 1000);
   CHECK(png.compare(1, 3, "PNG") == 0);
