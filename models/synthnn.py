@@ -20,8 +20,6 @@ and white noise through fixed band-pass filters make the sound.
 Everything streams like mmnn: state in registered buffers [MAX_BATCH, ...], updated in place.
 """
 import math
-from typing import List
-
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -217,10 +215,6 @@ class SynthDecoder(nn.Module):
         self.register_buffer("phase", torch.zeros(MAX_BATCH, 1, dtype=torch.float64))
         self.register_buffer("harmonic_numbers", torch.arange(1, harmonics + 1, dtype=torch.float32).reshape(1, -1, 1))
 
-    @staticmethod
-    def scaled_sigmoid(h: torch.Tensor) -> torch.Tensor:
-        return 2.0 * torch.sigmoid(h) ** math.log(10.0) + 1e-7
-
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         b, _, n = z.shape
         r = self.ratio
@@ -280,6 +274,3 @@ class SynthVAE(nn.Module):
         h = self.encoder(x)
         z, kl = self.sample(h)
         return self.decoder(z), kl, h[:, :self.latent]
-
-    def means(self, x: torch.Tensor) -> torch.Tensor:
-        return self.encoder(x)[:, :self.latent]
