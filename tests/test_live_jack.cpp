@@ -216,7 +216,14 @@ TEST_CASE("bundled model: 60 s at 44.1 kHz / 128 frames with no xrun and no late
   CHECK_TIMING(callbacks >= 60.0 * 44100 / 128 * 0.98);
   CHECK_TIMING(xruns <= 0.01 * callbacks);
   CHECK_TIMING(late <= xruns + growths + 2);
-  CHECK(growths <= 2 * 2 + 2);  // the growth cap (2 blocks) is reached in at most a few steps
+  // How often the latency steps depends on how the machine schedules the worker (a
+  // sanitized build is several times slower, and after 30 quiet seconds a step is taken
+  // back, so it may step again): judged as timing. What the engine guarantees anywhere:
+  // the steps up, less the steps back, never pass the cap (2 blocks of 256, in 128-sample
+  // buffers: 4).
+  const double shrinks = jsonNumber(r.report, "latency_shrinks");
+  CHECK_TIMING(growths <= 2 * 2 + 2);
+  CHECK(growths - shrinks <= 4);
   CHECK(jsonNumber(r.report, "latency_ms") <= jsonNumber(r.report, "start_latency_ms") + 2 * 256 * 1000.0 / 44100 + 0.01);
   CHECK_TIMING(jsonNumber(r.report, "frames_processed") >= 60.0 * 44100 / 256 * 0.98);
   CHECK(r.out.size() == minute.size());
