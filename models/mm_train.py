@@ -1,14 +1,14 @@
 #!/usr/bin/python3
 """The training behind `musicmill train` (perform/TrainCommand.cpp): the C++ command reads
-the user's folders with libsndfile, prepares the audio once (mono, the model's rate,
+the user's folders with libsndfile, prepares the audio once (mono or stereo, the model's rate,
 trimmed, level-normalised, a held-out part set aside) into PREPARED/, then runs
 
     /usr/bin/python3 models/mm_train.py --prepared PREPARED --out MODEL.ts --minutes M
         --ratio R --latent N --rate SR [--device cpu|cuda] [--name NAME] [--seed S]
         [--fresh] [--checkpoint-seconds 30] [--command "the command line"]
 
-PREPARED/ holds index.json (the pieces of audio: [offset, length] in train.f32 and
-eval.f32, float32 little-endian at the model's rate).  Training: a streaming VAE of
+PREPARED/ holds index.json (the pieces of audio: [offset, length] in frames of train.f32 and
+eval.f32, float32 little-endian at the model's rate, "channels" of them interleaved).  Training: a streaming VAE of
 mmnn blocks (16 polyphase bands, strided causal convolutions, R = 16 * prod(strides)),
 loss multi-resolution STFT + a small KL weight, Adam with a cosine schedule over the time
 budget.  Examples are random crops of the long recordings and random patterns of the
@@ -54,18 +54,23 @@ def say(*a):
 
 
 class Data:
-    """The prepared audio: pieces of train.f32 / eval.f32 as numpy views."""
+    """The prepared audio: pieces of train.f32 / eval.f32 as numpy views, [length] each,
+    or [2, length] for stereo (index.json's "channels"; the file interleaves them)."""
 
     def __init__(self, prepared: str, seg: int, rate: int):
         with open(os.path.join(prepared, "index.json")) as f:
             self.index = json.load(f)
         self.rate = rate
         self.seg = seg
+        self.channels = int(self.index.get("channels", 1))
 
         def pieces(name):
             path = os.path.join(prepared, name + ".f32")
             audio = np.fromfile(path, dtype="<f4") if os.path.getsize(path) else np.zeros(0, np.float32)
-            return [audio[o:o + n] for o, n in self.index[name]]
+            if self.channels == 1:
+                return [audio[o:o + n] for o, n in self.index[name]]
+            frames = audio.reshape(-1, self.channels)
+            return [frames[o:o + n].T for o, n in self.index[name]]
 
         self.train = pieces("train")
         self.eval = pieces("eval")
@@ -74,19 +79,19 @@ class Data:
 
     @staticmethod
     def split(pieces, seg):
-        long = [p for p in pieces if len(p) >= seg]
-        short = [p[: int(SHORT_MAX_SECONDS * 48000)] for p in pieces if len(p) < seg]
+        long = [p for p in pieces if p.shape[-1] >= seg]
+        short = [p[..., : int(SHORT_MAX_SECONDS * 48000)] for p in pieces if p.shape[-1] < seg]
         return long, short
 
     def example(self, pieces, rng):
         long, short = self.split(pieces, self.seg)
-        n_long = sum(len(p) for p in long)
-        n_short = sum(len(p) for p in short)
+        n_long = sum(p.shape[-1] for p in long)
+        n_short = sum(p.shape[-1] for p in short)
         if long and (not short or rng.random() < n_long / (n_long + n_short)):
-            weights = np.array([len(p) - self.seg + 1 for p in long], np.float64)
+            weights = np.array([p.shape[-1] - self.seg + 1 for p in long], np.float64)
             p = long[rng.choice(len(long), p=weights / weights.sum())]
-            a = int(rng.integers(0, len(p) - self.seg + 1))
-            y = p[a:a + self.seg].astype(np.float32)
+            a = int(rng.integers(0, p.shape[-1] - self.seg + 1))
+            y = p[..., a:a + self.seg].astype(np.float32)
             peak = np.abs(y).max()
             if peak > 1e-6:
                 y = y * (10 ** (rng.uniform(-24, -1) / 20) / peak)
@@ -94,13 +99,16 @@ class Data:
         return training.make_pattern(short, self.seg, rng, self.rate, SHORT_MAX_SECONDS)
 
     def batch(self, pieces, batch, rng):
-        return torch.from_numpy(np.stack([self.example(pieces, rng) for _ in range(batch)])[:, None, :])
+        """[batch, channels, seg]"""
+        x = np.stack([self.example(pieces, rng) for _ in range(batch)])
+        return torch.from_numpy(x[:, None, :] if x.ndim == 2 else np.ascontiguousarray(x))
 
 
 def config_for(args):
     c = dict(BASE)
     c.update(ratio=args.ratio, latent=args.latent, rate=args.rate, strides=STRIDES[args.ratio],
-             seed=args.seed, minutes=args.minutes, adversarial=args.adversarial, pitched=args.pitched)
+             seed=args.seed, minutes=args.minutes, adversarial=args.adversarial, pitched=args.pitched,
+             channels=2 if args.stereo else 1)
     assert c["bands"] * int(np.prod(c["strides"])) == args.ratio
     return c
 
@@ -119,11 +127,11 @@ def progress_line(step, loss, held, elapsed, budget):
 def adversarial_step(vae, disc, loss_fn, g_opt, d_opt, x, lr, c):
     """One step of the adversarial phase: the discriminator, then the decoder."""
     with torch.no_grad():
-        z, kl = vae.sample(vae.encoder(x))
+        z, kl = vae.sample(vae.encoder(training.mono(x)))
     y = vae.decoder(z)
     for g in d_opt.param_groups:
         g["lr"] = c["d_lr"]
-    n = x.shape[0]
+    n = x.shape[0] * x.shape[1]  # the discriminator sees each channel as an example
     both = disc(torch.cat([x, y.detach()]))
     d_real = [[f[:n] for f in feats] for feats in both]
     d_loss = training.discriminator_loss(d_real, [[f[n:] for f in feats] for feats in both])
@@ -148,7 +156,7 @@ def adversarial_step(vae, disc, loss_fn, g_opt, d_opt, x, lr, c):
 
 @torch.no_grad()
 def held_out_distance(vae, loss_fn, batch):
-    h = vae.encoder(batch)
+    h = vae.encoder(training.mono(batch))
     return loss_fn(vae.decoder(h[:, :vae.latent]), batch).item()
 
 
@@ -170,6 +178,8 @@ def main():
                     help="the share of the budget, at its end, trained adversarially (0 = reconstruction only)")
     ap.add_argument("--pitched", action="store_true",
                     help="the pitched family (synthnn.py): pitch and loudness of the input are latent dims 0 and 1")
+    ap.add_argument("--stereo", action="store_true",
+                    help="two output channels (the prepared audio must be stereo); the input stays mono")
     args = ap.parse_args()
 
     c = config_for(args)
@@ -183,8 +193,14 @@ def main():
     torch.manual_seed(c["seed"])
 
     data = Data(args.prepared, c["seg"], c["rate"])
+    if data.channels != c["channels"]:
+        raise SystemExit(f"mm_train: the prepared audio has {data.channels} channel(s) and the model "
+                         f"{c['channels']}: prepare it again (musicmill train with or without --stereo)")
+    if c["pitched"] and c["channels"] != 1:
+        raise SystemExit("mm_train: the pitched family is mono")
     tty = sys.stdout.isatty()
-    kind = f"r{c['ratio']}_l{c['latent']}" + ("_pitched" if c["pitched"] else "")
+    kind = f"r{c['ratio']}_l{c['latent']}" + ("_pitched" if c["pitched"] else "") + \
+        ("_stereo" if c["channels"] == 2 else "")
     ckpt = os.path.join(args.prepared, f"ckpt_{kind}.pt")
     log_path = os.path.join(args.prepared, f"log_{kind}.jsonl")
 
@@ -305,35 +321,46 @@ def main():
         enc, dec, evals = vae.encoder, vae.decoder, []
     else:
         enc, dec, evals = training.fold_latent_pca(vae, lambda g: data.batch(data.train, c["batch"], g), c["seed"] + 7)
-    model = mmnn.ExportedModel(enc, dec, c["rate"], c["ratio"], c["latent"], c["latent"],
+    model = mmnn.ExportedModel(enc, dec, c["rate"], c["ratio"], c["latent"], c["latent"], out_ch=c["channels"],
                                **(dict(pitch_dim=0, loudness_dim=1) if c["pitched"] else {}))
     tmp = args.out + ".tmp.ts"
     mmnn.script_and_save(model, tmp)
-    check = mmnn.check_export(tmp, c["ratio"], c["latent"], seconds=1.0, sr=c["rate"])
+    check = mmnn.check_export(tmp, c["ratio"], c["latent"], seconds=1.0, sr=c["rate"], out_ch=c["channels"])
 
     # --- the report: held-out excerpt through the export, block by block ----------
     rng_eval = np.random.default_rng(c["seed"] + 5)
     pieces = []
     for _ in range(40):  # about 15 s
         pieces.append(data.example(eval_pieces, rng_eval))
-    x = np.concatenate(pieces)
-    x = x[: len(x) // c["ratio"] * c["ratio"]]
-    y = training.render_stream(tmp, x, c["ratio"])
-    with torch.no_grad():
-        dist = loss_fn.cpu()(torch.from_numpy(y).reshape(1, 1, -1), torch.from_numpy(x).reshape(1, 1, -1)).item()
+    xs = np.concatenate(pieces, -1)  # [T], or [2, T] for stereo
+    xs = xs[..., : xs.shape[-1] // c["ratio"] * c["ratio"]]
+    x = xs if xs.ndim == 1 else xs.mean(0)  # what the model hears
+    ys = training.render_stream(tmp, x, c["ratio"])
+    y = ys if ys.ndim == 1 else ys.mean(0)
+    with torch.no_grad():  # stereo: both channels against the recording's
+        dist = loss_fn.cpu()(torch.from_numpy(np.ascontiguousarray(ys)).reshape(1, c["channels"], -1),
+                             torch.from_numpy(np.ascontiguousarray(xs)).reshape(1, c["channels"], -1)).item()
     with tempfile.TemporaryDirectory() as td:
         onsets = training.onset_report(training.aubio_onsets(x, td, "in", c["rate"]),
                                        training.aubio_onsets(y, td, "out", c["rate"]))
     pitch = training.pitch_report(x, y, c["rate"]) if c["pitched"] else None
+    if c["channels"] == 2:  # how far apart the two sides are, in the recording and in the output
+        def side_ratio(a):
+            return round(float(np.sqrt(np.mean((a[0] - a[1]) ** 2) / (np.mean((a[0] + a[1]) ** 2) + 1e-12))), 4)
+        stereo = dict(side_to_mid_in=side_ratio(xs), side_to_mid_out=side_ratio(ys))
+    else:
+        stereo = None
     os.replace(tmp, args.out)
     base = os.path.splitext(args.out)[0]
     report = dict(name=args.name or os.path.basename(base), model=os.path.abspath(args.out), command=args.command,
-                  ratio=c["ratio"], latent=c["latent"], rate=c["rate"], frame_ms=round(1000 * c["ratio"] / c["rate"], 3),
+                  ratio=c["ratio"], latent=c["latent"], rate=c["rate"], channels=c["channels"],
+                  frame_ms=round(1000 * c["ratio"] / c["rate"], 3),
                   parameters=n_params, steps=step, train_minutes=round(elapsed / 60, 2), device=args.device,
                   data=dict(train_minutes=data.index.get("train_minutes"), eval_minutes=data.index.get("eval_minutes"),
                             files=data.index.get("files_used"), eval_from=data.index.get("eval_from")),
                   held_out_mrstft=round(dist, 4), held_out_onsets=onsets,
-                  **({"held_out_pitch": pitch} if pitch else {}), held_out_seconds=round(len(x) / c["rate"], 2),
+                  **({"held_out_pitch": pitch} if pitch else {}), **({"held_out_stereo": stereo} if stereo else {}),
+                  held_out_seconds=round(len(x) / c["rate"], 2),
                   export_check=check, latent_pca_variances=evals, loss_curve=curve, held_out_curve=held_curve,
                   config=c, png=base + ".report.png")
     # The picture: loss (orange) and held-out distance (cyan) over the steps, then the

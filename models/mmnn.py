@@ -94,10 +94,11 @@ def patch(x: torch.Tensor, p: int) -> torch.Tensor:
 
 
 def unpatch(y: torch.Tensor, p: int) -> torch.Tensor:
-    """[B, p, N] -> [B, 1, N*p]"""
+    """[B, C*p, N] -> [B, C, N*p] (C channels of p polyphase bands each)"""
     b = y.shape[0]
     n = y.shape[-1]
-    return y.permute(0, 2, 1).reshape(b, 1, n * p)
+    c = y.shape[1] // p
+    return y.reshape(b, c, p, n).permute(0, 1, 3, 2).reshape(b, c, n * p)
 
 
 class Encoder(nn.Module):
@@ -149,7 +150,7 @@ class NoiseSource(nn.Module):
 
 
 class Decoder(nn.Module):
-    """[B, latent, N] -> [B, 1, N*R]; channels listed from the latent side.
+    """[B, latent, N] -> [B, out_ch, N*R]; channels listed from the latent side.
 
     noise > 0 adds a filtered-noise branch at the band (patch) rate: `noise`
     noise channels, each coloured by a learned causal filter, scaled by
@@ -157,9 +158,10 @@ class Decoder(nn.Module):
 
     def __init__(self, bands: int, channels: List[int], strides: List[int],
                  latent: int, res_dilations: List[int], in_kernel: int = 3,
-                 out_kernel: int = 7, noise: int = 0, up_kernel: int = 3):
+                 out_kernel: int = 7, noise: int = 0, up_kernel: int = 3, out_ch: int = 1):
         super().__init__()
         self.bands = bands
+        self.out_bands = bands * out_ch  # out_ch audio channels of `bands` bands each
         layers: List[nn.Module] = [CachedConv1d(latent, channels[0], in_kernel)]
         for i, s in enumerate(strides):
             layers.append(nn.LeakyReLU(0.2))
@@ -169,11 +171,11 @@ class Decoder(nn.Module):
         layers.append(nn.LeakyReLU(0.2))
         self.net = nn.Sequential(*layers)
         self.noise = noise
-        self.out = CachedConv1d(channels[-1], bands + noise, out_kernel)
+        self.out = CachedConv1d(channels[-1], self.out_bands + noise, out_kernel)
         if noise > 0:
             self.source = NoiseSource(noise)
             self.colour = CachedConv1d(noise, noise, 5)
-            self.mix = nn.Conv1d(noise, bands, 1, bias=False)
+            self.mix = nn.Conv1d(noise, self.out_bands, 1, bias=False)
         else:
             self.source = NoiseSource(1, 1)
             self.colour = nn.Identity()
@@ -182,8 +184,8 @@ class Decoder(nn.Module):
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         h = self.out(self.net(z))
         if self.noise > 0:
-            y = h[:, :self.bands]
-            amp = torch.sigmoid(h[:, self.bands:] - 3.0)
+            y = h[:, :self.out_bands]
+            amp = torch.sigmoid(h[:, self.out_bands:] - 3.0)
             nz = self.colour(self.source(h.shape[0], h.shape[-1]))
             y = y + self.mix(nz * amp)
         else:
@@ -263,9 +265,10 @@ def script_and_save(model: ExportedModel, path: str) -> None:
 
 def check_export(path: str, ratio: int, latent: int, seconds: float = 1.0,
                  sr: int = 44100, tol: float = 1e-4, seed: int = 0,
-                 block_mults=(1, 4)) -> dict:
-    """Load `path` fresh and check shapes, and that block-by-block streaming
-    (blocks of R and 4R, fresh load each) equals one-call processing."""
+                 block_mults=(1, 4), out_ch: int = 1) -> dict:
+    """Load `path` fresh and check shapes (mono in, `out_ch` channels out), and that
+    block-by-block streaming (blocks of R and 4R, fresh load each) equals one-call
+    processing."""
     g = torch.Generator().manual_seed(seed)
     n = int(seconds * sr) // (4 * ratio) * (4 * ratio)
     x = torch.randn(1, 1, n, generator=g) * 0.3
@@ -275,17 +278,18 @@ def check_export(path: str, ratio: int, latent: int, seconds: float = 1.0,
         assert m.sr == sr, m.sr
         assert m.latent_size == latent and m.full_latent_size >= latent
         assert m.encode_params.tolist() == [1, 1, latent, ratio]
-        assert m.decode_params.tolist() == [latent, ratio, 1, 1]
-        assert m.forward_params.tolist() == [1, 1, 1, 1]
+        assert m.decode_params.tolist() == [latent, ratio, out_ch, 1]
+        assert m.forward_params.tolist() == [1, 1, out_ch, 1]
         assert list(m.get_methods()) == ["encode", "decode", "forward"]
         z_one = m.encode(x)
         assert tuple(z_one.shape) == (1, latent, n // ratio), z_one.shape
         m = torch.jit.load(path)
         y_one = m.decode(m.encode(x))
-        assert tuple(y_one.shape) == (1, 1, n), y_one.shape
+        assert tuple(y_one.shape) == (1, out_ch, n), y_one.shape
+        assert bool(torch.isfinite(y_one).all())
         m = torch.jit.load(path)
         y_fwd = m(x)
-        assert tuple(y_fwd.shape) == (1, 1, n)
+        assert tuple(y_fwd.shape) == (1, out_ch, n)
         for mult in block_mults:
             m = torch.jit.load(path)
             blk = ratio * mult
@@ -303,7 +307,7 @@ def check_export(path: str, ratio: int, latent: int, seconds: float = 1.0,
         m = torch.jit.load(path)
         x2 = torch.cat([x, -x], 0)
         y2 = m.decode(m.encode(x2))
-        assert tuple(y2.shape) == (2, 1, n)
+        assert tuple(y2.shape) == (2, out_ch, n)
         report["batch2_slot0_err"] = (y2[:1] - y_one).abs().max().item()
         assert report["batch2_slot0_err"] < tol
     return report

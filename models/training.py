@@ -29,7 +29,8 @@ class StreamingVAE(nn.Module):
         self.encoder = mmnn.Encoder(c["bands"], c["enc_channels"], c["strides"],
                                     2 * c["latent"], c["res_dilations"])
         self.decoder = mmnn.Decoder(c["bands"], c["dec_channels"], c["strides"],
-                                    c["latent"], c["res_dilations"], noise=c["noise"])
+                                    c["latent"], c["res_dilations"], noise=c["noise"],
+                                    out_ch=c.get("channels", 1))
 
     def sample(self, h):
         """The encoder's output -> (a latent sample, KL to the unit normal)."""
@@ -40,9 +41,16 @@ class StreamingVAE(nn.Module):
         return z, kl
 
     def forward(self, x):
-        h = self.encoder(x)
+        """x [B, C, T] (C = 1, or 2 for a stereo model): the encoder hears the channels'
+        mean, as the instrument's mono input; the decoder gives C channels back."""
+        h = self.encoder(mono(x))
         z, kl = self.sample(h)
         return self.decoder(z), kl, h[:, :self.latent]
+
+
+def mono(x: torch.Tensor) -> torch.Tensor:
+    """[B, C, T] -> [B, 1, T]: what the encoder hears (the mic is one channel)."""
+    return x if x.shape[1] == 1 else x.mean(1, keepdim=True)
 
 
 def reconstruction_step(vae, loss_fn, opt, x, beta: float):
@@ -149,7 +157,8 @@ def make_pattern(samples: List[np.ndarray], n: int, rng: np.random.Generator, sr
     -24..-1 dBFS.  Optionally returns the onset times (samples) inside [0, n).
     """
     off = int(max_sample_seconds * sr) // 2  # room for hits before t=0
-    y = np.zeros(off + n, np.float32)
+    # one-shots are [length] arrays, or [channels, length] for a stereo model
+    y = np.zeros(samples[0].shape[:-1] + (off + n,), np.float32)
     times = []
     if rng.random() < 0.5:
         bpm = rng.uniform(70, 180)
@@ -173,11 +182,11 @@ def make_pattern(samples: List[np.ndarray], n: int, rng: np.random.Generator, sr
             a = off + t0
             if a < 0 or a >= off + n:
                 continue
-            m = min(s.size, off + n - a)
-            y[a:a + m] += g * s[:m]
+            m = min(s.shape[-1], off + n - a)
+            y[..., a:a + m] += g * s[..., :m]
         if 0 <= t0 < n:
             onsets.append(t0)
-    y = y[off:]
+    y = y[..., off:]
     peak = np.abs(y).max()
     if peak > 1e-6:
         y *= 10 ** (rng.uniform(-24, -1) / 20) / peak
@@ -200,7 +209,7 @@ def fold_latent_pca(vae: StreamingVAE, make_batch: Callable[[np.random.Generator
     zs = []
     for _ in range(batches):
         x = make_batch(rng)
-        zs.append(enc(x)[:, :L].permute(0, 2, 1).reshape(-1, L))
+        zs.append(enc(mono(x))[:, :L].permute(0, 2, 1).reshape(-1, L))
     z = torch.cat(zs).double()
     mu = z.mean(0)
     cov = torch.cov((z - mu).T) if L > 1 else z.var(0, keepdim=True).reshape(1, 1)
@@ -228,7 +237,8 @@ def fold_latent_pca(vae: StreamingVAE, make_batch: Callable[[np.random.Generator
 
 
 def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
-    """A fresh load of an export; encode then decode block by block, batch 1 (as live)."""
+    """A fresh load of an export; encode then decode block by block, batch 1 (as live).
+    x mono [T]; returns [T], or [C, T] for a model with C > 1 output channels."""
     m = torch.jit.load(path)
     n = len(x) // block * block
     xt = torch.from_numpy(x[:n].astype(np.float32)).reshape(1, 1, -1)
@@ -236,7 +246,10 @@ def render_stream(path: str, x: np.ndarray, block: int) -> np.ndarray:
     with torch.inference_mode():
         for i in range(0, n, block):
             out.append(m.decode(m.encode(xt[:, :, i:i + block])))
-    return torch.cat(out, -1).reshape(-1).numpy() if out else np.zeros(0, np.float32)
+    if not out:
+        return np.zeros(0, np.float32)
+    y = torch.cat(out, -1)[0]
+    return y[0].numpy() if y.shape[0] == 1 else y.numpy()
 
 
 # --- onsets -------------------------------------------------------------------

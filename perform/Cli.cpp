@@ -202,6 +202,7 @@ std::vector<CommandSpec> makeSpecs() {
                 {"name", "NAME", "the model's name in its report"},
                 {"device", "cpu|cuda", "where to train (default cpu)"},
                 {"pitched", nullptr, "a pitched model (synths): the input's pitch and loudness become latent dims 0 and 1"},
+                {"stereo", nullptr, "a stereo model: trained on both channels, it plays two (the input stays mono: the mic)"},
                 {"adversarial", "SHARE", "the last SHARE of the time trained against a discriminator (0..0.9, default 0)"},
                 {"seed", "N", "random seed (default 1234)"},
                 {"resume", nullptr, "continue from the checkpoint (the default when one is there)"},

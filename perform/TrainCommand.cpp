@@ -5,7 +5,8 @@
 // exports load) does the training:
 //  1. every file under each --data folder (recursively) is read with libsndfile; what it
 //     cannot read, what is silent and what is too short is skipped with one line each;
-//  2. the audio is prepared once (mono, the model's rate, trimmed, peak-normalised) into
+//  2. the audio is prepared once (mono, or two channels with --stereo; the model's rate,
+//     trimmed, peak-normalised) into
 //     MODEL.train/ beside the output, with a held-out part set aside (seeded: the last
 //     tenth of each long recording and a tenth of the short files, or --eval DIR), and
 //     reused by later runs on the same files (same paths, sizes and times);
@@ -81,9 +82,10 @@ std::vector<Source> listSources(const std::vector<std::string>& dirs) {
   return out;
 }
 
-// Mono at `rate`, trimmed (below 1 % of the peak at either end), peak at -1 dBFS; or
-// empty with `why` saying why the file is not used.
-std::vector<float> prepare(const std::string& path, int rate, std::string& why) {
+// `channels` (1 or 2) interleaved at `rate`, trimmed (below 1 % of the peak at either end),
+// peak at -1 dBFS; or empty with `why` saying why the file is not used. Mono: the channels'
+// mean. Stereo: a mono file on both sides, of more channels the first two.
+std::vector<float> prepare(const std::string& path, int rate, int channels, std::string& why) {
   AudioBuffer a;
   try {
     a = readAudioFile(path);
@@ -91,26 +93,37 @@ std::vector<float> prepare(const std::string& path, int rate, std::string& why) 
     why = e.what();
     return {};
   }
-  const size_t ch = static_cast<size_t>(std::max(1, a.channels));
+  const size_t ch = static_cast<size_t>(std::max(1, a.channels)), oc = static_cast<size_t>(channels);
   const size_t frames = a.samples.size() / ch;
-  std::vector<float> mono(frames);
+  std::vector<float> x(frames * oc);
   for (size_t f = 0; f < frames; ++f) {
-    float s = 0;
-    for (size_t c = 0; c < ch; ++c) s += a.samples[f * ch + c];
-    mono[f] = s / static_cast<float>(ch);
+    const float* in = &a.samples[f * ch];
+    if (oc == 1) {
+      float s = 0;
+      for (size_t c = 0; c < ch; ++c) s += in[c];
+      x[f] = s / static_cast<float>(ch);
+    } else {
+      x[2 * f] = in[0];
+      x[2 * f + 1] = in[ch > 1 ? 1 : 0];
+    }
   }
-  if (a.sampleRate != rate && !mono.empty()) mono = Resampler::convert(mono, 1, a.sampleRate, rate);
+  if (a.sampleRate != rate && !x.empty()) x = Resampler::convert(x, channels, a.sampleRate, rate);
   float peak = 0;
-  for (float v : mono) peak = std::max(peak, std::fabs(v));
+  for (float v : x) peak = std::max(peak, std::fabs(v));
   if (peak < kSilentPeak) {
     char b[96];
     std::snprintf(b, sizeof b, "silent (peak %.0f dBFS)", peak > 0 ? 20 * std::log10(peak) : -200.0);
     why = b;
     return {};
   }
-  size_t first = 0, last = mono.size();
-  while (first < last && std::fabs(mono[first]) < 0.01f * peak) ++first;
-  while (last > first && std::fabs(mono[last - 1]) < 0.01f * peak) --last;
+  auto loud = [&](size_t f) {
+    for (size_t c = 0; c < oc; ++c)
+      if (std::fabs(x[f * oc + c]) >= 0.01f * peak) return true;
+    return false;
+  };
+  size_t first = 0, last = x.size() / oc;
+  while (first < last && !loud(first)) ++first;
+  while (last > first && !loud(last - 1)) --last;
   first = first > 32 ? first - 32 : 0;
   if (static_cast<double>(last - first) < kMinSoundSeconds * rate) {
     char b[96];
@@ -119,7 +132,7 @@ std::vector<float> prepare(const std::string& path, int rate, std::string& why) 
     why = b;
     return {};
   }
-  std::vector<float> out(mono.begin() + static_cast<long>(first), mono.begin() + static_cast<long>(last));
+  std::vector<float> out(x.begin() + static_cast<long>(first * oc), x.begin() + static_cast<long>(last * oc));
   const float g = 0.891f / peak;
   for (float& v : out) v *= g;
   return out;
@@ -158,9 +171,11 @@ struct Prepared {
   int used = 0;
 };
 
-void add(std::vector<float>& audio, std::vector<std::pair<size_t, size_t>>& pieces, const float* x, size_t n) {
-  pieces.emplace_back(audio.size(), n);
-  audio.insert(audio.end(), x, x + n);
+// `n` frames of `ch` interleaved channels; pieces are [first frame, frames].
+void add(std::vector<float>& audio, std::vector<std::pair<size_t, size_t>>& pieces, const float* x, size_t n,
+         size_t ch) {
+  pieces.emplace_back(audio.size() / ch, n);
+  audio.insert(audio.end(), x, x + n * ch);
 }
 
 bool writeFloats(const std::string& path, const std::vector<float>& x) {
@@ -238,6 +253,8 @@ int runTrain(const Args& args, const char* argv0) {
   const std::string device = args.get("device", "cpu");
   const double adversarial = args.getDouble("adversarial", 0.0);
   const bool pitched = args.has("pitched");
+  const bool stereo = args.has("stereo");
+  const int channels = stereo ? 2 : 1;
   if (ratio != 128 && ratio != 256 && ratio != 512) {
     std::cerr << me << "--ratio " << ratio << ": choose 128, 256 or 512 (samples per latent frame: "
               << "2.9, 5.8 or 11.6 ms at 44.1 kHz; smaller is lower latency and more compute)\n";
@@ -249,6 +266,11 @@ int runTrain(const Args& args, const char* argv0) {
   }
   if (pitched && latent < 3) {
     std::cerr << me << "--pitched needs --latent 3 or more (pitch and loudness take dims 0 and 1; 16 for synths)\n";
+    return 2;
+  }
+  if (pitched && stereo) {
+    std::cerr << me << "--pitched and --stereo together: the pitched family is mono for now (a synth line from "
+              << "one voice); train a stereo model without --pitched\n";
     return 2;
   }
   if (rate != 44100 && rate != 48000) {
@@ -306,7 +328,7 @@ int runTrain(const Args& args, const char* argv0) {
 
   // --- the audio, prepared once ---
   const std::vector<Source> sources = listSources(dirs), evalSources = listSources(evalDirs);
-  std::string sig = std::to_string(rate) + "|" + std::to_string(seed);
+  std::string sig = std::to_string(rate) + "|" + std::to_string(seed) + (stereo ? "|stereo" : "");
   for (const auto& list : {sources, evalSources}) {
     sig += "|";
     for (const Source& s : list) sig += s.path + ":" + std::to_string(s.bytes) + ":" + std::to_string(s.modified) + ";";
@@ -321,25 +343,27 @@ int runTrain(const Args& args, const char* argv0) {
                 prepared.string().c_str());
   } else {
     Prepared p;
+    const size_t oc = static_cast<size_t>(channels);
     std::vector<std::vector<float>> shortOnes;
     std::vector<std::string> shortNames;
     auto readAll = [&](const std::vector<Source>& list, bool forEval) {
       for (const Source& s : list) {
         std::string why;
-        std::vector<float> x = prepare(s.path, rate, why);
+        std::vector<float> x = prepare(s.path, rate, channels, why);
         if (x.empty()) {
           std::printf("skipped %s: %s\n", s.path.c_str(), why.c_str());
           p.skipped.push_back(s.path + ": " + why);
           continue;
         }
         ++p.used;
+        const size_t frames = x.size() / oc;
         if (forEval) {
-          add(p.eval, p.evalPieces, x.data(), x.size());
-        } else if (evalDirs.empty() && x.size() >= static_cast<size_t>(kLongSeconds * rate)) {
+          add(p.eval, p.evalPieces, x.data(), frames, oc);
+        } else if (evalDirs.empty() && frames >= static_cast<size_t>(kLongSeconds * rate)) {
           // A long recording: its last tenth (at least 2 s) is held out.
-          const size_t held = std::max<size_t>(x.size() / 10, static_cast<size_t>(2 * rate));
-          add(p.train, p.trainPieces, x.data(), x.size() - held);
-          add(p.eval, p.evalPieces, x.data() + (x.size() - held), held);
+          const size_t held = std::max<size_t>(frames / 10, static_cast<size_t>(2 * rate));
+          add(p.train, p.trainPieces, x.data(), frames - held, oc);
+          add(p.eval, p.evalPieces, x.data() + (frames - held) * oc, held, oc);
         } else {
           shortOnes.push_back(std::move(x));
           shortNames.push_back(s.path);
@@ -365,8 +389,8 @@ int runTrain(const Args& args, const char* argv0) {
     const size_t heldShort = evalDirs.empty() && shortOnes.size() >= 5 ? std::max<size_t>(1, shortOnes.size() / 10) : 0;
     for (size_t k = 0; k < order.size(); ++k) {
       const auto& x = shortOnes[order[k]];
-      if (k < heldShort) add(p.eval, p.evalPieces, x.data(), x.size());
-      else add(p.train, p.trainPieces, x.data(), x.size());
+      if (k < heldShort) add(p.eval, p.evalPieces, x.data(), x.size() / oc, oc);
+      else add(p.train, p.trainPieces, x.data(), x.size() / oc, oc);
     }
     const std::string evalFrom = !evalDirs.empty()   ? "--eval " + evalDirs[0]
                                  : p.eval.empty()    ? "none: too little audio to hold out (the training audio is used)"
@@ -376,10 +400,11 @@ int runTrain(const Args& args, const char* argv0) {
     j.beginObject()
         .key("signature").value(signature)
         .key("rate").value(rate)
+        .key("channels").value(channels)
         .key("seed").value(seed)
         .key("files_used").value(p.used)
-        .key("train_minutes").value(static_cast<double>(p.train.size()) / rate / 60.0)
-        .key("eval_minutes").value(static_cast<double>(p.eval.size()) / rate / 60.0)
+        .key("train_minutes").value(static_cast<double>(p.train.size()) / channels / rate / 60.0)
+        .key("eval_minutes").value(static_cast<double>(p.eval.size()) / channels / rate / 60.0)
         .key("eval_from").value(evalFrom);
     for (const auto& [name, pieces] : {std::pair{"train", &p.trainPieces}, std::pair{"eval", &p.evalPieces}}) {
       j.key(name).beginArray();
@@ -400,8 +425,8 @@ int runTrain(const Args& args, const char* argv0) {
     index = readText(indexPath);
     std::printf("musicmill train: %d file(s) used, %.1f min of audio to train on, %.1f min held out (%s); "
                 "%zu skipped\n",
-                p.used, static_cast<double>(p.train.size()) / rate / 60.0,
-                static_cast<double>(p.eval.size()) / rate / 60.0, evalFrom.c_str(), p.skipped.size());
+                p.used, static_cast<double>(p.train.size()) / channels / rate / 60.0,
+                static_cast<double>(p.eval.size()) / channels / rate / 60.0, evalFrom.c_str(), p.skipped.size());
   }
   std::fflush(stdout);
 
@@ -416,6 +441,7 @@ int runTrain(const Args& args, const char* argv0) {
   std::snprintf(adv, sizeof adv, "%g", adversarial);
   if (adversarial > 0) command += std::string(" --adversarial ") + adv;
   if (pitched) command += " --pitched";
+  if (stereo) command += " --stereo";
   std::snprintf(mins, sizeof mins, "%g", minutes);
   std::snprintf(ck, sizeof ck, "%g", checkpointSeconds);
   std::vector<std::string> argvPy{python, script, "--prepared", prepared.string(), "--out", outPath.string(),
@@ -425,6 +451,7 @@ int runTrain(const Args& args, const char* argv0) {
   if (auto n = args.get("name")) argvPy.insert(argvPy.end(), {"--name", *n});
   if (args.has("fresh")) argvPy.push_back("--fresh");
   if (pitched) argvPy.push_back("--pitched");
+  if (stereo) argvPy.push_back("--stereo");
   const int rc = runChild(argvPy);
   if (rc == 130) return 130;  // stopped: the trainer said so and kept its checkpoint
   if (rc != 0) {
@@ -459,10 +486,10 @@ int runTrain(const Args& args, const char* argv0) {
     writeTextAtomically(reportPath, report);
   }
   std::printf("musicmill train: wrote %s (RAVE v2 interface, %d Hz, ratio %d = %.1f ms a frame, %d latent dims, "
-              "streaming %s); compute %.3f ms a frame here (%s)\n"
+              "%s, streaming %s); compute %.3f ms a frame here (%s)\n"
               "  report: %s and %s\n  play it: musicmill perform --model %s\n",
               outPath.string().c_str(), i.sampleRate, i.ratio, frameMs, i.latentSize,
-              i.streaming == 1 ? "yes" : "NO", msPerFrame, msPerFrame < frameMs ? "faster than real time" : "TOO SLOW",
+              i.outChannels == 2 ? "stereo out" : "mono", i.streaming == 1 ? "yes" : "NO", msPerFrame, msPerFrame < frameMs ? "faster than real time" : "TOO SLOW",
               reportPath.c_str(), fs::path(outPath).replace_extension(".report.png").string().c_str(),
               outPath.string().c_str());
   return 0;
