@@ -205,14 +205,20 @@ void FrameProcessor::mixPartner(float* out) {
   p.lastOutput = target;
   const int chA = info_.outChannels, chB = b.outChannels;
   constexpr float kHalfPi = 1.5707963f;
+  double ea = 0, eb = 0;
   for (int i = 0; i < n; ++i) {
     const float x = from + (target - from) * static_cast<float>(i + 1) / static_cast<float>(n);
     const float ga = std::cos(kHalfPi * x), gb = std::sin(kHalfPi * x);
     for (int c = 0; c < chA; ++c) {
       float& o = out[static_cast<size_t>(c) * n + i];
-      o = ga * o + gb * p.out[static_cast<size_t>(std::min(c, chB - 1)) * n + i];
+      const float a = ga * o, bpart = gb * p.out[static_cast<size_t>(std::min(c, chB - 1)) * n + i];
+      ea += static_cast<double>(a) * a;
+      eb += static_cast<double>(bpart) * bpart;
+      o = a + bpart;
     }
   }
+  p.powerA = static_cast<float>(ea / (static_cast<double>(n) * chA));
+  p.powerB = static_cast<float>(eb / (static_cast<double>(n) * chA));
 }
 
 bool FrameProcessor::process(const float* blockIn, float* out) {

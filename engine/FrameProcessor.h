@@ -133,6 +133,11 @@ class FrameProcessor {
 
   // Whether model B (the partner) was muted in the last process() for NaN/Inf output.
   bool lastPartnerMuted() const { return partner_ && partner_->lastMuted; }
+  // A blend's two parts as they sounded in the last process(): the mean square of model
+  // A's and of model B's output after the crossfade's gains (the two sum to the block's
+  // output). Both 0 without a partner.
+  float lastPowerA() const { return partner_ ? partner_->powerA : 0.f; }
+  float lastPowerB() const { return partner_ ? partner_->powerB : 0.f; }
 
  private:
   ModelRuntime* model_;  // processing thread only (replaceModel)
@@ -185,6 +190,7 @@ class FrameProcessor {
     float lastOutput = -1.f, lastLatent = 0.f;  // -1: not yet started (no ramp)
     uint64_t nonFinite = 0;
     bool lastMuted = false;
+    float powerA = 0.f, powerB = 0.f;  // the last block's, after the crossfade's gains
     std::vector<AttributeBinding> attributes;  // model B's own, following the same attr.<name>
   };
   std::unique_ptr<Partner> partner_;

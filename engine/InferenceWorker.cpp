@@ -155,6 +155,14 @@ void InferenceWorker::processAvailable() {
     try {
       if (!processor_->process(modelIn_.data(), modelOut_.data())) nonFinite_.fetch_add(1);
       if (processor_->lastPartnerMuted()) partnerNonFinite_.fetch_add(1);
+      if (processor_->hasPartner()) {  // one-pole smoothing of the blend's two levels, ~0.3 s
+        const float k = std::min(1.f, static_cast<float>(processor_->blockSamples()) /
+                                          (0.3f * static_cast<float>(processor_->info().sampleRate)));
+        powerA_.store(powerA_.load(std::memory_order_relaxed) * (1.f - k) + k * processor_->lastPowerA(),
+                      std::memory_order_relaxed);
+        powerB_.store(powerB_.load(std::memory_order_relaxed) * (1.f - k) + k * processor_->lastPowerB(),
+                      std::memory_order_relaxed);
+      }
     } catch (const std::exception& e) {
       // The block is muted as a NaN block is, and consumed: the stream keeps its timing
       // (a missing block would read as a late frame and grow the latency).

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -62,6 +63,10 @@ class InferenceWorker {
   uint64_t droppedInput() const { return droppedInput_.load(); }
   uint64_t nonFiniteBlocks() const { return nonFinite_.load(); }
   uint64_t partnerNonFiniteBlocks() const { return partnerNonFinite_.load(); }
+  // A blend's two models as they sound (FrameProcessor::lastPowerA/B), each smoothed over
+  // about 0.3 s, in dBFS RMS (-120 when silent or no blend).
+  double blendLevelDbA() const { return levelDb(powerA_.load(std::memory_order_relaxed)); }
+  double blendLevelDbB() const { return levelDb(powerB_.load(std::memory_order_relaxed)); }
   // Blocks where model code threw (a c10::Error, std::bad_alloc, a ModelError, anything):
   // each was muted like a NaN block and the worker went on. The last reason, for the
   // control thread to say (any thread; copies under a mutex the audio thread never takes).
@@ -100,6 +105,8 @@ class InferenceWorker {
   std::atomic<bool> running_{false}, panic_{false}, reloading_{false}, realtimeGranted_{false};
   std::atomic<double> artificialDelayMs_{0.0}, lastComputeMs_{0.0};
   std::atomic<uint64_t> blocks_{0}, droppedInput_{0}, nonFinite_{0}, partnerNonFinite_{0}, faults_{0};
+  std::atomic<float> powerA_{0.f}, powerB_{0.f};  // worker writes, anyone reads
+  static double levelDb(float power) { return power > 1e-12f ? 10.0 * std::log10(power) : -120.0; }
   mutable std::mutex faultMutex_;  // worker and control threads only
   std::string lastFault_;
   // Per-block compute times: the worker writes slot [count % size] then publishes count.

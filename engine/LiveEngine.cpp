@@ -131,11 +131,12 @@ long LiveEngine::minimumPreRoll(double blockDevice, int buffer, double computeSa
   return maxP;
 }
 
-std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRuntime> model, Slot& slot) {
+std::unique_ptr<InferenceWorker> LiveEngine::makeWorker(std::unique_ptr<ModelRuntime> model,
+                                                        std::unique_ptr<ModelRuntime> partner, Slot& slot) {
   const ModelInfo info = model->info();
   const int fpb = framesPerBlock_ > 0 ? framesPerBlock_ : defaultFramesPerBlock(info.ratio);
   auto worker = std::make_unique<InferenceWorker>(std::move(model), registry_, fpb, rate_);
-  if (pendingPartner_) worker->processor().setPartner(std::move(pendingPartner_));
+  if (partner) worker->processor().setPartner(std::move(partner));
   worker->prepare(std::max(buffer_, 8192));
   // The first calls of a TorchScript model are slow (profiling executor): skip them, then
   // budget 1.5x the 90th percentile of blocks run at the live pace (one a block's
@@ -173,7 +174,7 @@ void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int b
   framesPerBlock_ = framesPerBlock;
   const int maxBuf = std::max(buffer, 8192);
   Slot& first = slots_[0];
-  first.worker = makeWorker(std::move(model), first);
+  first.worker = makeWorker(std::move(model), std::move(pendingPartner_), first);
   first.active = true;
   first.delay = first.preRoll;
   slotCount_.store(1);
@@ -192,13 +193,13 @@ void LiveEngine::prepare(std::unique_ptr<ModelRuntime> model, double rate, int b
   fadeStep_ = static_cast<float>(1.0 / (0.005 * rate));  // 5 ms crossfade to dry when late
 }
 
-int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model) {
-  const int k = prepareModel(std::move(model));
+int LiveEngine::addModel(std::unique_ptr<ModelRuntime> model, std::unique_ptr<ModelRuntime> partner) {
+  const int k = prepareModel(std::move(model), std::move(partner));
   publishModel(k);
   return k;
 }
 
-int LiveEngine::prepareModel(std::unique_ptr<ModelRuntime> model) {
+int LiveEngine::prepareModel(std::unique_ptr<ModelRuntime> model, std::unique_ptr<ModelRuntime> partner) {
   const int k = reserved_.fetch_add(1);
   if (k >= kMaxSlots) {
     reserved_.fetch_sub(1);
@@ -206,7 +207,7 @@ int LiveEngine::prepareModel(std::unique_ptr<ModelRuntime> model) {
   }
   try {
     Slot& slot = slots_[k];  // nobody else reads a slot at or past slotCount_
-    slot.worker = makeWorker(std::move(model), slot);
+    slot.worker = makeWorker(std::move(model), std::move(partner), slot);
   } catch (...) {
     reserved_.fetch_sub(1);  // one loader at a time: this was the last reservation
     throw;
@@ -619,6 +620,8 @@ EngineStatus LiveEngine::status() const {
     s.nonFiniteBlocks = worker_->nonFiniteBlocks();
     s.faultBlocks = worker_->faultBlocks();
     s.partnerNonFiniteBlocks = worker_->partnerNonFiniteBlocks();
+    s.blendLevelDbA = worker_->blendLevelDbA();
+    s.blendLevelDbB = worker_->blendLevelDbB();
     s.compute = worker_->computeStats();
     const double blockMs = 1000.0 * worker_->blockSamplesModel() / worker_->info().sampleRate;
     s.workerLoad = worker_->lastComputeMs() / blockMs;

@@ -67,6 +67,9 @@ struct EngineStatus {
   uint64_t faultBlocks = 0;             // blocks muted because the playing model threw
   uint64_t nonFiniteBlocks = 0;         // blocks the playing model was muted for NaN/Inf
   uint64_t partnerNonFiniteBlocks = 0;  // the same for its blend partner (model B)
+  // A blend's two models as they sound now (after Model A/B's gains), dBFS RMS over
+  // ~0.3 s; -120 when the playing model has no partner.
+  double blendLevelDbA = -120, blendLevelDbB = -120;
   // The audio callback against its buffer's duration, over the last second. Wall time
   // (the max) includes any time the callback's thread was preempted, which a busy or
   // virtual machine inflates; CPU time (the mean, what the UI's "audio CPU" shows) is the
@@ -110,15 +113,16 @@ class LiveEngine {
 
   // Control thread: preloads another model (own worker, warmed up, pre-roll measured) and
   // returns its slot. Slot 0 is the model given to open(). Throws std::runtime_error.
-  int addModel(std::unique_ptr<ModelRuntime> model);
+  int addModel(std::unique_ptr<ModelRuntime> model, std::unique_ptr<ModelRuntime> partner = nullptr);
   // The same in two steps, so that a model loaded during the show never holds the control
   // thread: prepareModel() on a loader thread (one load at a time) builds the worker, warms
   // it up and measures its pre-roll in the next free slot, still invisible to everyone;
   // publishModel() on the control thread runs the processor setups, starts the worker
   // and makes the slot selectable. Slots are published in the order they were prepared.
-  int prepareModel(std::unique_ptr<ModelRuntime> model);
+  // `partner`: a model B sounding with it (as setPartnerForNextModel), or none.
+  int prepareModel(std::unique_ptr<ModelRuntime> model, std::unique_ptr<ModelRuntime> partner = nullptr);
   void publishModel(int slot);
-  // Control thread, before open() / addModel(): the next model opened gets `partner` as
+  // Control thread, before open(): the model opened gets `partner` as
   // its model B (multi-model blending, FrameProcessor::setPartner), in place before its
   // warm-up so that the measured compute and the latency include both models. Throws
   // std::invalid_argument (from setPartner) when B cannot partner that model.
@@ -183,7 +187,8 @@ class LiveEngine {
     float fade = 1.f; // 1 = model output, 0 = fallback to dry (late)
     float hold[2] = {0.f, 0.f};
   };
-  std::unique_ptr<InferenceWorker> makeWorker(std::unique_ptr<ModelRuntime> model, Slot& slot);
+  std::unique_ptr<InferenceWorker> makeWorker(std::unique_ptr<ModelRuntime> model,
+                                              std::unique_ptr<ModelRuntime> partner, Slot& slot);
   // Audio thread: reads one buffer of `slot`'s output (device channel layout) into `dst`.
   void readSlot(Slot& slot, float* dst, int n) noexcept;
   static constexpr int kMaxSlots = 16;

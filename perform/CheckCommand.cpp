@@ -15,6 +15,7 @@
 #include "Parameters.h"
 #include "PresetFile.h"
 #include "SetList.h"
+#include "SetListSetup.h"
 #include "TriggerProfile.h"
 
 namespace fs = std::filesystem;
@@ -64,14 +65,23 @@ int runCheck(const Args& args, const char* argv0) {
   const std::string registryModel = args.get("model", bundledModelPath(argv0));
   std::unique_ptr<ParameterRegistry> registry;
   int errors = 0, warnings = 0;
+  const ModelLibrary library = modelLibraryFor(args, argv0);
   try {
-    registry = makeShowRegistry(*ModelRuntime::load(registryModel, mo));
+    // Sized for every model the files play (a synth part's 16 dims, a blend's model B).
+    std::vector<std::string> setLists, presets;
+    for (const std::string& file : args.positional) {
+      std::error_code ec;
+      if (!fs::exists(file, ec)) continue;
+      if (const FileKind k = kindOf(file); k == FileKind::SetList) setLists.push_back(file);
+      else if (k == FileKind::Preset) presets.push_back(file);
+    }
+    const ShowSizes sizes = showSizes(setLists, presets, library, mo);
+    registry = makeShowRegistry(*ModelRuntime::load(registryModel, mo), nullptr, sizes.latent, sizes.partnerLatent);
   } catch (const std::exception& e) {
     std::printf("%s: error: %s (parameter ids are checked against this model; --model names another)\n",
                 registryModel.c_str(), e.what());
     return 1;
   }
-  const ModelLibrary library = modelLibraryFor(args, argv0);
   std::set<std::string> modelsChecked;
   // Loads and probes a model a file names; a failure is an error at the naming file.
   auto checkModel = [&](const std::string& model, const std::string& namedBy) {
@@ -100,8 +110,10 @@ int runCheck(const Args& args, const char* argv0) {
           for (const std::string& m : set->models()) checkModel(m, file);
         break;
       case FileKind::Preset:
-        if (auto preset = loadPreset(file, report, PresetChecks{registry.get(), &library}))
+        if (auto preset = loadPreset(file, report, PresetChecks{registry.get(), &library})) {
           checkModel(preset->model, file);
+          checkModel(preset->modelB, file);
+        }
         break;
       case FileKind::Mapping:
         loadMappingFile(file, *registry, report);

@@ -50,7 +50,10 @@ bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, co
 
 // The registry of a show: the standard parameters for the model (and model B), plus
 // attr.<name> for each attribute either declares (ModelAttributes.h).
-std::unique_ptr<ParameterRegistry> makeShowRegistry(const ModelRuntime& model, const ModelRuntime* partner = nullptr);
+// `minLatent` / `minPartnerLatent`: at least that many dims (and model B's controls when
+// > 0), for the other models a set list plays (setListSizes).
+std::unique_ptr<ParameterRegistry> makeShowRegistry(const ModelRuntime& model, const ModelRuntime* partner = nullptr,
+                                                    int minLatent = 0, int minPartnerLatent = 0);
 // Every `--attr NAME=VALUE`, against model A's attributes, then model B's: a playable one
 // sets its parameter attr.NAME (the worker gives it to the model); a string attribute is
 // given to the model now, before any worker runs. False after printing what was wrong

@@ -150,7 +150,10 @@ int runPerform(const Args& args, const char* argv0) {
   // Multi-model blending: --model-b M sounds together with the first model.
   std::unique_ptr<ModelRuntime> partner;
   if (!loadPartnerModel(args, mo, "perform", partner)) return 2;
-  auto registry = makeShowRegistry(*model, partner.get());
+  std::vector<std::string> setLists;
+  if (auto s = args.get("set-list")) setLists.push_back(*s);
+  const ShowSizes sizes = showSizes(setLists, args.all("preset"), modelLibraryFor(args, argv0), mo);
+  auto registry = makeShowRegistry(*model, partner.get(), sizes.latent, sizes.partnerLatent);
   if (!applySetOptions(args, *registry)) return 2;
   if (!applyAttributeOptions(args, *model, partner.get(), *registry)) return 2;
 

@@ -68,10 +68,12 @@ bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<
   return true;
 }
 
-std::unique_ptr<ParameterRegistry> makeShowRegistry(const ModelRuntime& model, const ModelRuntime* partner) {
+std::unique_ptr<ParameterRegistry> makeShowRegistry(const ModelRuntime& model, const ModelRuntime* partner,
+                                                    int minLatent, int minPartnerLatent) {
   std::vector<std::vector<ModelAttribute>> attributes{model.info().attributes};
   if (partner) attributes.push_back(partner->info().attributes);
-  return makeStandardRegistry(model.info().latentSize, 2, partner ? partner->info().latentSize : 0,
+  return makeStandardRegistry(std::max(model.info().latentSize, minLatent), 2,
+                              std::max(partner ? partner->info().latentSize : 0, minPartnerLatent),
                               attributeParamSpecs(attributes));
 }
 

@@ -107,6 +107,36 @@ void SetListPart::stop() {
   if (!err.empty()) std::fprintf(stderr, "%s\n", err.c_str());
 }
 
+ShowSizes showSizes(const std::vector<std::string>& setLists, const std::vector<std::string>& presets,
+                    const ModelLibrary& library, const ModelRuntime::Options& options) {
+  ShowSizes sizes;
+  std::vector<std::pair<std::string, std::string>> choices;
+  LoadReport quiet;  // each file's own load reports its problems
+  for (const std::string& path : setLists)
+    if (const auto set = loadSetList(path, quiet, nullptr, &library)) {
+      const auto c = set->modelChoices();
+      choices.insert(choices.end(), c.begin(), c.end());
+    }
+  for (const std::string& path : presets)
+    if (const auto p = loadPreset(path, quiet, PresetChecks{nullptr, &library}); p && !p->model.empty())
+      choices.emplace_back(p->model, p->modelB);
+  std::map<std::string, int> latent;
+  const auto dims = [&](const std::string& model) {
+    if (auto it = latent.find(model); it != latent.end()) return it->second;
+    int n = 0;
+    try {
+      n = ModelRuntime::load(model, options)->info().latentSize;
+    } catch (const std::exception&) {
+    }
+    return latent[model] = n;
+  };
+  for (const auto& [model, partner] : choices) {
+    sizes.latent = std::max(sizes.latent, dims(model));
+    if (!partner.empty()) sizes.partnerLatent = std::max(sizes.partnerLatent, dims(partner));
+  }
+  return sizes;
+}
+
 bool attachSetList(App& app) {
   const Args& args = *app.args;
   ModelRuntime::Options mo;
@@ -120,7 +150,9 @@ bool attachSetList(App& app) {
     return false;
   }
   // A model of the library is named by its short name in presets captured from the show.
-  player.registerPlayingModel(app.modelPath, app.library.nameOf(app.modelPath));
+  const std::string partner = args.get("model-b", "");
+  player.registerPlayingModel(app.modelPath, app.library.nameOf(app.modelPath), partner,
+                              partner.empty() ? "" : app.library.nameOf(partner));
   player.setModelLibrary(&app.library);
   LoadReport report;
 

@@ -49,6 +49,17 @@ class SetListPart {
 // Builds app.setList. False (after printing every problem) when the show cannot start.
 bool attachSetList(App& app);
 
+// The registry's sizes a show needs (its dim sliders, model B's controls): the largest
+// latent size among the models the set lists and presets given play, and among the
+// blend partners they name (0 when none). Read before the registry is made, so that a
+// part on a 16-dim synth has its 16 dims even when the show starts on an 8-dim drum
+// model. A file or model that cannot be read counts 0 here; its own load reports it.
+struct ShowSizes {
+  int latent = 0, partnerLatent = 0;
+};
+ShowSizes showSizes(const std::vector<std::string>& setLists, const std::vector<std::string>& presets,
+                    const ModelLibrary& library, const ModelRuntime::Options& options);
+
 // A preset's non-parameter sections played by the parts that own them (issue 8):
 // modulation routes -> the modulation matrices, pattern slots -> every model's pattern
 // memory, mapping override -> the live MIDI mapper, style anchors -> the "match this

@@ -25,20 +25,20 @@ class EngineModelSwitcher : public ModelSwitcher {
 
   // Loads and probes the file (ModelError on a bad file), then the engine gives it its
   // own worker, warms it up and measures its pre-roll, so selecting it later has no gap.
-  int addModel(const std::string& path) override {
-    auto model = ModelRuntime::load(path, options_);
-    for (const auto& w : model->info().warnings) std::fprintf(stderr, "musicmill: warning: %s\n", w.c_str());
-    return engine_.addModel(std::move(model));
+  int addModel(const std::string& path, const std::string& partner) override {
+    auto model = load(path);
+    return engine_.addModel(std::move(model), partner.empty() ? nullptr : load(partner));
   }
-  bool startLoad(const std::string& path) override {
+  bool startLoad(const std::string& path, const std::string& partner) override {
     if (load_.valid()) return false;
-    load_ = std::async(std::launch::async, [this, path] {
+    load_ = std::async(std::launch::async, [this, path, partner] {
       Loaded r;
       r.path = path;
+      r.partner = partner;
       try {
-        auto model = ModelRuntime::load(path, options_);
-        for (const auto& w : model->info().warnings) std::fprintf(stderr, "musicmill: warning: %s\n", w.c_str());
-        r.slot = engine_.prepareModel(std::move(model));
+        auto model = load(path);
+        std::unique_ptr<ModelRuntime> b = partner.empty() ? nullptr : load(partner);
+        r.slot = engine_.prepareModel(std::move(model), std::move(b));
       } catch (const std::exception& e) {
         r.error = e.what();
       }
@@ -57,6 +57,12 @@ class EngineModelSwitcher : public ModelSwitcher {
   int currentModel() const override { return engine_.currentModel(); }
 
  private:
+  std::unique_ptr<ModelRuntime> load(const std::string& path) {
+    auto model = ModelRuntime::load(path, options_);
+    for (const auto& w : model->info().warnings) std::fprintf(stderr, "musicmill: warning: %s\n", w.c_str());
+    return model;
+  }
+
   LiveEngine& engine_;
   ModelRuntime::Options options_;
   std::future<Loaded> load_;  // the load running on the loader thread, if any

@@ -13,14 +13,16 @@ namespace mm {
 class ModelSwitcher {
  public:
   virtual ~ModelSwitcher() = default;
-  // Loads `path`, prepares a worker for it and warms it up, ready to be selected without
-  // a gap. Returns its slot. Throws ModelError (a user-facing paragraph) when it cannot.
-  virtual int addModel(const std::string& path) = 0;
+  // Loads `path` (with `partner` sounding beside it as model B, when not ""), prepares a
+  // worker for it and warms it up, ready to be selected without a gap. Returns its slot.
+  // Throws ModelError (a user-facing paragraph) when it cannot, std::invalid_argument
+  // when the two cannot be blended.
+  virtual int addModel(const std::string& path, const std::string& partner = "") = 0;
   // During the show: the same, on a loader thread, so the control thread (and every knob)
   // never waits for it. One load at a time: false when one is still running.
-  virtual bool startLoad(const std::string& path) = 0;
+  virtual bool startLoad(const std::string& path, const std::string& partner = "") = 0;
   struct Loaded {
-    std::string path;
+    std::string path, partner;
     int slot = -1;      // ready to select; -1 when it failed
     std::string error;  // why (a user-facing paragraph)
   };

@@ -60,6 +60,10 @@ struct Preset {
   // The model library's short name it was named by ("drums"), "" when it was a path: a
   // save writes the name again, so the preset still means that library model elsewhere.
   std::string modelName;
+  // A second model sounding with the first (multi-model blending, `--model-b`), and its
+  // library name as above; empty = the preset's model plays alone. Needs `model`.
+  std::string modelB;
+  std::string modelBName;
   // Parameter id -> value. Parameters the preset does not list take their defaults when
   // it is applied, so switching to a preset always gives the same sound.
   std::map<std::string, float> params;
@@ -75,7 +79,8 @@ struct Preset {
   std::optional<LearnAction> learn;  // [learn]: done each time the preset is applied
 
   bool operator==(const Preset& o) const {
-    return name == o.name && notes == o.notes && model == o.model && modelName == o.modelName && params == o.params &&
+    return name == o.name && notes == o.notes && model == o.model && modelName == o.modelName && modelB == o.modelB &&
+           modelBName == o.modelBName && params == o.params &&
            paramTargets == o.paramTargets &&
            style == o.style && patterns == o.patterns && modulation == o.modulation &&
            mapping == o.mapping && rampMs == o.rampMs && learn == o.learn;

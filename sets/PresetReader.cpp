@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <set>
 #include <sstream>
+#include <tuple>
 
 #include "ModelLibrary.h"
 #include "Parameters.h"
@@ -242,28 +243,37 @@ std::optional<Preset> readPresetTable(const toml::table& t, const TomlSource& sr
                                       const std::string& where, const std::string& defaultName,
                                       bool formatRequired) {
   if (!checkFormat(t, src, kPresetFormat, formatRequired)) return std::nullopt;
-  warnUnknownKeys(t, {"format", "name", "notes", "model", "ramp_ms", "mapping", "params", "style", "pattern", "modulation",
+  warnUnknownKeys(t, {"format", "name", "notes", "model", "model_b", "ramp_ms", "mapping", "params", "style", "pattern", "modulation",
                      "learn"},
                   src, where);
   Preset p;
   p.name = readString(t, "name", src, where).value_or(defaultName);
   p.notes = readString(t, "notes", src, where).value_or("");
-  if (t.get("model")) {
-    const auto written = readString(t, "model", src, where);
+  // `model` and `model_b`: a path (relative to this file) or a library name.
+  for (const auto& [key, file, name] : {std::tuple{"model", &p.model, &p.modelName},
+                                        std::tuple{"model_b", &p.modelB, &p.modelBName}}) {
+    if (!t.get(key)) continue;
+    const auto written = readString(t, key, src, where);
     if (!written) return std::nullopt;  // wrong type: reported; the preset cannot know its model
     std::string path = resolvePath(*written, src.baseDir);
     if (!written->empty() && !isRegularFile(path) && checks.models)
       if (std::string named = checks.models->resolve(*written, src.baseDir); !named.empty()) {
         path = named;
-        p.modelName = *written;  // a library name: saved as the name again
+        *name = *written;  // a library name: saved as the name again
       }
     if (written->empty() || !isRegularFile(path)) {
-      src.error(*t.get("model"), where + ": model file '" + *written + "' does not exist (looked for " + path +
-                                     "). Fix the path (relative to this file) or copy the model there" +
-                                     (checks.models ? ", or name a model `musicmill models` lists" : ""));
+      src.error(*t.get(key), where + ": " + (std::string(key) == "model" ? "model" : "model_b") + " file '" + *written +
+                                 "' does not exist (looked for " + path +
+                                 "). Fix the path (relative to this file) or copy the model there" +
+                                 (checks.models ? ", or name a model `musicmill models` lists" : ""));
       return std::nullopt;
     }
-    p.model = path;
+    *file = path;
+  }
+  if (!p.modelB.empty() && p.model.empty()) {
+    src.error(*t.get("model_b"), where + ": model_b names the second model of a blend; name the first with `model` "
+                                         "too (model = \"synth\", model_b = \"drums\")");
+    return std::nullopt;
   }
   if (t.get("ramp_ms")) p.rampMs = readNumber(t, "ramp_ms", src, where, 0.0, kMaxRampMs);
   if (const auto mapping = readString(t, "mapping", src, where); mapping && !mapping->empty()) {

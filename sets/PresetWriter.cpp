@@ -18,6 +18,8 @@ void writePresetBody(std::ostringstream& o, const Preset& p, const std::string& 
   if (!p.notes.empty()) o << "notes = " << tomlString(p.notes) << "\n";
   if (!p.model.empty())
     o << "model = " << tomlString(p.modelName.empty() ? pathForFile(p.model, dir) : p.modelName) << "\n";
+  if (!p.modelB.empty())
+    o << "model_b = " << tomlString(p.modelBName.empty() ? pathForFile(p.modelB, dir) : p.modelBName) << "\n";
   if (p.rampMs) o << "ramp_ms = " << tomlDouble(*p.rampMs) << "\n";
   if (!p.mapping.empty()) o << "mapping = " << tomlString(pathForFile(p.mapping, dir)) << "\n";
   if (!p.params.empty() || !p.paramTargets.empty()) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <vector>
+#include <utility>
 
 #include "LoadReport.h"
 #include "Preset.h"
@@ -62,8 +63,12 @@ struct SetList {
            songs == o.songs;
   }
   int partCount() const;
-  // Every model file the set uses, each once, in the order the set first plays them.
+  // Every model file the set uses (blend partners too), each once, in the order the set
+  // first names them.
   std::vector<std::string> models() const;
+  // Every model the set plays, as (model, model_b) with model_b "" when it plays alone,
+  // each once, in the order the set first plays them.
+  std::vector<std::pair<std::string, std::string>> modelChoices() const;
   int songIndexByNumber(int number) const;  // -1 when there is none
 };
 

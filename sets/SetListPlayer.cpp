@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <sstream>
+#include <tuple>
 
 #include "PresetFile.h"
 
@@ -26,9 +27,21 @@ void SetListPlayer::say(const std::string& m) const {
   if (onMessage) onMessage(m);
 }
 
-void SetListPlayer::registerPlayingModel(const std::string& path, const std::string& name) {
-  playingModel_ = key(path);
-  if (!name.empty()) modelNames_[playingModel_] = name;
+std::string SetListPlayer::choiceKey(const std::string& path, const std::string& partner) const {
+  return partner.empty() ? key(path) : key(path) + "\n" + key(partner);
+}
+
+std::pair<std::string, std::string> SetListPlayer::splitChoice(const std::string& choice) const {
+  const size_t nl = choice.find('\n');
+  if (nl == std::string::npos) return {choice, ""};
+  return {choice.substr(0, nl), choice.substr(nl + 1)};
+}
+
+void SetListPlayer::registerPlayingModel(const std::string& path, const std::string& name, const std::string& partner,
+                                         const std::string& partnerName) {
+  playingModel_ = choiceKey(path, partner);
+  if (!name.empty()) modelNames_[key(path)] = name;
+  if (!partner.empty() && !partnerName.empty()) modelNames_[key(partner)] = partnerName;
   slots_[playingModel_] = models_.currentModel();
 }
 
@@ -48,28 +61,30 @@ bool SetListPlayer::adopt(SetList set) {
 }
 
 void SetListPlayer::prepareModels(const Progress& progress, LoadReport& report) {
-  std::vector<std::string> wanted;
-  const auto want = [&](const std::string& path) {
-    if (path.empty() || slots_.count(key(path)) || failed_.count(key(path))) return;
+  std::vector<std::pair<std::string, std::string>> wanted;  // (model, partner)
+  const auto want = [&](const std::string& path, const std::string& partner) {
+    const std::string k = choiceKey(path, partner);
+    if (path.empty() || slots_.count(k) || failed_.count(k)) return;
     for (const auto& w : wanted)
-      if (key(w) == key(path)) return;
-    wanted.push_back(path);
+      if (choiceKey(w.first, w.second) == k) return;
+    wanted.emplace_back(path, partner);
   };
   if (set_)
-    for (const auto& m : set_->models()) want(m);
-  for (const auto& p : shelf_) want(p.model);
+    for (const auto& [m, b] : set_->modelChoices()) want(m, b);
+  for (const auto& p : shelf_) want(p.model, p.modelB);
   for (size_t i = 0; i < wanted.size(); ++i) {
-    const std::string& path = wanted[i];
-    if (progress) progress(static_cast<int>(i) + 1, static_cast<int>(wanted.size()), path);
+    const auto& [path, partner] = wanted[i];
+    const std::string k = choiceKey(path, partner);
+    if (progress) progress(static_cast<int>(i) + 1, static_cast<int>(wanted.size()), partner.empty() ? path : path + " + " + partner);
     try {
-      slots_[key(path)] = models_.addModel(path);
+      slots_[k] = models_.addModel(path, partner);
     } catch (const std::exception& e) {
-      failed_[key(path)] = e.what();
-      report.error(path, 0, e.what());
+      failed_[k] = e.what();
+      report.error(partner.empty() ? path : path + " + " + partner, 0, e.what());
       if (!set_) continue;
       for (const Song& s : set_->songs)
         for (const Part& p : s.parts)
-          if (!p.preset.model.empty() && key(p.preset.model) == key(path))
+          if (!p.preset.model.empty() && choiceKey(p.preset.model, p.preset.modelB) == k)
             report.error(set_->path, p.line,
                          "song " + std::to_string(s.number) + " part '" + p.name +
                              "' uses this model; it will play its parameters on whichever model is playing");
@@ -77,13 +92,17 @@ void SetListPlayer::prepareModels(const Progress& progress, LoadReport& report) 
   }
 }
 
-void SetListPlayer::switchModel(const std::string& path, double crossfadeMs, const std::string& name) {
-  const std::string k = key(path);
-  if (!name.empty()) modelNames_[k] = name;
+void SetListPlayer::switchModel(const std::string& path, const std::string& partner, double crossfadeMs,
+                                const std::string& name, const std::string& partnerName) {
+  const std::string k = choiceKey(path, partner);
+  if (!name.empty()) modelNames_[key(path)] = name;
+  if (!partner.empty() && !partnerName.empty()) modelNames_[key(partner)] = partnerName;
   wanted_.clear();  // whatever was loading for an earlier part is no longer asked for
+  wantedModel_.clear();
   if (k == playingModel_) return;
+  const std::string what = partner.empty() ? "model " + path : "models " + path + " + " + partner;
   if (auto f = failed_.find(k); f != failed_.end()) {
-    say("model " + path + " did not load, so the current model keeps playing");
+    say(what + (partner.empty() ? " did not load" : " did not load together") + ", so the current model keeps playing");
     return;
   }
   if (auto slot = slots_.find(k); slot != slots_.end()) {
@@ -94,9 +113,11 @@ void SetListPlayer::switchModel(const std::string& path, double crossfadeMs, con
   // the current model and every control play on; the switch follows when it is ready.
   wanted_ = k;
   wantedPath_ = path;
+  wantedPartner_ = partner;
+  wantedModel_ = key(path);
   wantedCrossfadeMs_ = crossfadeMs;
-  if (loading_.empty() && models_.startLoad(path)) loading_ = k;
-  say("loading model " + path + " (it was not preloaded); the current model plays on meanwhile");
+  if (loading_.empty() && models_.startLoad(path, partner)) loading_ = k;
+  say("loading " + what + " (it was not preloaded); the current model plays on meanwhile");
 }
 
 void SetListPlayer::selectSlot(const std::string& k, int slot, double crossfadeMs) {
@@ -110,24 +131,29 @@ void SetListPlayer::selectSlot(const std::string& k, int slot, double crossfadeM
 
 void SetListPlayer::pollLoads() {
   if (auto done = models_.finishedLoad()) {
-    const std::string k = key(done->path);
+    const std::string k = choiceKey(done->path, done->partner);
     loading_.clear();
     if (done->slot < 0) {
       failed_[k] = done->error;
       say(done->error);
-      if (wanted_ == k) wanted_.clear();
+      if (wanted_ == k) {
+        wanted_.clear();
+        wantedModel_.clear();
+      }
     } else {
       slots_[k] = done->slot;
       if (wanted_ == k) {
         wanted_.clear();
-        say("model " + done->path + " loaded; switching to it");
+        wantedModel_.clear();
+        say((done->partner.empty() ? "model " + done->path : "models " + done->path + " + " + done->partner) +
+            " loaded; switching to it");
         selectSlot(k, done->slot, wantedCrossfadeMs_);
       }
     }
   }
   // The set moved on to another model that is not loaded yet while one was loading.
   if (loading_.empty() && !wanted_.empty() && !slots_.count(wanted_) && !failed_.count(wanted_) &&
-      models_.startLoad(wantedPath_))
+      models_.startLoad(wantedPath_, wantedPartner_))
     loading_ = wanted_;
 }
 
@@ -151,7 +177,8 @@ std::vector<float> SetListPlayer::targetsFor(const Preset& preset, std::optional
 }
 
 void SetListPlayer::applyPreset(const Preset& preset, std::optional<double> rampMs, std::optional<float> tempo) {
-  if (!preset.model.empty()) switchModel(preset.model, set_ ? set_->crossfadeMs : 150.0, preset.modelName);
+  if (!preset.model.empty())
+    switchModel(preset.model, preset.modelB, set_ ? set_->crossfadeMs : 150.0, preset.modelName, preset.modelBName);
   const double ms = rampMs ? *rampMs : preset.rampMs ? *preset.rampMs : set_ ? set_->rampMs : defaultRampMs;
   ramp_.start(targetsFor(preset, tempo), ms, Clock::now());
   sendSections(preset);
@@ -332,14 +359,17 @@ std::string SetListPlayer::nextText() const {
          s.parts[static_cast<size_t>(n->second)].name + "'";
 }
 
-std::string SetListPlayer::modelPlaying() const { return playingModel_; }
+std::string SetListPlayer::modelPlaying() const { return splitChoice(playingModel_).first; }
+
+std::string SetListPlayer::partnerPlaying() const { return splitChoice(playingModel_).second; }
 
 Preset SetListPlayer::captureLive(bool includeVenue) const {
   Preset p;
   const Part* part = currentPart();
   p.name = part ? part->name : lastApplied_.name.empty() ? "Live" : lastApplied_.name;
-  p.model = playingModel_;
-  if (const auto n = modelNames_.find(playingModel_); n != modelNames_.end()) p.modelName = n->second;
+  std::tie(p.model, p.modelB) = splitChoice(playingModel_);
+  if (const auto n = modelNames_.find(p.model); n != modelNames_.end()) p.modelName = n->second;
+  if (const auto n = modelNames_.find(p.modelB); !p.modelB.empty() && n != modelNames_.end()) p.modelBName = n->second;
   for (int i = 0; i < registry_.size(); ++i) {
     const std::string& id = registry_.spec(i).id;
     if (!includeVenue && isVenueParameter(id)) continue;

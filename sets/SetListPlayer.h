@@ -41,8 +41,10 @@ class SetListPlayer {
 
   // The model already playing (loaded by the engine before the set), so it is not loaded
   // twice. `name`: the library name it was chosen by ("" for a path), which a preset
-  // captured from the live state then names it by.
-  void registerPlayingModel(const std::string& path, const std::string& name = "");
+  // captured from the live state then names it by. `partner`: the model B sounding with
+  // it (--model-b), "" when it plays alone; `partnerName` as `name`.
+  void registerPlayingModel(const std::string& path, const std::string& name = "", const std::string& partner = "",
+                            const std::string& partnerName = "");
 
   // Loads a set list (and its preset files). On success it replaces the current set and
   // returns true; position resets to "not started". On total failure the current set and
@@ -120,15 +122,16 @@ class SetListPlayer {
   // The current part's notes, else its song's ("" when neither has any).
   std::string notesText() const;
   std::string nextText() const;
-  std::string modelPlaying() const;
+  std::string modelPlaying() const;    // the playing model's file (canonical)
+  std::string partnerPlaying() const;  // its blend partner's (model B), "" when it plays alone
   // The model browser: plays `path` as a part naming it would (a preloaded model at once,
   // another loaded off the control thread while the current one plays on), crossfading.
   // It plays until a part or preset names another model.
   void playModel(const std::string& path, double crossfadeMs, const std::string& name = "") {
-    switchModel(path, crossfadeMs, name);
+    switchModel(path, "", crossfadeMs, name, "");
   }
   // The model being loaded to switch to (its file, canonical), "" when none.
-  const std::string& modelLoading() const { return wanted_; }
+  const std::string& modelLoading() const { return wantedModel_; }
 
   // Messages for the performer (switch problems, end of set); the session posts them.
   std::function<void(const std::string&)> onMessage;
@@ -140,12 +143,17 @@ class SetListPlayer {
   void say(const std::string& m) const;
   void applyPart();
   void sendSections(const Preset& preset);
-  void switchModel(const std::string& path, double crossfadeMs, const std::string& name);
+  // Plays `path` (with `partner` as model B, or alone when ""), crossfading.
+  void switchModel(const std::string& path, const std::string& partner, double crossfadeMs, const std::string& name,
+                   const std::string& partnerName);
   void selectSlot(const std::string& key, int slot, double crossfadeMs);
   void pollLoads();
   std::vector<float> targetsFor(const Preset& preset, std::optional<float> tempo) const;
   std::optional<std::pair<int, int>> after(int song, int part) const;
   std::string key(const std::string& path) const;
+  // What a slot plays: the model's canonical file, with its partner's after a newline.
+  std::string choiceKey(const std::string& path, const std::string& partner) const;
+  std::pair<std::string, std::string> splitChoice(const std::string& choice) const;
 
   ParameterRegistry& registry_;
   const ModelLibrary* modelLibrary_ = nullptr;
@@ -156,13 +164,14 @@ class SetListPlayer {
   int song_ = -1, part_ = -1;
   int bank_ = 0;
   std::vector<Preset> shelf_;
-  std::map<std::string, int> slots_;  // canonical model path -> slot
-  std::map<std::string, std::string> failed_;  // canonical model path -> why it failed
-  std::string playingModel_;
+  std::map<std::string, int> slots_;  // choice (choiceKey) -> slot
+  std::map<std::string, std::string> failed_;  // choice -> why it failed
+  std::string playingModel_;  // the choice playing
   std::map<std::string, std::string> modelNames_;  // canonical model path -> the library name it was chosen by
   // A model not preloaded, asked for during the show: loading on the loader thread, and
   // the one the set wants now (switched to when its load is done, unless the set moved on).
-  std::string loading_, wanted_, wantedPath_;
+  std::string loading_, wanted_;  // choices
+  std::string wantedPath_, wantedPartner_, wantedModel_;  // the wanted choice's files; wantedModel_ canonical
   double wantedCrossfadeMs_ = 150.0;
   Preset lastApplied_;  // sections reported by captureLive when no capture hook is set
   bool applied_ = false;  // some preset has been applied

@@ -198,8 +198,18 @@ std::vector<std::string> SetList::models() const {
   std::vector<std::string> out;
   for (const auto& s : songs)
     for (const auto& p : s.parts)
-      if (!p.preset.model.empty() && std::find(out.begin(), out.end(), p.preset.model) == out.end())
-        out.push_back(p.preset.model);
+      for (const std::string* m : {&p.preset.model, &p.preset.modelB})
+        if (!m->empty() && std::find(out.begin(), out.end(), *m) == out.end()) out.push_back(*m);
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> SetList::modelChoices() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& s : songs)
+    for (const auto& p : s.parts) {
+      const std::pair<std::string, std::string> c{p.preset.model, p.preset.modelB};
+      if (!c.first.empty() && std::find(out.begin(), out.end(), c) == out.end()) out.push_back(c);
+    }
   return out;
 }
 

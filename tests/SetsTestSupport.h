@@ -53,19 +53,22 @@ class FakeSwitcher : public mm::ModelSwitcher {
   int current = 0;
   bool refuseSelect = false;
 
-  int addModel(const std::string& path) override {
-    if (path.find("broken") != std::string::npos)
-      throw mm::ModelError(mm::ModelErrorKind::NotTorchScript, "'" + path + "' is not a TorchScript model");
-    added.push_back(path);
+  // `added` records "PATH", or "PATH + PARTNER" for a blend.
+  int addModel(const std::string& path, const std::string& partner = "") override {
+    for (const std::string* p : {&path, &partner})
+      if (p->find("broken") != std::string::npos)
+        throw mm::ModelError(mm::ModelErrorKind::NotTorchScript, "'" + *p + "' is not a TorchScript model");
+    added.push_back(partner.empty() ? path : path + " + " + partner);
     return static_cast<int>(added.size());  // slot 0 is the model playing at start
   }
   // Loads "in the background" at once; the result comes with the next finishedLoad().
-  bool startLoad(const std::string& path) override {
+  bool startLoad(const std::string& path, const std::string& partner = "") override {
     if (pending) return false;
     Loaded r;
     r.path = path;
+    r.partner = partner;
     try {
-      r.slot = addModel(path);
+      r.slot = addModel(path, partner);
     } catch (const std::exception& e) {
       r.error = e.what();
     }

@@ -359,3 +359,34 @@ TEST_CASE("a folder or a missing file given as a set list is refused with a mess
   CHECK_FALSE(loadSetList(dir + "/absent.toml", r2));
   CHECK(hasProblem(r2, Severity::Error, "absent.toml", 0, "no such file"));
 }
+
+TEST_CASE("a preset's model_b (a blend) survives a save and a reload; model_b alone is refused with its line",
+          "[sets]") {
+  const std::string dir = tempDir();
+  fs::copy_file(fixture("identity_44k.ts"), dir + "/a.ts");
+  fs::copy_file(fixture("half_44k.ts"), dir + "/b.ts");
+  Preset p;
+  p.name = "Both";
+  p.model = dir + "/a.ts";
+  p.modelB = dir + "/b.ts";
+  p.params = {{"blend.output", 0.3f}};
+  REQUIRE(savePreset(dir + "/both.toml", p).empty());
+  const std::string text = readFile(dir + "/both.toml");
+  CHECK(text.find("model_b = \"b.ts\"") != std::string::npos);
+  LoadReport report;
+  auto reg = makeStandardRegistry(4, 2, 4);
+  const auto back = loadPreset(dir + "/both.toml", report, PresetChecks{reg.get()});
+  INFO(report.text() << text);
+  REQUIRE(back);
+  CHECK(report.empty());
+  CHECK(*back == p);
+
+  setstest::writeText(dir + "/lonely.toml", "format = 1\nname = \"B only\"\nmodel_b = \"b.ts\"\n");
+  LoadReport r2;
+  CHECK_FALSE(loadPreset(dir + "/lonely.toml", r2, PresetChecks{reg.get()}));
+  CHECK(hasProblem(r2, Severity::Error, dir + "/lonely.toml", 3, "name the first with `model`"));
+  setstest::writeText(dir + "/missing.toml", "format = 1\nmodel = \"a.ts\"\nmodel_b = \"nowhere.ts\"\n");
+  LoadReport r3;
+  CHECK_FALSE(loadPreset(dir + "/missing.toml", r3, PresetChecks{reg.get()}));
+  CHECK(hasProblem(r3, Severity::Error, dir + "/missing.toml", 3, "model_b file 'nowhere.ts' does not exist"));
+}

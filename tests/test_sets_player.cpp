@@ -451,3 +451,49 @@ TEST_CASE("a preset captured from the show names a library model by its short na
   CHECK(live.model == "/elsewhere/mine.ts");
   CHECK(live.modelName.empty());
 }
+
+TEST_CASE("a part naming model_b plays a blend: preloaded as its own pair, switched to and away, captured", "[sets]") {
+  Rig r;
+  SetList set = threeSongs();
+  set.songs[0].parts[0].preset.model = "/models/synth.ts";
+  set.songs[0].parts[1].preset.model = "/models/synth.ts";  // B: synth and drums together
+  set.songs[0].parts[1].preset.modelB = "/models/drums.ts";
+  set.songs[0].parts[1].preset.modelBName = "drums";
+  set.songs[1].parts[0].preset.model = "/models/drums.ts";
+  set.songs[2].parts[0].preset.model = "/models/synth.ts";  // the same blend again: one slot
+  set.songs[2].parts[0].preset.modelB = "/models/drums.ts";
+  set.songs[2].parts[1].preset.model = "/models/synth.ts";  // a partner that does not load
+  set.songs[2].parts[1].preset.modelB = "/models/broken.ts";
+  REQUIRE(r.player.adopt(set));
+  r.player.registerPlayingModel("/models/synth.ts", "synth");
+  LoadReport report;
+  r.player.prepareModels(nullptr, report);
+  CHECK(r.models.added == std::vector<std::string>{"/models/synth.ts + /models/drums.ts", "/models/drums.ts"});
+  CHECK(hasProblem(report, Severity::Error, "", 0, "song 5 part 'E' uses this model"));
+
+  REQUIRE(r.player.start());  // A: the synth alone, already playing
+  CHECK(r.models.selects.empty());
+  REQUIRE(r.player.nextPart());  // B: the blend
+  REQUIRE(r.models.selects.size() == 1);
+  CHECK(r.models.selects[0].slot == 1);
+  CHECK(r.player.modelPlaying() == "/models/synth.ts");
+  CHECK(r.player.partnerPlaying() == "/models/drums.ts");
+  // What is playing is what a save keeps: both models, by the names they were chosen by.
+  const Preset live = r.player.captureLive(false);
+  CHECK(live.model == "/models/synth.ts");
+  CHECK(live.modelName == "synth");
+  CHECK(live.modelB == "/models/drums.ts");
+  CHECK(live.modelBName == "drums");
+  REQUIRE(r.player.nextPart());  // C: drums alone
+  REQUIRE(r.models.selects.size() == 2);
+  CHECK(r.models.selects[1].slot == 2);
+  CHECK(r.player.partnerPlaying().empty());
+  REQUIRE(r.player.gotoSong(5));  // D: the blend again, the same slot
+  REQUIRE(r.models.selects.size() == 3);
+  CHECK(r.models.selects[2].slot == 1);
+  REQUIRE(r.player.nextPart());  // E: its partner failed: the blend plays on, the reason shows
+  CHECK(r.models.selects.size() == 3);
+  CHECK(r.messages.back().find("did not load together, so the current model keeps playing") != std::string::npos);
+  CHECK(r.player.gotoSong(1));  // back to the synth alone: slot 0
+  CHECK(r.models.selects.back().slot == 0);
+}
