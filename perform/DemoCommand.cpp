@@ -1,5 +1,7 @@
 // `musicmill demo`: renders the ten demo files of the original design through the shared
-// processing code and measures what each control did (demo_report.json).
+// processing code and measures what each control did (demo_report.json); a pitched model
+// (`--model synth`) gets a hummed melody as its pattern and an eleventh file, the hummed
+// line through its voice source.
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -27,6 +29,32 @@ struct DemoSpec {
   std::function<void(ParameterRegistry&)> setup;
   bool usesPattern = false;
 };
+
+// A hummed line for pitched models: a harmonic tone (a voice's falling harmonics) on a
+// minor-pentatonic figure of 8th notes at 80 BPM around A3, with vibrato and per-note
+// swells: what a person humming into the mic gives the synth.
+AudioBuffer humLine(int rate, double seconds) {
+  AudioBuffer b;
+  b.sampleRate = rate;
+  const int notes[] = {57, 60, 62, 64, 67, 64, 62, 60};
+  const double step = 60.0 / 80.0 / 2.0;
+  const size_t n = static_cast<size_t>(seconds * rate);
+  b.samples.assign(n, 0.f);
+  double phase = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const double t = static_cast<double>(i) / rate;
+    const int k = static_cast<int>(t / step);
+    const double u = t / step - k;
+    const double f0 = 440.0 * std::pow(2.0, (notes[k % 8] - 69) / 12.0 + 0.02 * std::sin(2 * M_PI * 5.5 * t) / 12.0);
+    phase += f0 / rate;
+    phase -= std::floor(phase);
+    double v = 0;
+    for (int h = 1; h <= 10; ++h) v += std::sin(2 * M_PI * h * phase) / (h * h);
+    const double env = std::min({1.0, u / 0.1, (1.0 - u) / 0.15}) * (k % 4 == 0 ? 0.5 : 0.35);
+    b.samples[i] = static_cast<float>(env * v);
+  }
+  return b;
+}
 
 void randomSource(ParameterRegistry& r) {
   r.setById("source.voice", 0.f);
@@ -56,9 +84,19 @@ int runDemo(const Args& args, const char* argv0) {
   // Pattern for the tempo demos, declared at 80 BPM so that 40 BPM plays it at 0.5x and
   // 160 BPM at 2x: --pattern FILE, or by default a synthesized 8th-note accent pattern of
   // noise bursts at 80 BPM (the drum model turns each burst into a hit), written beside
-  // the renders as demo_pattern_source.wav.
+  // the renders as demo_pattern_source.wav. A pitched model (a synth) gets a hummed
+  // melody instead (humLine), which it plays at its pitch.
+  const bool pitched = info.pitchDim >= 0;
   std::string patternFile = args.get("pattern", "");
-  if (patternFile.empty()) {
+  if (patternFile.empty() && pitched) {
+    patternFile = (fs::path(*outDir) / "demo_pattern_source.wav").string();
+    try {
+      writeWav(patternFile, humLine(info.sampleRate, 16 * 60.0 / 80.0 / 2.0));
+    } catch (const std::exception& e) {
+      std::cerr << "musicmill demo: " << e.what() << "\n";
+      return 2;
+    }
+  } else if (patternFile.empty()) {
     AudioBuffer pat;
     pat.sampleRate = info.sampleRate;
     const double step = 60.0 / 80.0 / 2.0;
@@ -119,6 +157,15 @@ int runDemo(const Args& args, const char* argv0) {
                      r.setById("lfo.2.target", static_cast<float>(r.indexOf("dim.0")));
                    }});
 
+  // A pitched model (a synth) also plays a hummed line through its voice source: the
+  // voice -> synth use, the pitch and loudness of the line coming out in its sound.
+  AudioBuffer hum;
+  if (pitched) {
+    hum = humLine(info.sampleRate, seconds);
+    demos.push_back({"control_demo_6_hummed_line.wav",
+                     "a hummed line (demo_pattern_source.wav's melody) through the voice source: the synth at its pitch",
+                     [](ParameterRegistry& r) { r.setById("source.voice", 1.f); }});
+  }
   std::unique_ptr<LatentClip> patternClip;
   JsonWriter j;
   j.beginObject().key("model").value(modelPath).key("seconds").value(seconds).key("files").beginArray();
@@ -135,12 +182,13 @@ int runDemo(const Args& args, const char* argv0) {
         if (!patternClip) patternClip = std::make_unique<LatentClip>(encodeFileToClip(modelPath, patternFile, 80.0));
         proc.pattern().load(0, std::make_unique<LatentClip>(*patternClip));
       }
-      AudioBuffer silence;
-      silence.sampleRate = info.sampleRate;
-      silence.samples.assign(static_cast<size_t>(seconds * info.sampleRate), 0.f);
+      AudioBuffer input;  // silence (the sources play), or the hummed line for its demo
+      input.sampleRate = info.sampleRate;
+      if (demo.file == "control_demo_6_hummed_line.wav") input = hum;
+      else input.samples.assign(static_cast<size_t>(seconds * info.sampleRate), 0.f);
       RenderOptions ro;
       ro.analyzers.push_back(&lfos);  // the LFOs' clock
-      AudioBuffer out = renderBuffer(proc, *reg, silence, ro);
+      AudioBuffer out = renderBuffer(proc, *reg, input, ro);
       writeWav((fs::path(*outDir) / demo.file).string(), out);
       const AudioFeatures f = measureAudio(downmix(out), out.sampleRate);
       double strength = 0;

@@ -217,3 +217,24 @@ TEST_CASE("bundled synth model: a sung line it never heard comes out at its pitc
   CHECK(f.voicedShare >= 0.8);
   CHECK(f.loudnessCorrelation >= 0.8);
 }
+
+TEST_CASE("musicmill demo --model synth: the demo set for the synth, a hummed line played at its pitch",
+          "[bundled][model][synth][demo]") {
+  REQUIRE(fs::exists(sourcePath("models/musicmill_synth.ts")));
+  const std::string dir = tempDir();
+  const auto r = runCommand(binary() + " demo --model synth --out " + dir);
+  INFO(r.output);
+  REQUIRE(r.status == 0);
+  CHECK(r.output.find("wrote 11 files") != std::string::npos);
+  // The tempo demos' pattern is a hummed melody (not noise bursts), and the eleventh file
+  // is that melody through the voice source: out at the melody's pitch.
+  const AudioBuffer hum = readAudioFile(dir + "/demo_pattern_source.wav");
+  const AudioBuffer out = readAudioFile(dir + "/control_demo_6_hummed_line.wav");
+  REQUIRE(out.samples.size() >= hum.samples.size());
+  const std::vector<float> played(out.samples.begin(), out.samples.begin() + static_cast<long>(hum.samples.size()));
+  const Following f = following(hum.samples, played);
+  INFO("hummed line: median " << f.medianCents << " cents, voiced " << f.voicedShare << " of " << f.voicedFrames);
+  REQUIRE(f.voicedFrames > 100);
+  CHECK(f.medianCents <= 50.0);
+  CHECK(f.voicedShare >= 0.8);
+}
