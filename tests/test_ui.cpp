@@ -221,6 +221,34 @@ TEST_CASE("a model with 16 latent dimensions shows all of them at 1920x1080, non
   for (int d = 0; d < 16; ++d) CHECK(contains(visible, "\"dim." + std::to_string(d) + "\""));
   CHECK_FALSE(contains(visible, "\"dim.16\""));
 }
+TEST_CASE("the dims shown are the playing model's: 8 on the drums, 16 after the set moves to the synth",
+          "[ui][jack][synth]") {
+  // The voice gig set list plays the 8-dim drum model and the 16-dim synth: the show's
+  // registry has 16 dims, and the panel shows those of the model playing.
+  JackServer server(44100, 256);
+  REQUIRE(server.ok());
+  Xvfb display(1920, 1080);
+  REQUIRE(display.ok());
+  for (const bool moved : {false, true}) {
+    const std::string dir = tempDir();
+    std::ofstream(dir + "/script.txt") << (moved ? "frame 10 key Right\n" : "");
+    const CommandResult r = runCommand(
+        "timeout 240 " + binary() + " perform --audio-api jack --no-connect --no-autosave --model " +
+        sourcePath("models/musicmill_drums.ts") + " --set-list " + sourcePath("sets/examples/voice_gig.toml") +
+        " --frames " + (moved ? "120" : "30") + " --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json");
+    INFO("moved to the synth part: " << moved << "\n" << r.output);
+    REQUIRE(r.status == 0);
+    const std::string log = readFile(dir + "/ui.json");
+    const auto at = log.find("\"visible_controls\"");
+    REQUIRE(at != std::string::npos);
+    const std::string visible = log.substr(at, log.find(']', at) - at);
+    INFO(visible);
+    const int shown = moved ? 16 : 8;
+    for (int d = 0; d < shown; ++d) CHECK(contains(visible, "\"dim." + std::to_string(d) + "\""));
+    CHECK_FALSE(contains(visible, "\"dim." + std::to_string(shown) + "\""));
+  }
+}
+
 TEST_CASE("a stage at rest is not redrawn: only frames that changed are drawn", "[ui][jack]") {
   // The voice silent, nothing touched, no LFO moving: once the latent plot has filled its
   // 4 s, the picture changes only when the meters' figures do (four times a second), and

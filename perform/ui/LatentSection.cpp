@@ -215,8 +215,9 @@ void sampleLatents(UiState& ui) {
   // dimension. Sampled once per UI frame, so the plot shows what was actually played.
   while (!ui.latents.empty() && ui.latents.front().time < ui.now - kPlotSeconds - 0.5) ui.latents.pop_front();
   InferenceWorker* worker = ui.engine->worker();
-  const size_t dims = ui.sp.dimOffset.size();
-  if (!worker || dims == 0) return;
+  if (!worker) return;
+  const size_t dims = static_cast<size_t>(worker->info().latentSize);  // the playing model's
+  if (dims == 0) return;
   worker->latestLatents(ui.latentScratch);
   if (ui.latentScratch.size() < dims || ui.latentScratch.size() % dims != 0) return;
   const size_t frames = ui.latentScratch.size() / dims;  // planar: dims x frames
@@ -345,21 +346,24 @@ void drawLatentDims(UiState& ui) {
     }
     ui.actions.push_back("dims randomize");
   }
-  if (dims == 0) {
+  // The playing model's dims (a show sized for a set list's 16-dim synth shows 8 while the
+  // 8-dim drum model plays).
+  const InferenceWorker* worker = ui.engine->worker();
+  const size_t shown = worker ? std::min(dims, static_cast<size_t>(std::max(0, worker->info().latentSize))) : dims;
+  if (shown == 0) {
     ImGui::TextDisabled("this model has no latent dimensions to play");
     return;
   }
   // Two dimensions to a row, so eight fit the column at 1280x800 without scrolling; four
   // to a row for models with more (a synth's 16 fit at 1920x1080), with shorter labels.
-  const size_t perRow = dims > 8 ? 4 : 2;
+  const size_t perRow = shown > 8 ? 4 : 2;
   const float spacing = ImGui::GetStyle().ItemSpacing.x;
   const float width = std::floor((ImGui::GetContentRegionAvail().x - spacing * (perRow - 1)) / perRow);
   // A pitched model's measured dims say what they are (an offset on "pitch" transposes, 1.0
   // an octave).
-  const InferenceWorker* worker = ui.engine->worker();
   const int pitchDim = worker ? worker->info().pitchDim : -1, loudDim = worker ? worker->info().loudnessDim : -1;
   char label[32];
-  for (size_t d = 0; d < dims; ++d) {
+  for (size_t d = 0; d < shown; ++d) {
     if (d % perRow) ImGui::SameLine();
     if (static_cast<int>(d) == pitchDim || static_cast<int>(d) == loudDim)
       std::snprintf(label, sizeof label, "%s%s", ui.dimWeights ? "w " : "", static_cast<int>(d) == pitchDim ? "pitch" : "loud");
