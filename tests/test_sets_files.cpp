@@ -360,7 +360,7 @@ TEST_CASE("a folder or a missing file given as a set list is refused with a mess
   CHECK(hasProblem(r2, Severity::Error, "absent.toml", 0, "no such file"));
 }
 
-TEST_CASE("a preset's model_b (a blend) survives a save and a reload; model_b alone is refused with its line",
+TEST_CASE("a preset's model_b (a blend) survives a save and a reload, and model_b alone is refused with its line",
           "[sets]") {
   const std::string dir = tempDir();
   fs::copy_file(fixture("identity_44k.ts"), dir + "/a.ts");

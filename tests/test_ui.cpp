@@ -111,6 +111,16 @@ ScriptedRun runScriptedUi(const std::string& script, const std::string& extra) {
   return run;
 }
 
+// The UI log's visible controls hold dim.0 .. dim.(n-1) and no more.
+void checkDimsShown(const std::string& log, int n) {
+  const auto at = log.find("\"visible_controls\"");
+  REQUIRE(at != std::string::npos);
+  const std::string visible = log.substr(at, log.find(']', at) - at);
+  INFO(visible);
+  for (int d = 0; d < n; ++d) CHECK(contains(visible, "\"dim." + std::to_string(d) + "\""));
+  CHECK_FALSE(contains(visible, "\"dim." + std::to_string(n) + "\""));
+}
+
 }  // namespace
 
 TEST_CASE("the UI opens fullscreen and its screenshot shows every section", "[ui][jack]") {
@@ -213,13 +223,7 @@ TEST_CASE("a model with 16 latent dimensions shows all of them at 1920x1080, non
                                      "/shot.png --frames 30 --ui-log " + dir + "/ui.json");
   INFO(r.output);
   REQUIRE(r.status == 0);
-  const std::string log = readFile(dir + "/ui.json");
-  const auto at = log.find("\"visible_controls\"");
-  REQUIRE(at != std::string::npos);
-  const std::string visible = log.substr(at, log.find(']', at) - at);
-  INFO(visible);
-  for (int d = 0; d < 16; ++d) CHECK(contains(visible, "\"dim." + std::to_string(d) + "\""));
-  CHECK_FALSE(contains(visible, "\"dim.16\""));
+  checkDimsShown(readFile(dir + "/ui.json"), 16);
 }
 TEST_CASE("the dims shown are the playing model's: 8 on the drums, 16 after the set moves to the synth",
           "[ui][jack][synth]") {
@@ -238,14 +242,7 @@ TEST_CASE("the dims shown are the playing model's: 8 on the drums, 16 after the 
         " --frames " + (moved ? "120" : "30") + " --ui-script " + dir + "/script.txt --ui-log " + dir + "/ui.json");
     INFO("moved to the synth part: " << moved << "\n" << r.output);
     REQUIRE(r.status == 0);
-    const std::string log = readFile(dir + "/ui.json");
-    const auto at = log.find("\"visible_controls\"");
-    REQUIRE(at != std::string::npos);
-    const std::string visible = log.substr(at, log.find(']', at) - at);
-    INFO(visible);
-    const int shown = moved ? 16 : 8;
-    for (int d = 0; d < shown; ++d) CHECK(contains(visible, "\"dim." + std::to_string(d) + "\""));
-    CHECK_FALSE(contains(visible, "\"dim." + std::to_string(shown) + "\""));
+    checkDimsShown(readFile(dir + "/ui.json"), moved ? 16 : 8);
   }
 }
 
