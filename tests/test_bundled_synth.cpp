@@ -213,9 +213,11 @@ TEST_CASE("bundled synth model: a sung line it never heard comes out at its pitc
   INFO("median " << f.medianCents << " cents, voiced " << f.voicedShare << " of " << f.voicedFrames
                  << ", loudness correlation " << f.loudnessCorrelation);
   REQUIRE(f.voicedFrames > 200);
-  CHECK(f.medianCents <= 50.0);  // THRESHOLDS: set a little under the measured figures (below)
-  CHECK(f.voicedShare >= 0.8);
-  CHECK(f.loudnessCorrelation >= 0.8);
+  // A little under what the committed model measured (12.8 cents, 99 %, 0.984); the
+  // issue's targets are 50 cents, 80 % and 0.8.
+  CHECK(f.medianCents <= 25.0);
+  CHECK(f.voicedShare >= 0.9);
+  CHECK(f.loudnessCorrelation >= 0.9);
 }
 
 TEST_CASE("musicmill demo --model synth: the demo set for the synth, a hummed line played at its pitch",
@@ -235,6 +237,6 @@ TEST_CASE("musicmill demo --model synth: the demo set for the synth, a hummed li
   const Following f = following(hum.samples, played);
   INFO("hummed line: median " << f.medianCents << " cents, voiced " << f.voicedShare << " of " << f.voicedFrames);
   REQUIRE(f.voicedFrames > 100);
-  CHECK(f.medianCents <= 50.0);
-  CHECK(f.voicedShare >= 0.8);
+  CHECK(f.medianCents <= 20.0);  // measured 1.2 cents, 99.6 % voiced
+  CHECK(f.voicedShare >= 0.9);
 }
