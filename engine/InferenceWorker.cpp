@@ -211,6 +211,9 @@ void InferenceWorker::reloadModel() {
   const std::string path = model_->info().path;
   ModelRuntime::Options opt;
   opt.device = model_->info().device;
+  // The fresh copy runs where this one ran (TorchScript stays TorchScript when asked for).
+  opt.executor = model_->info().executor == "native" ? ModelRuntime::Options::Executor::Auto
+                                                      : ModelRuntime::Options::Executor::TorchScript;
   try {
     auto fresh = ModelRuntime::load(path, opt);
     // The file may have been replaced on disk since the show started: a different model

@@ -1,6 +1,7 @@
 #include "ModelRuntime.h"
 
 #include "ModelInterface.h"
+#include "NativeNet.h"
 
 #include <dlfcn.h>
 #if defined(__GLIBC__)
@@ -234,6 +235,213 @@ int collapseWeightsToHugePages(const torch::jit::Module& m) {
 #endif
 }
 
+// ---- the native executor: recognising the bundled family (models/mmnn.py) ----
+// Reads the module tree as scripted: class names, attributes, weights and the streaming
+// state. Anything unexpected throws std::invalid_argument naming the part; the caller
+// keeps TorchScript and says why.
+namespace native {
+
+using Module = torch::jit::Module;
+
+std::string typeName(const Module& m) {
+  const auto q = m.type()->name();
+  return q ? q->name() : std::string("?");
+}
+
+Module child(const Module& m, const std::string& name, const std::string& at) {
+  if (!m.hasattr(name) || !m.attr(name).isModule())
+    throw std::invalid_argument(at + " has no part '" + name + "'");
+  return m.attr(name).toModule();
+}
+
+int64_t intAttr(const Module& m, const std::string& name, const std::string& at) {
+  if (!m.hasattr(name) || !m.attr(name).isInt()) throw std::invalid_argument(at + " has no int '" + name + "'");
+  return m.attr(name).toInt();
+}
+
+int64_t firstOfTuple(const Module& m, const std::string& name, const std::string& at) {
+  if (!m.hasattr(name)) throw std::invalid_argument(at + " has no '" + name + "'");
+  const c10::IValue v = m.attr(name);
+  if (v.isInt()) return v.toInt();
+  if (v.isTuple() && v.toTupleRef().elements().size() == 1 && v.toTupleRef().elements()[0].isInt())
+    return v.toTupleRef().elements()[0].toInt();
+  throw std::invalid_argument(at + "." + name + " is not one int");
+}
+
+std::vector<float> floats(const at::Tensor& t) {
+  const at::Tensor c = t.detach().to(torch::kCPU).to(torch::kFloat32).contiguous();
+  return std::vector<float>(c.data_ptr<float>(), c.data_ptr<float>() + c.numel());
+}
+
+// nn.Conv1d: weight [cout, cin, k], optional bias, no padding, one group.
+NativeNet::Conv conv1d(const Module& m, const std::string& at) {
+  if (typeName(m) != "Conv1d") throw std::invalid_argument(at + " is " + typeName(m) + ", not Conv1d");
+  const at::Tensor w = m.attr("weight").toTensor();
+  if (w.dim() != 3 || w.scalar_type() != torch::kFloat32) throw std::invalid_argument(at + ".weight is not [out, in, k] float32");
+  if (firstOfTuple(m, "padding", at) != 0 || intAttr(m, "groups", at) != 1)
+    throw std::invalid_argument(at + " pads or groups its input");
+  NativeNet::Conv c;
+  c.cout = static_cast<int>(w.size(0));
+  c.cin = static_cast<int>(w.size(1));
+  c.kernel = static_cast<int>(w.size(2));
+  c.stride = static_cast<int>(firstOfTuple(m, "stride", at));
+  c.dilation = static_cast<int>(firstOfTuple(m, "dilation", at));
+  c.weight = floats(w);
+  const c10::IValue b = m.attr("bias");
+  if (b.isTensor()) c.bias = floats(b.toTensor());
+  c.pad = (c.kernel - 1) * c.dilation + 1 - c.stride;
+  if (c.pad != 0 || c.stride != 1) throw std::invalid_argument(at + " is a plain Conv1d that is not 1x1");
+  return c;
+}
+
+// CachedConv1d: a Conv1d behind `pad` samples of cache ([batch, cin, pad]; slot 0 plays).
+NativeNet::Conv cachedConv(const Module& m, const std::string& at) {
+  if (typeName(m) != "CachedConv1d") throw std::invalid_argument(at + " is " + typeName(m) + ", not CachedConv1d");
+  const Module inner = child(m, "conv", at);
+  const at::Tensor w = inner.attr("weight").toTensor();
+  if (w.dim() != 3) throw std::invalid_argument(at + ".conv.weight is not [out, in, k]");
+  NativeNet::Conv c;
+  c.cout = static_cast<int>(w.size(0));
+  c.cin = static_cast<int>(w.size(1));
+  c.kernel = static_cast<int>(w.size(2));
+  c.stride = static_cast<int>(firstOfTuple(inner, "stride", at + ".conv"));
+  c.dilation = static_cast<int>(firstOfTuple(inner, "dilation", at + ".conv"));
+  if (firstOfTuple(inner, "padding", at + ".conv") != 0 || intAttr(inner, "groups", at + ".conv") != 1)
+    throw std::invalid_argument(at + ".conv pads or groups its input");
+  c.weight = floats(w);
+  const c10::IValue b = inner.attr("bias");
+  if (b.isTensor()) c.bias = floats(b.toTensor());
+  c.pad = static_cast<int>(intAttr(m, "pad", at));
+  if (c.pad != (c.kernel - 1) * c.dilation + 1 - c.stride) throw std::invalid_argument(at + ".pad is not causal");
+  if (c.pad > 0) {
+    if (!m.hasattr("streaming") || !m.attr("streaming").isBool() || !m.attr("streaming").toBool())
+      throw std::invalid_argument(at + " is not in streaming mode (exported for training?)");
+    const at::Tensor cache = m.attr("cache").toTensor();
+    if (cache.dim() != 3 || cache.size(1) != c.cin || cache.size(2) != c.pad)
+      throw std::invalid_argument(at + ".cache is not [batch, " + std::to_string(c.cin) + ", " + std::to_string(c.pad) + "]");
+    c.history = floats(cache[0].transpose(0, 1));  // [pad][cin]
+  }
+  c.initialHistory = c.history;
+  return c;
+}
+
+std::vector<NativeNet::Layer> layers(const Module& seq, const std::string& at) {
+  std::vector<NativeNet::Layer> out;
+  for (const auto& item : seq.named_children()) {
+    const std::string here = at + "." + item.name;
+    const std::string kind = typeName(item.value);
+    NativeNet::Layer l;
+    if (kind == "CachedConv1d") {
+      l.op = NativeNet::Op::Conv;
+      l.conv = cachedConv(item.value, here);
+    } else if (kind == "LeakyReLU") {
+      l.op = NativeNet::Op::LeakyRelu;
+      if (!item.value.hasattr("negative_slope")) throw std::invalid_argument(here + " has no negative_slope");
+      l.slope = static_cast<float>(item.value.attr("negative_slope").toDouble());
+    } else if (kind == "ResBlock") {
+      l.op = NativeNet::Op::Residual;
+      l.conv = cachedConv(child(item.value, "c1", here), here + ".c1");
+      l.conv2 = conv1d(child(item.value, "c2", here), here + ".c2");
+    } else if (kind == "SubPixelUp") {
+      l.op = NativeNet::Op::SubPixel;
+      l.conv = cachedConv(child(item.value, "conv", here), here + ".conv");
+      l.upStride = static_cast<int>(intAttr(item.value, "stride", here));
+      if (intAttr(item.value, "cout", here) * l.upStride != l.conv.cout)
+        throw std::invalid_argument(here + ": cout x stride is not its convolution's width");
+    } else {
+      throw std::invalid_argument(here + " is a " + kind + ", which the native executor does not run");
+    }
+    out.push_back(std::move(l));
+  }
+  return out;
+}
+
+std::unique_ptr<NativeNet> recognise(const Module& m, const ModelInfo& info) {
+  if (info.inChannels != 1) throw std::invalid_argument("it takes " + std::to_string(info.inChannels) + " input channels");
+  if (info.hasPrior || !info.attributes.empty())
+    throw std::invalid_argument("it has a prior or attributes of its own");
+  const Module enc = child(m, "encoder", "the model"), dec = child(m, "decoder", "the model");
+  if (typeName(enc) != "Encoder" || typeName(dec) != "Decoder")
+    throw std::invalid_argument("its encoder/decoder are " + typeName(enc) + "/" + typeName(dec) +
+                                ", not the bundled family's Encoder/Decoder");
+  if (intAttr(m, "full_latent_size", "the model") != info.latentSize)
+    throw std::invalid_argument("its decoder adds random latents beyond the ones played");
+  auto net = std::make_unique<NativeNet>();
+  net->latentSize = info.latentSize;
+  net->encBands = static_cast<int>(intAttr(enc, "bands", "encoder"));
+  net->encoder = layers(child(enc, "net", "encoder"), "encoder.net");
+  net->decBands = static_cast<int>(intAttr(dec, "bands", "decoder"));
+  // Exports from before stereo models have no out_bands: one channel of `bands` bands.
+  const int64_t outBands = dec.hasattr("out_bands") ? intAttr(dec, "out_bands", "decoder") : net->decBands;
+  if (net->decBands < 1 || outBands % net->decBands != 0 || outBands / net->decBands != info.outChannels)
+    throw std::invalid_argument("decoder.out_bands does not match the declared output channels");
+  net->outChannels = info.outChannels;
+  net->decoder = layers(child(dec, "net", "decoder"), "decoder.net");
+  net->out = cachedConv(child(dec, "out", "decoder"), "decoder.out");
+  const int64_t noise = intAttr(dec, "noise", "decoder");
+  if (noise > 0) {
+    const Module src = child(dec, "source", "decoder");
+    if (typeName(src) != "NoiseSource" || !src.attr("streaming").toBool())
+      throw std::invalid_argument("decoder.source is not a streaming NoiseSource");
+    const at::Tensor table = src.attr("table").toTensor(), pos = src.attr("pos").toTensor();
+    if (table.dim() != 2 || table.size(0) != noise || pos.dim() != 1 || pos.numel() < 1)
+      throw std::invalid_argument("decoder.source's table or position has an unexpected shape");
+    net->noise.channels = static_cast<int>(noise);
+    net->noise.length = static_cast<int>(table.size(1));
+    net->noise.table = floats(table);
+    net->noise.pos = net->noise.initialPos = pos[0].item<int64_t>();
+    net->noise.colour = cachedConv(child(dec, "colour", "decoder"), "decoder.colour");
+    const NativeNet::Conv mix = conv1d(child(dec, "mix", "decoder"), "decoder.mix");
+    if (!mix.bias.empty() || mix.cin != noise) throw std::invalid_argument("decoder.mix is not a bias-free 1x1 mix");
+    net->noise.mix = mix.weight;
+  }
+  net->prepare(info.ratio, 1);
+  return net;
+}
+
+// Runs the same test signal through TorchScript (advancing `m`'s streams) and the native
+// net, calls of 1, 3 and 2 frames; returns the largest difference relative to each
+// output's peak (latents and audio alike). The net is reset afterwards.
+double compareWithTorchScript(torch::jit::Module& m, NativeNet& net, const ModelInfo& info) {
+  c10::InferenceMode guard;
+  auto encodeTs = m.get_method("encode");
+  auto decodeTs = m.get_method("decode");
+  uint32_t seed = 987654321u;
+  double worst = 0;
+  for (int frames : {1, 3, 2}) {
+    const int n = frames * info.ratio;
+    std::vector<float> x(static_cast<size_t>(n));
+    for (size_t k = 0; k < x.size(); ++k) {
+      seed = seed * 1664525u + 1013904223u;
+      x[k] = 0.4f * static_cast<float>(std::sin(0.021 * static_cast<double>(k) + frames)) +
+             0.2f * (static_cast<float>(seed >> 8) / 16777216.f - 0.5f);
+    }
+    const at::Tensor zt =
+        encodeTs({torch::from_blob(x.data(), {1, 1, n}, torch::kFloat32)}).toTensor().slice(1, 0, info.latentSize).contiguous();
+    std::vector<float> z(static_cast<size_t>(info.latentSize) * frames);
+    net.encode(x.data(), n, z.data());
+    const at::Tensor yt = decodeTs({zt}).toTensor().contiguous();
+    std::vector<float> y(static_cast<size_t>(info.outChannels) * n);
+    std::vector<float> zin(zt.data_ptr<float>(), zt.data_ptr<float>() + zt.numel());
+    net.decode(zin.data(), frames, y.data());
+    auto rel = [](const float* ref, const std::vector<float>& got) {
+      double peak = 1.0, diff = 0;
+      for (size_t i = 0; i < got.size(); ++i) {
+        peak = std::max(peak, static_cast<double>(std::fabs(ref[i])));
+        diff = std::max(diff, static_cast<double>(std::fabs(ref[i] - got[i])));
+        if (!std::isfinite(got[i])) return 1e9;
+      }
+      return diff / peak;
+    };
+    if (zt.numel() != static_cast<int64_t>(z.size()) || yt.numel() != static_cast<int64_t>(y.size())) return 1e9;
+    worst = std::max({worst, rel(zt.data_ptr<float>(), z), rel(yt.data_ptr<float>(), y)});
+  }
+  net.reset();
+  return worst;
+}
+
+}  // namespace native
+
 }  // namespace
 
 std::vector<std::string> availableDevices() {
@@ -269,6 +477,7 @@ struct ModelRuntime::Impl {
   c10::Device device{torch::kCPU};
   std::optional<torch::jit::Method> encode, decode, prior;
   std::vector<std::optional<torch::jit::Method>> getters, setters;  // by attribute index
+  std::unique_ptr<NativeNet> native;  // set: encode/decode run here, not in TorchScript
 };
 
 namespace {
@@ -443,7 +652,48 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
   for (const auto& p : m.parameters()) info.parameterCount += p.numel();
   discoverAttributes(m, file, info);
 
-  if (opt.graph != Options::Graph::AsLoaded) {
+  info.executor = "torchscript";
+  if (opt.executor == Options::Executor::TorchScript) {
+    info.executorNote = "TorchScript was asked for (--executor torchscript)";
+  } else if (!rt->impl_->device.is_cpu()) {
+    info.executorNote = "the native executor runs on the CPU only";
+  } else {
+    bool ran = false;
+    try {
+      auto net = native::recognise(m, info);
+      ran = true;
+      const double diff = native::compareWithTorchScript(m, *net, info);
+      char amount[48];
+      std::snprintf(amount, sizeof amount, "%.1e", diff);
+      if (diff <= 1e-4) {
+        rt->impl_->native = std::move(net);
+        info.executor = "native";
+        char cost[96];
+        std::snprintf(cost, sizeof cost, "%.1f MFLOP and %.1f MB of weights a frame",
+                      rt->impl_->native->flopsPerFrame() / 1e6, rt->impl_->native->weightBytes() / 1e6);
+        info.executorNote = std::string("the bundled family (models/mmnn.py), ") + cost +
+                            "; matches TorchScript within " + amount + " (checked at load)";
+      } else {
+        info.executorNote = std::string("recognised, but the native executor differs from TorchScript by ") + amount +
+                            " of the peak (more than 1e-4), so TorchScript plays it";
+      }
+    } catch (const std::invalid_argument& e) {
+      info.executorNote = std::string("not an architecture the native executor knows: ") + e.what();
+    } catch (const std::exception& e) {
+      info.executorNote = "the native executor could not be built (" + firstLine(e.what()) + ")";
+    }
+    if (ran && !rt->impl_->native) {
+      // The comparison moved the module's streams on: start again from the file.
+      try {
+        m = torch::jit::load(path, rt->impl_->device);
+        m.eval();
+      } catch (const std::exception& e) {
+        throw ModelError(ModelErrorKind::LoadFailed, file + " could not be loaded again: " + firstLine(e.what()) + ".");
+      }
+    }
+  }
+
+  if (opt.graph != Options::Graph::AsLoaded && !rt->impl_->native) {
     // Interface discovery above read attributes that freezing folds away; from here on
     // only the methods are needed. freeze() works on a clone and keeps attributes that a
     // kept method mutates (the streaming caches), so the stream continues across calls.
@@ -536,7 +786,18 @@ bool ModelRuntime::readAttribute(int index, double& number, std::string& text) {
   }
 }
 
+static ModelError nonFinite(const std::string& path) {
+  return ModelError(ModelErrorKind::NonFiniteOutput,
+                    "Model file '" + path + "' produced NaN or infinite audio. " +
+                        "The weights are damaged or the training diverged; MusicMill " +
+                        "mutes such output. Use another checkpoint or export.");
+}
+
 void ModelRuntime::encode(const float* in, int n, float* z) {
+  if (impl_->native) {
+    impl_->native->encode(in, n, z);
+    return;
+  }
   c10::InferenceMode guard;
   const int frames = n / info_.ratio;
   auto x = torch::from_blob(const_cast<float*>(in), {1, info_.inChannels, n}, torch::kFloat32);
@@ -566,6 +827,13 @@ void ModelRuntime::encode(const float* in, int n, float* z) {
 }
 
 void ModelRuntime::decode(const float* z, int frames, float* out) {
+  if (impl_->native) {
+    impl_->native->decode(z, frames, out);
+    const size_t total = static_cast<size_t>(frames) * info_.ratio * info_.outChannels;
+    for (size_t i = 0; i < total; ++i)
+      if (!std::isfinite(out[i])) throw nonFinite(info_.path);
+    return;
+  }
   c10::InferenceMode guard;
   auto t = torch::from_blob(const_cast<float*>(z), {1, info_.latentSize, frames}, torch::kFloat32);
   if (impl_->device.type() != torch::kCPU) t = t.to(impl_->device);
@@ -591,11 +859,7 @@ void ModelRuntime::decode(const float* z, int frames, float* out) {
   const float* src = y.data_ptr<float>();
   const int64_t total = n * info_.outChannels;
   for (int64_t i = 0; i < total; ++i) {
-    if (!std::isfinite(src[i]))
-      throw ModelError(ModelErrorKind::NonFiniteOutput,
-                       "Model file '" + info_.path + "' produced NaN or infinite audio. " +
-                           "The weights are damaged or the training diverged; MusicMill " +
-                           "mutes such output. Use another checkpoint or export.");
+    if (!std::isfinite(src[i])) throw nonFinite(info_.path);
   }
   std::memcpy(out, src, sizeof(float) * total);
 }

@@ -79,6 +79,11 @@ struct ModelInfo {
   int pitchDim = -1, loudnessDim = -1;
   bool measuredDim(int d) const { return d >= 0 && (d == pitchDim || d == loudnessDim); }
   bool stereo() const { return outChannels == 2; }
+  // Which executor runs encode/decode: "native" (NativeNet.h: a recognised architecture,
+  // checked against TorchScript at load) or "torchscript". executorNote says why a model
+  // stays on TorchScript, or how close the native path came to it.
+  std::string executor = "torchscript";
+  std::string executorNote;
 };
 
 
@@ -119,6 +124,12 @@ class ModelRuntime {
     // block each: a model exported without streaming differs at the edge (it would click
     // at every block live) and gets a warning saying so. Costs two more loads.
     bool checkStreaming = false;
+    // Auto: run a recognised architecture (the bundled drum family, models/mmnn.py) on the
+    // native executor when it matches TorchScript within 1e-4 on a test signal at load;
+    // everything else on TorchScript. TorchScript: always TorchScript (`--executor
+    // torchscript`). The native executor is CPU only.
+    enum class Executor { Auto, TorchScript };
+    Executor executor = Executor::Auto;
   };
 
   // Throws ModelError. Loads, discovers the interface and (by default) probes once.

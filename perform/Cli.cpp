@@ -73,6 +73,8 @@ const Options kModel = {
                           "~/.local/share/musicmill/models always does)"},
     {"device", "D", "cpu|cuda|mps|auto (default cpu)"},
     {"threads", "N", "intra-op threads of the model (default 1)"},
+    {"executor", "auto|torchscript", "auto: the bundled family runs on the native executor (default); "
+                                     "torchscript: every model through TorchScript"},
 };
 const Options kPartner = {
     {"model-b", "MODEL.ts|NAME", "a second model sounding with the first (blend.output, blend.latent, b.*)"},
@@ -190,7 +192,8 @@ std::vector<CommandSpec> makeSpecs() {
                {kLibrary[0],
                 {"name", "NAME", "models add: the short name (default: the file's name)"},
                 {"json", nullptr, "print JSON"},
-                {"device", "D", "where compute per frame is measured (default cpu)"}}});
+                {"device", "D", "where compute per frame is measured (default cpu)"},
+                {"executor", "auto|torchscript", "which executor is measured (default auto)"}}});
   c.push_back({"train", "", 0, 0, "train a model on folders of your audio (models/README.md)",
                {{"data", "DIR", "a folder of audio, read recursively (required; repeatable)"},
                 {"out", "MODEL.ts", "the model file to write (required); MODEL.train/ beside it keeps the work"},

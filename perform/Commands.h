@@ -45,6 +45,11 @@ struct TimedSet {
 bool applySetOptions(const Args& args, ParameterRegistry& registry, std::vector<TimedSet>* timed = nullptr);
 // --model-b M: loads the second model of a blend into `partner` (left empty without the
 // option). Returns false after printing "musicmill COMMAND: --model-b: why".
+// --executor auto|torchscript (main() refuses other values before any command runs).
+inline ModelRuntime::Options::Executor executorOption(const Args& args) {
+  return args.get("executor", "auto") == "torchscript" ? ModelRuntime::Options::Executor::TorchScript
+                                                       : ModelRuntime::Options::Executor::Auto;
+}
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner);
 

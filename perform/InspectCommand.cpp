@@ -26,6 +26,8 @@ void modelInfoJson(JsonWriter& j, const ModelInfo& i) {
       .key("parameters").value(static_cast<double>(i.parameterCount))
       .key("archive_version").value(i.archiveVersion)
       .key("written_by").value(i.writtenBy)
+      .key("executor").value(i.executor)
+      .key("executor_note").value(i.executorNote)
       .key("streaming").value(i.streaming < 0 ? std::string("not checked") : i.streaming ? "yes" : "no")
       .key("device").value(i.device)
       .key("methods").beginArray();
@@ -49,6 +51,7 @@ int runInspect(const Args& args, const char* argv0) {
                                                    : args.positional[0];
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
+  opt.executor = executorOption(args);
   opt.checkStreaming = true;
   std::unique_ptr<ModelRuntime> model;
   try {
@@ -93,6 +96,7 @@ int runInspect(const Args& args, const char* argv0) {
   std::printf("archive      format %d (this LibTorch reads up to %d), written by %s\n", i.archiveVersion,
               maxReadableArchiveVersion(), i.writtenBy.empty() ? "an unknown writer" : i.writtenBy.c_str());
   std::printf("device       %s\n", i.device.c_str());
+  std::printf("executor     %s: %s\n", i.executor.c_str(), i.executorNote.c_str());
   if (i.attributes.empty()) std::printf("attributes   none\n");
   for (const ModelAttribute& a : i.attributes)
     std::printf("attribute    %s%s\n", describeAttribute(a).c_str(),

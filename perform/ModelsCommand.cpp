@@ -80,6 +80,7 @@ int listModels(const Args& args, const char* argv0) {
   const std::vector<LibraryEntry> entries = library.list(&problems);
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
+  opt.executor = executorOption(args);
   opt.checkStreaming = true;
   std::vector<ModelFigure> cache = readModelFigures();
   bool cacheChanged = false;
@@ -130,8 +131,10 @@ int listModels(const Args& args, const char* argv0) {
     // The measured figure: from the cache when the file is the one measured.
     double msPerFrame = -1;
     std::string measured;
+    // Figures are kept per device and executor ("cpu/native"): each costs differently.
+    const std::string where = i.device + "/" + i.executor;
     for (const ModelFigure& x : cache)
-      if (x.path == e.path && x.bytes == e.bytes && x.modifiedNs == e.modifiedNs && x.device == i.device) {
+      if (x.path == e.path && x.bytes == e.bytes && x.modifiedNs == e.modifiedNs && x.device == where) {
         msPerFrame = x.msPerFrame;
         measured = x.when + ", cached";
       }
@@ -140,9 +143,9 @@ int listModels(const Args& args, const char* argv0) {
         msPerFrame = measureMsPerFrame(*model);
         measured = today();
         cache.erase(std::remove_if(cache.begin(), cache.end(),
-                                   [&](const ModelFigure& x) { return x.path == e.path && x.device == i.device; }),
+                                   [&](const ModelFigure& x) { return x.path == e.path && x.device == where; }),
                     cache.end());
-        cache.push_back({e.path, i.device, measured, e.bytes, e.modifiedNs, msPerFrame});
+        cache.push_back({e.path, where, measured, e.bytes, e.modifiedNs, msPerFrame});
         cacheChanged = true;
       } catch (const std::exception& x) {
         measured = std::string("not measured: ") + x.what();
@@ -175,7 +178,7 @@ int listModels(const Args& args, const char* argv0) {
                 static_cast<double>(i.parameterCount) / 1e6, sizeText(e.bytes).c_str(), i.archiveVersion,
                 maxReadableArchiveVersion(), i.writtenBy.empty() ? "an unknown writer" : i.writtenBy.c_str());
     if (msPerFrame >= 0)
-      std::printf("  compute %s a frame on %s (%s): %s\n", msText(msPerFrame).c_str(), i.device.c_str(), measured.c_str(),
+      std::printf("  compute %s a frame on %s (%s): %s\n", msText(msPerFrame).c_str(), where.c_str(), measured.c_str(),
                   realTime ? "faster than real time here"
                            : "SLOWER than real time here: it will not keep up live on this machine");
     else

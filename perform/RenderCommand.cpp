@@ -142,6 +142,7 @@ int runRender(const Args& args, const char* argv0) {
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
   opt.threads = args.getInt("threads", 1);
+  opt.executor = executorOption(args);
   opt.checkStreaming = true;
   std::unique_ptr<ModelRuntime> model;
   try {

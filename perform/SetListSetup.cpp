@@ -2,6 +2,8 @@
 // before the engine starts, so that problems show up at soundcheck, not mid-song.
 #include "SetListSetup.h"
 
+#include "Commands.h"
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -142,6 +144,7 @@ bool attachSetList(App& app) {
   ModelRuntime::Options mo;
   mo.device = args.get("device", "cpu");
   mo.threads = args.getInt("threads", 1);
+  mo.executor = executorOption(args);
   auto sl = std::make_unique<SetListPart>(app, mo);
   SetListPlayer& player = sl->player_;
   player.defaultRampMs = args.getDouble("ramp-ms", 50.0);

@@ -56,6 +56,10 @@ int main(int argc, char** argv) {
       std::printf("%s", mm::commandHelp(*mm::findCommand(name)).c_str());
       return 0;
     }
+    if (const std::string e = args.get("executor", "auto"); e != "auto" && e != "torchscript") {
+      std::cerr << "musicmill " << args.command << ": --executor takes 'auto' or 'torchscript', not '" << e << "'\n";
+      return 2;
+    }
     if (args.command == "inspect") return mm::runInspect(args, argv[0]);
     if (args.command == "render") return mm::runRender(args, argv[0]);
     if (args.command == "params") return mm::runParams(args, argv[0]);

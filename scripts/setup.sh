@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake pkg-config make
-  libtorch-dev libopenblas0 python3-torch python3-numpy
+  libtorch-dev libopenblas0 libopenblas-dev python3-torch python3-numpy
   librtaudio-dev librtmidi-dev libaubio-dev libsdl2-dev libimgui-dev libstb-dev fonts-dejavu-core catch2
   libsndfile1-dev libsamplerate0-dev liblo-dev liblo-tools libtomlplusplus-dev
   jackd2 libjack-jackd2-dev xvfb

@@ -281,6 +281,9 @@ TEST_CASE("musicmill train --stereo: two channels prepared and played back, the 
   const CommandResult inspect = runCommand(binary() + " inspect --json " + out);
   INFO(inspect.output);
   CHECK(inspect.output.find("\"stereo\":true") != std::string::npos);
+  // A trained model is the bundled family: it plays on the native executor, which the
+  // load has checked against TorchScript (within 1e-4) on both channels.
+  CHECK(inspect.output.find("\"executor\":\"native\"") != std::string::npos);
   const std::string report = readFile(root + "/wide.report.json");
   INFO(report);
   CHECK(report.find("\"channels\": 2") != std::string::npos);
