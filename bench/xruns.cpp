@@ -4,6 +4,8 @@
 // (jack_set_xrun_callback fires for every xrun of the graph):
 //   idle      nothing else on the server
 //   headless  the real `musicmill perform --headless` playing the model (inputs unconnected)
+//   headless-torchscript  the same with `--executor torchscript` (the model through
+//             TorchScript even where the native executor would run it: before/after)
 //   ui        the same with the fullscreen UI on a private Xvfb of --size (at rest)
 //   ui-playing  the same with the demo beatbox take looping as a pattern source, so the
 //             model plays and the UI's meters and latent plot move every frame
@@ -11,7 +13,8 @@
 // window. Its own --report gives late frames and the latency it ended at.
 //
 //   build-bench/bench/mm_bench_xruns [--seconds 30] [--runs 3] [--buffer 128] [--settle 5]
-//                                    [--size 1920x1080] [--model PATH] [--modes idle,headless,ui,ui-playing]
+//                                    [--size 1920x1080] [--model PATH]
+//                                    [--modes idle,headless,headless-torchscript,ui,ui-playing]
 //
 // Target (issue 17): with the instrument playing, at most 2x the idle server's xruns + 10.
 #include <algorithm>
@@ -48,6 +51,7 @@ std::vector<std::string> split(const std::string& s) {
 struct Sample {
   double xruns = 0, late = 0, endLatencyMs = 0, startLatencyMs = 0;
   double reported = 0;  // the xruns the instrument's own callback was told of, whole run
+  double computeMedian = 0, computeP99 = 0, growths = 0;  // the worker's ms a frame, whole run
 };
 
 double median(std::vector<double> v) {
@@ -57,8 +61,8 @@ double median(std::vector<double> v) {
 }
 
 // One window of the instrument playing; empty when it did not start.
-bool playWindow(const std::string& model, bool headless, bool playing, double settle, double seconds, Sample& out,
-                std::string& why) {
+bool playWindow(const std::string& model, bool headless, bool playing, const std::string& extra, double settle,
+                double seconds, Sample& out, std::string& why) {
   const std::string report = mmtest::tempDir() + "/report.json";
   const double duration = settle + seconds + 30;  // stopped earlier, by signal
   mmtest::MusicmillProcess mm("perform --audio-api jack --no-connect --no-autosave --model " + model +
@@ -66,7 +70,7 @@ bool playWindow(const std::string& model, bool headless, bool playing, double se
                               (playing ? " --pattern " + mmtest::sourcePath("models/demo/beatbox_demo.wav") +
                                              " --set source.pattern=1"
                                        : std::string()) +
-                              " --duration " + std::to_string(duration) +
+                              extra + " --duration " + std::to_string(duration) +
                               " --report " + report);
   if (!mm.waitForPorts(60)) {
     why = "musicmill did not start:\n" + mm.output();
@@ -80,6 +84,9 @@ bool playWindow(const std::string& model, bool headless, bool playing, double se
   out.reported = mmtest::jsonNumber(rep, "xruns");
   out.endLatencyMs = mmtest::jsonNumber(rep, "latency_ms");
   out.startLatencyMs = mmtest::jsonNumber(rep, "start_latency_ms");
+  out.computeMedian = mmtest::jsonNumber(rep, "median");
+  out.computeP99 = mmtest::jsonNumber(rep, "p99");
+  out.growths = mmtest::jsonNumber(rep, "latency_growths");
   return true;
 }
 
@@ -89,7 +96,7 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::printf("usage: mm_bench_xruns [--seconds 30] [--runs 3] [--buffer 128] [--settle 5] [--size 1920x1080]\n"
-                  "                      [--model PATH] [--modes idle,headless,ui,ui-playing]\n");
+                  "                      [--model PATH] [--modes idle,headless,headless-torchscript,ui,ui-playing]\n");
       return 0;
     }
   const double seconds = std::atof(arg(argc, argv, "--seconds", "30").c_str());
@@ -105,8 +112,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& m : modes)
-    if (m != "idle" && m != "headless" && m != "ui" && m != "ui-playing") {
-      std::fprintf(stderr, "mm_bench_xruns: --modes takes idle, headless, ui and ui-playing, not '%s'\n", m.c_str());
+    if (m != "idle" && m != "headless" && m != "headless-torchscript" && m != "ui" && m != "ui-playing") {
+      std::fprintf(stderr, "mm_bench_xruns: --modes takes idle, headless, headless-torchscript, ui and ui-playing, not '%s'\n",
+                   m.c_str());
       return 2;
     }
 
@@ -122,8 +130,8 @@ int main(int argc, char** argv) {
       std::string why;
       if (m == "idle") {
         s.xruns = static_cast<double>(mmtest::serverOwnXruns(seconds));
-      } else if (m == "headless") {
-        if (!playWindow(model, true, false, settle, seconds, s, why)) {
+      } else if (m == "headless" || m == "headless-torchscript") {
+        if (!playWindow(model, true, false, m == "headless" ? "" : " --executor torchscript", settle, seconds, s, why)) {
           std::fprintf(stderr, "mm_bench_xruns: %s\n", why.c_str());
           return 1;
         }
@@ -133,7 +141,7 @@ int main(int argc, char** argv) {
           std::fprintf(stderr, "mm_bench_xruns: Xvfb did not start\n");
           return 1;
         }
-        if (!playWindow(model, false, m == "ui-playing", settle, seconds, s, why)) {
+        if (!playWindow(model, false, m == "ui-playing", "", settle, seconds, s, why)) {
           std::fprintf(stderr, "mm_bench_xruns: %s\n", why.c_str());
           return 1;
         }
@@ -141,8 +149,9 @@ int main(int argc, char** argv) {
       results[m].push_back(s);
       std::printf("run %d %-8s xruns %4.0f in %.0f s", r + 1, m.c_str(), s.xruns, seconds);
       if (m != "idle")
-        std::printf(", late frames %.0f, latency %.1f -> %.1f ms, xruns the instrument was told of (whole run) %.0f",
-                    s.late, s.startLatencyMs, s.endLatencyMs, s.reported);
+        std::printf(", late frames %.0f, latency %.1f -> %.1f ms (%.0f growths), xruns the instrument was told of "
+                    "(whole run) %.0f, worker compute median %.3f ms p99 %.3f ms",
+                    s.late, s.startLatencyMs, s.endLatencyMs, s.growths, s.reported, s.computeMedian, s.computeP99);
       std::printf("\n");
       std::fflush(stdout);
     }
@@ -155,11 +164,14 @@ int main(int argc, char** argv) {
                                             : 0;
   std::printf("\nJACK dummy server, 44.1 kHz / %d frames, %s, %.0f s windows, %d runs (median [min-max]):\n", buffer,
               model.substr(model.find_last_of('/') + 1).c_str(), seconds, runs);
-  std::printf("| on the server | xruns | target (2x idle + 10) | late frames | latency start -> end (ms, median) |\n");
-  std::printf("|---|---|---|---|---|\n");
+  std::printf("| on the server | xruns | target (2x idle + 10) | late frames | latency start -> end (ms, median) | "
+              "worker ms a frame, median | worker p99 |\n");
+  std::printf("|---|---|---|---|---|---|---|\n");
   for (const auto& m : modes) {
-    std::vector<double> x, late, a, b;
+    std::vector<double> x, late, a, b, cm, cp;
     for (const auto& s : results[m]) {
+      cm.push_back(s.computeMedian);
+      cp.push_back(s.computeP99);
       x.push_back(s.xruns);
       late.push_back(s.late);
       a.push_back(s.startLatencyMs);
@@ -167,16 +179,19 @@ int main(int argc, char** argv) {
     }
     const char* name = m == "idle"         ? "nothing (idle)"
                        : m == "headless"   ? "musicmill, headless"
+                       : m == "headless-torchscript" ? "musicmill, headless, --executor torchscript"
                        : m == "ui"         ? "musicmill with the UI, at rest"
                                            : "musicmill with the UI, a pattern playing";
     std::printf("| %s | %.0f [%.0f-%.0f] | %s | ", name, median(x), *std::min_element(x.begin(), x.end()),
                 *std::max_element(x.begin(), x.end()),
                 m == "idle" ? "-" : (median(x) <= 2 * idle + 10 ? "met" : "missed"));
     if (m == "idle")
-      std::printf("- | - |\n");
+      std::printf("- | - | - | - |\n");
     else
-      std::printf("%.0f [%.0f-%.0f] | %.1f -> %.1f |\n", median(late), *std::min_element(late.begin(), late.end()),
-                  *std::max_element(late.begin(), late.end()), median(a), median(b));
+      std::printf("%.0f [%.0f-%.0f] | %.1f -> %.1f | %.3f [%.3f-%.3f] | %.3f [%.3f-%.3f] |\n", median(late),
+                  *std::min_element(late.begin(), late.end()), *std::max_element(late.begin(), late.end()), median(a),
+                  median(b), median(cm), *std::min_element(cm.begin(), cm.end()), *std::max_element(cm.begin(), cm.end()),
+                  median(cp), *std::min_element(cp.begin(), cp.end()), *std::max_element(cp.begin(), cp.end()));
   }
   return 0;
 }

@@ -8,13 +8,80 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <string>
 
+#if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
+#include <immintrin.h>
+#define MM_NATIVE_AVX2 1
+#endif
+
 namespace mm {
 
 namespace {
+
+#if MM_NATIVE_AVX2
+// A few output steps (nout <= 4) against a weight matrix: the deep layers of a streaming
+// model, where one frame is one or two steps and every weight is used that often. BLAS's
+// sgemm packs the whole weight matrix into its own layout on every call (for the v2-size
+// model: 100 MB a frame read, written and read again); this reads each weight row once
+// and keeps the steps' inputs in L1/L2. AVX2 + FMA, chosen at run time.
+bool cpuHasAvx2Fma() {
+  static const bool has = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return has;
+}
+
+__attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
+  __m128 x = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  x = _mm_add_ps(x, _mm_movehl_ps(x, x));
+  x = _mm_add_ss(x, _mm_shuffle_ps(x, x, 1));
+  return _mm_cvtss_f32(x);
+}
+
+// y[t*cout + o] = beta*y[t*cout + o] + sum_j w[o*depth + j] * a[t*lda + j], t < T.
+template <int T>
+__attribute__((target("avx2,fma"))) void fewStepsAvx2(int cout, int depth, const float* w, const float* a, int lda,
+                                                      float beta, float* y) {
+  for (int o = 0; o < cout; ++o) {
+    const float* wr = w + static_cast<size_t>(o) * depth;
+    __m256 acc0[T], acc1[T];
+    for (int t = 0; t < T; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 16 <= depth; j += 16) {
+      const __m256 w0 = _mm256_loadu_ps(wr + j), w1 = _mm256_loadu_ps(wr + j + 8);
+      for (int t = 0; t < T; ++t) {
+        const float* at = a + static_cast<size_t>(t) * lda + j;
+        acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(at), acc0[t]);
+        acc1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(at + 8), acc1[t]);
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const float* at = a + static_cast<size_t>(t) * lda;
+      float s = sum8(_mm256_add_ps(acc0[t], acc1[t]));
+      for (int k = j; k < depth; ++k) s += wr[k] * at[k];
+      float& out = y[static_cast<size_t>(t) * cout + o];
+      out = beta * out + s;
+    }
+  }
+}
+
+bool fewSteps(int nout, int cout, int depth, const float* w, const float* a, int lda, float beta, float* y) {
+  // MM_NATIVE_BLAS_ONLY=1: every convolution through BLAS (bench/README.md compares both).
+  static const bool blasOnly = std::getenv("MM_NATIVE_BLAS_ONLY") && std::string(std::getenv("MM_NATIVE_BLAS_ONLY")) == "1";
+  if (blasOnly || !cpuHasAvx2Fma()) return false;
+  switch (nout) {
+    case 1: fewStepsAvx2<1>(cout, depth, w, a, lda, beta, y); return true;
+    case 2: fewStepsAvx2<2>(cout, depth, w, a, lda, beta, y); return true;
+    case 3: fewStepsAvx2<3>(cout, depth, w, a, lda, beta, y); return true;
+    case 4: fewStepsAvx2<4>(cout, depth, w, a, lda, beta, y); return true;
+    default: return false;
+  }
+}
+#else
+bool fewSteps(int, int, int, const float*, const float*, int, float, float*) { return false; }
+#endif
 
 void ensure(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
@@ -177,7 +244,9 @@ void NativeNet::conv(Conv& c, const float* x, int n, float* y) {
     for (int t = 0; t < nout; ++t) std::memcpy(y + static_cast<size_t>(t) * c.cout, c.bias.data(), sizeof(float) * c.cout);
     beta = 1.f;
   }
-  if (nout == 1)
+  if (fewSteps(nout, c.cout, depth, c.weight.data(), a, lda, beta, y)) {
+    // done
+  } else if (nout == 1)
     cblas_sgemv(CblasRowMajor, CblasNoTrans, c.cout, depth, 1.f, c.weight.data(), depth, a, 1, beta, y, 1);
   else
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, nout, c.cout, depth, 1.f, a, lda, c.weight.data(), depth,
