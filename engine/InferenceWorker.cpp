@@ -214,6 +214,9 @@ void InferenceWorker::reloadModel() {
   // The fresh copy runs where this one ran (TorchScript stays TorchScript when asked for).
   opt.executor = model_->info().executor == "native" ? ModelRuntime::Options::Executor::Auto
                                                       : ModelRuntime::Options::Executor::TorchScript;
+  // bf16 weights stay bf16 (the note says so only when they were taken).
+  if (model_->info().bf16Weights)
+    opt.weights = ModelRuntime::Options::Weights::Bf16;
   try {
     auto fresh = ModelRuntime::load(path, opt);
     // The file may have been replaced on disk since the show started: a different model

@@ -440,6 +440,36 @@ double compareWithTorchScript(torch::jit::Module& m, NativeNet& net, const Model
   return worst;
 }
 
+// The output level of `b`'s difference from `a` against `a`'s own, in dB, on a test
+// signal through encode and decode (calls of 1, 3 and 2 frames; both reset afterwards).
+double differenceDb(NativeNet& a, NativeNet& b, const ModelInfo& info) {
+  uint32_t seed = 424242u;
+  double err = 0, level = 0;
+  for (int frames : {1, 3, 2}) {
+    const int n = frames * info.ratio;
+    std::vector<float> x(static_cast<size_t>(n));
+    for (size_t k = 0; k < x.size(); ++k) {
+      seed = seed * 1664525u + 1013904223u;
+      x[k] = 0.3f * static_cast<float>(std::sin(0.017 * static_cast<double>(k))) +
+             0.2f * (static_cast<float>(seed >> 8) / 16777216.f - 0.5f);
+    }
+    std::vector<float> za(static_cast<size_t>(info.latentSize) * frames), zb(za.size());
+    std::vector<float> ya(static_cast<size_t>(info.outChannels) * n), yb(ya.size());
+    a.encode(x.data(), n, za.data());
+    b.encode(x.data(), n, zb.data());
+    a.decode(za.data(), frames, ya.data());
+    b.decode(zb.data(), frames, yb.data());
+    for (size_t i = 0; i < ya.size(); ++i) {
+      err += static_cast<double>(ya[i] - yb[i]) * (ya[i] - yb[i]);
+      level += static_cast<double>(ya[i]) * ya[i];
+    }
+  }
+  a.reset();
+  b.reset();
+  if (!std::isfinite(err)) return 1e9;
+  return 10.0 * std::log10(std::max(err, 1e-30) / std::max(level, 1e-30));
+}
+
 }  // namespace native
 
 }  // namespace
@@ -689,6 +719,29 @@ std::unique_ptr<ModelRuntime> ModelRuntime::load(const std::string& path, const 
         m.eval();
       } catch (const std::exception& e) {
         throw ModelError(ModelErrorKind::LoadFailed, file + " could not be loaded again: " + firstLine(e.what()) + ".");
+      }
+    }
+  }
+
+  if (opt.weights == Options::Weights::Bf16) {
+    if (!rt->impl_->native) {
+      info.warnings.push_back(file + ": bf16 weights need the native executor, which does not run this model (" +
+                              info.executorNote + "); it plays in fp32.");
+    } else {
+      auto half = std::make_unique<NativeNet>(*rt->impl_->native);
+      half->useBf16();
+      const double db = native::differenceDb(*rt->impl_->native, *half, info);
+      char text[160];
+      if (db <= opt.bf16ToleranceDb) {
+        std::snprintf(text, sizeof text, "; bf16 weights: the output differs from fp32 by %.1f dB of its level "
+                      "(allowed: %.0f dB or less)", db, opt.bf16ToleranceDb);
+        rt->impl_->native = std::move(half);
+        info.executorNote += text;
+        info.bf16Weights = true;
+      } else {
+        std::snprintf(text, sizeof text, "%.1f dB of its level (allowed: %.0f dB or less)", db, opt.bf16ToleranceDb);
+        info.warnings.push_back(file + ": bf16 weights refused: with them the output differs from fp32 by " + text +
+                                "; it plays in fp32.");
       }
     }
   }

@@ -84,6 +84,7 @@ struct ModelInfo {
   // stays on TorchScript, or how close the native path came to it.
   std::string executor = "torchscript";
   std::string executorNote;
+  bool bf16Weights = false;  // the native executor reads bfloat16 weights (Options::weights)
 };
 
 
@@ -130,6 +131,14 @@ class ModelRuntime {
     // torchscript`). The native executor is CPU only.
     enum class Executor { Auto, TorchScript };
     Executor executor = Executor::Auto;
+    // Bf16 (`--weights bf16`): on the native executor, weights rounded to bfloat16 and the
+    // memory-bound layers read from 2-byte copies (half the bytes a frame). Measured at
+    // load against fp32 on a test signal: a model whose output moves by more than
+    // bf16ToleranceDb (error RMS against the output's RMS) is refused and plays in fp32,
+    // with a warning saying so; so is a model on TorchScript.
+    enum class Weights { Fp32, Bf16 };
+    Weights weights = Weights::Fp32;
+    double bf16ToleranceDb = -30.0;
   };
 
   // Throws ModelError. Loads, discovers the interface and (by default) probes once.

@@ -67,6 +67,53 @@ __attribute__((target("avx2,fma"))) void fewStepsAvx2(int cout, int depth, const
   }
 }
 
+// The same with bfloat16 weights: 16 at a time widened to float (a bf16 is the top half
+// of a float32).
+template <int T>
+__attribute__((target("avx2,fma"))) void fewStepsBf16Avx2(int cout, int depth, const uint16_t* w, const float* a,
+                                                          int lda, float beta, float* y) {
+  for (int o = 0; o < cout; ++o) {
+    const uint16_t* wr = w + static_cast<size_t>(o) * depth;
+    __m256 acc0[T], acc1[T];
+    for (int t = 0; t < T; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
+    int j = 0;
+    for (; j + 16 <= depth; j += 16) {
+      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + j));
+      const __m256 w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(raw)), 16));
+      const __m256 w1 =
+          _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(raw, 1)), 16));
+      for (int t = 0; t < T; ++t) {
+        const float* at = a + static_cast<size_t>(t) * lda + j;
+        acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(at), acc0[t]);
+        acc1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(at + 8), acc1[t]);
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const float* at = a + static_cast<size_t>(t) * lda;
+      float s = sum8(_mm256_add_ps(acc0[t], acc1[t]));
+      for (int k = j; k < depth; ++k) {
+        const uint32_t bits = static_cast<uint32_t>(wr[k]) << 16;
+        float wk;
+        std::memcpy(&wk, &bits, sizeof wk);
+        s += wk * at[k];
+      }
+      float& out = y[static_cast<size_t>(t) * cout + o];
+      out = beta * out + s;
+    }
+  }
+}
+
+bool fewStepsBf16(int nout, int cout, int depth, const uint16_t* w, const float* a, int lda, float beta, float* y) {
+  if (!cpuHasAvx2Fma()) return false;
+  switch (nout) {
+    case 1: fewStepsBf16Avx2<1>(cout, depth, w, a, lda, beta, y); return true;
+    case 2: fewStepsBf16Avx2<2>(cout, depth, w, a, lda, beta, y); return true;
+    case 3: fewStepsBf16Avx2<3>(cout, depth, w, a, lda, beta, y); return true;
+    case 4: fewStepsBf16Avx2<4>(cout, depth, w, a, lda, beta, y); return true;
+    default: return false;
+  }
+}
+
 bool fewSteps(int nout, int cout, int depth, const float* w, const float* a, int lda, float beta, float* y) {
   // MM_NATIVE_BLAS_ONLY=1: every convolution through BLAS (bench/README.md compares both).
   static const bool blasOnly = std::getenv("MM_NATIVE_BLAS_ONLY") && std::string(std::getenv("MM_NATIVE_BLAS_ONLY")) == "1";
@@ -81,7 +128,17 @@ bool fewSteps(int nout, int cout, int depth, const float* w, const float* a, int
 }
 #else
 bool fewSteps(int, int, int, const float*, const float*, int, float, float*) { return false; }
+bool fewStepsBf16(int, int, int, const uint16_t*, const float*, int, float, float*) { return false; }
 #endif
+
+// float -> bfloat16, rounded to nearest even (NaN kept a NaN).
+uint16_t toBf16(float f) {
+  uint32_t bits;
+  std::memcpy(&bits, &f, sizeof bits);
+  if ((bits & 0x7f800000u) == 0x7f800000u && (bits & 0x007fffffu)) return static_cast<uint16_t>((bits >> 16) | 0x40u);
+  bits += 0x7fffu + ((bits >> 16) & 1u);
+  return static_cast<uint16_t>(bits >> 16);
+}
 
 void ensure(std::vector<float>& v, size_t n) {
   if (v.size() < n) v.resize(n);
@@ -206,6 +263,25 @@ double NativeNet::weightBytes() const {
   return 4.0 * static_cast<double>(n);
 }
 
+void NativeNet::useBf16() {
+  auto round = [](Conv& c) {
+    c.weightBf16.resize(c.weight.size());
+    for (size_t i = 0; i < c.weight.size(); ++i) {
+      c.weightBf16[i] = toBf16(c.weight[i]);
+      const uint32_t bits = static_cast<uint32_t>(c.weightBf16[i]) << 16;
+      std::memcpy(&c.weight[i], &bits, sizeof(float));
+    }
+  };
+  for (auto* layers : {&encoder, &decoder})
+    for (Layer& l : *layers) {
+      round(l.conv);
+      if (l.op == Op::Residual) round(l.conv2);
+    }
+  round(out);
+  if (noise.channels > 0) round(noise.colour);
+  bf16_ = true;
+}
+
 void NativeNet::reset() {
   for (auto* layers : {&encoder, &decoder})
     for (Layer& l : *layers) {
@@ -244,7 +320,9 @@ void NativeNet::conv(Conv& c, const float* x, int n, float* y) {
     for (int t = 0; t < nout; ++t) std::memcpy(y + static_cast<size_t>(t) * c.cout, c.bias.data(), sizeof(float) * c.cout);
     beta = 1.f;
   }
-  if (fewSteps(nout, c.cout, depth, c.weight.data(), a, lda, beta, y)) {
+  if (!c.weightBf16.empty() && fewStepsBf16(nout, c.cout, depth, c.weightBf16.data(), a, lda, beta, y)) {
+    // done, from the 2-byte copy
+  } else if (fewSteps(nout, c.cout, depth, c.weight.data(), a, lda, beta, y)) {
     // done
   } else if (nout == 1)
     cblas_sgemv(CblasRowMajor, CblasNoTrans, c.cout, depth, 1.f, c.weight.data(), depth, a, 1, beta, y, 1);

@@ -25,6 +25,7 @@ class NativeNet {
   struct Conv {
     int cin = 0, cout = 0, kernel = 1, stride = 1, dilation = 1, pad = 0;
     std::vector<float> weight, bias;  // bias empty: none
+    std::vector<uint16_t> weightBf16;  // useBf16(): the same weights as bfloat16 (weight holds their values)
     std::vector<float> history;       // [pad][cin], the stream so far
     std::vector<float> initialHistory;
   };
@@ -63,6 +64,11 @@ class NativeNet {
   void decode(const float* z, int frames, float* out);
   // Back to the state the model was loaded with.
   void reset();
+  // Rounds every weight to bfloat16 (8 bits of mantissa, to nearest even) and reads the
+  // layers that run a few steps a call (the deep, memory-bound ones) from 2-byte copies:
+  // half the bytes a frame. The other layers compute with the same rounded values.
+  void useBf16();
+  bool bf16() const { return bf16_; }
   // Multiply-adds a frame makes (encode + decode), and weight bytes read per frame.
   double flopsPerFrame() const;
   double weightBytes() const;
@@ -72,6 +78,7 @@ class NativeNet {
   void conv(Conv& c, const float* x, int n, float* y);
   void grow(int frames);
   int ratio_ = 1, frames_ = 0;
+  bool bf16_ = false;
   double flops_ = 0;
   std::vector<float> act_, tmp_, tmp2_, col_, xbuf_, nz_, nzc_;
 };

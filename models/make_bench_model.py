@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Write a random-weight benchmark model with the published RAVE v2 sizes.
 
-    /usr/bin/python3 models/make_bench_model.py OUT.ts [--latent-size N] [--seed S]
+    /usr/bin/python3 models/make_bench_model.py OUT.ts [--size v2|v2_small] [--latent-size N] [--seed S]
 
 capacity 96, 16-band split front end (polyphase patch reshape), strides 4,4,4,2
 (ratio 16*128 = 2048 at 44.1 kHz, 46 ms per latent frame), 128 latent channels,
@@ -12,6 +12,12 @@ filtered-noise branch.  About 31.5 M parameters (printed).  Same v2 interface as
 the bundled model (models/INTERFACE.md).  The weights are random (scaled so the
 output stays bounded): it is for timing the runtime, not for listening.  Generated
 on demand; *.bench.ts files are git-ignored.
+
+--size v2_small: the sizes of RAVE's v2_small causal configuration as far as this
+family can take them: R = 512 (16 bands, strides 4,4,2), channel multipliers 1,2,4,8
+(96..768), 16 latents, about 7.7 M parameters.  Also the bundled family, so the native
+executor runs it; an official RAVE export is a different architecture and plays through
+TorchScript.
 """
 import argparse
 import os
@@ -34,11 +40,19 @@ DILATIONS = [1, 3, 9]
 SR = 44100
 
 
-def build(latent_size: int, seed: int) -> mmnn.ExportedModel:
+SIZES = {
+    # name: (strides, channel multipliers, full latent size)
+    "v2": (STRIDES, MULTS, LATENT),
+    "v2_small": ([4, 4, 2], [1, 2, 4, 8], 16),
+}
+
+
+def build(latent_size: int, seed: int, size: str = "v2") -> mmnn.ExportedModel:
     torch.manual_seed(seed)
-    ch = [CAPACITY * m for m in MULTS]
-    enc = mmnn.Encoder(BANDS, ch, STRIDES, LATENT, DILATIONS)
-    dec = mmnn.Decoder(BANDS, ch[::-1], STRIDES[::-1], LATENT, DILATIONS, noise=BANDS,
+    strides, mults, full = SIZES[size]
+    ch = [CAPACITY * m for m in mults]
+    enc = mmnn.Encoder(BANDS, ch, strides, full, DILATIONS)
+    dec = mmnn.Decoder(BANDS, ch[::-1], strides[::-1], full, DILATIONS, noise=BANDS,
                        up_kernel=1)
     # keep activations bounded through the residual stacks
     with torch.no_grad():
@@ -46,9 +60,9 @@ def build(latent_size: int, seed: int) -> mmnn.ExportedModel:
             if isinstance(m, mmnn.ResBlock):
                 m.c2.weight.mul_(0.3)
     ratio = BANDS
-    for s in STRIDES:
+    for s in strides:
         ratio *= s
-    return mmnn.ExportedModel(enc, dec, SR, ratio, latent_size, LATENT)
+    return mmnn.ExportedModel(enc, dec, SR, ratio, min(latent_size, full), full)
 
 
 def main():
@@ -58,20 +72,23 @@ def main():
                     help="latent_size exposed to the performer (<= 128; decode fills "
                          "the rest up to full_latent_size=128 with noise, as RAVE v2)")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--size", choices=sorted(SIZES), default="v2")
     ap.add_argument("--no-check", action="store_true")
     args = ap.parse_args()
     t0 = time.time()
-    model = build(args.latent_size, args.seed)
+    model = build(args.latent_size, args.seed, args.size)
+    full = SIZES[args.size][2]
+    args.latent_size = min(args.latent_size, full)
     n = sum(p.numel() for p in model.parameters())
     print(f"parameters: {n} ({n / 1e6:.2f} M); ratio {model.ratio}; "
-          f"latent {args.latent_size}/{LATENT}")
+          f"latent {args.latent_size}/{full}")
     mmnn.script_and_save(model, args.out)
     print(f"wrote {args.out} ({os.path.getsize(args.out) / 1e6:.1f} MB) "
           f"in {time.time() - t0:.1f} s")
     if not args.no_check:
         torch.set_flush_denormal(True)
-        if args.latent_size == LATENT:
-            rep = mmnn.check_export(args.out, model.ratio, LATENT, seconds=0.75)
+        if args.latent_size == full:
+            rep = mmnn.check_export(args.out, model.ratio, full, seconds=0.75)
             print("streaming check:", rep)
         torch.set_num_threads(1)
         m = torch.jit.load(args.out)

@@ -75,6 +75,8 @@ const Options kModel = {
     {"threads", "N", "intra-op threads of the model (default 1)"},
     {"executor", "auto|torchscript", "auto: the bundled family runs on the native executor (default); "
                                      "torchscript: every model through TorchScript"},
+    {"weights", "fp32|bf16", "bf16: the native executor reads bfloat16 weights (half the memory traffic), "
+                             "refused with a warning where the output would move by more than -30 dB"},
 };
 const Options kPartner = {
     {"model-b", "MODEL.ts|NAME", "a second model sounding with the first (blend.output, blend.latent, b.*)"},
@@ -193,7 +195,8 @@ std::vector<CommandSpec> makeSpecs() {
                 {"name", "NAME", "models add: the short name (default: the file's name)"},
                 {"json", nullptr, "print JSON"},
                 {"device", "D", "where compute per frame is measured (default cpu)"},
-                {"executor", "auto|torchscript", "which executor is measured (default auto)"}}});
+                {"executor", "auto|torchscript", "which executor is measured (default auto)"},
+                {"weights", "fp32|bf16", "which weights are measured (default fp32)"}}});
   c.push_back({"train", "", 0, 0, "train a model on folders of your audio (models/README.md)",
                {{"data", "DIR", "a folder of audio, read recursively (required; repeatable)"},
                 {"out", "MODEL.ts", "the model file to write (required); MODEL.train/ beside it keeps the work"},

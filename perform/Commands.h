@@ -50,6 +50,11 @@ inline ModelRuntime::Options::Executor executorOption(const Args& args) {
   return args.get("executor", "auto") == "torchscript" ? ModelRuntime::Options::Executor::TorchScript
                                                        : ModelRuntime::Options::Executor::Auto;
 }
+// --weights fp32|bf16 (main() refuses other values).
+inline ModelRuntime::Options::Weights weightsOption(const Args& args) {
+  return args.get("weights", "fp32") == "bf16" ? ModelRuntime::Options::Weights::Bf16
+                                               : ModelRuntime::Options::Weights::Fp32;
+}
 bool loadPartnerModel(const Args& args, const ModelRuntime::Options& options, const char* command,
                       std::unique_ptr<ModelRuntime>& partner);
 

@@ -28,6 +28,7 @@ void modelInfoJson(JsonWriter& j, const ModelInfo& i) {
       .key("written_by").value(i.writtenBy)
       .key("executor").value(i.executor)
       .key("executor_note").value(i.executorNote)
+      .key("bf16_weights").value(i.bf16Weights)
       .key("streaming").value(i.streaming < 0 ? std::string("not checked") : i.streaming ? "yes" : "no")
       .key("device").value(i.device)
       .key("methods").beginArray();
@@ -52,6 +53,7 @@ int runInspect(const Args& args, const char* argv0) {
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
   opt.executor = executorOption(args);
+  opt.weights = weightsOption(args);
   opt.checkStreaming = true;
   std::unique_ptr<ModelRuntime> model;
   try {

@@ -81,6 +81,7 @@ int listModels(const Args& args, const char* argv0) {
   ModelRuntime::Options opt;
   opt.device = args.get("device", "cpu");
   opt.executor = executorOption(args);
+  opt.weights = weightsOption(args);
   opt.checkStreaming = true;
   std::vector<ModelFigure> cache = readModelFigures();
   bool cacheChanged = false;
@@ -132,7 +133,7 @@ int listModels(const Args& args, const char* argv0) {
     double msPerFrame = -1;
     std::string measured;
     // Figures are kept per device and executor ("cpu/native"): each costs differently.
-    const std::string where = i.device + "/" + i.executor;
+    const std::string where = i.device + "/" + i.executor + (i.bf16Weights ? "/bf16" : "");
     for (const ModelFigure& x : cache)
       if (x.path == e.path && x.bytes == e.bytes && x.modifiedNs == e.modifiedNs && x.device == where) {
         msPerFrame = x.msPerFrame;

@@ -139,6 +139,7 @@ int runPerform(const Args& args, const char* argv0) {
   mo.device = args.get("device", "cpu");
   mo.threads = args.getInt("threads", 1);
   mo.executor = executorOption(args);
+  mo.weights = weightsOption(args);
   mo.checkStreaming = true;  // an export without streaming would click at every block: say so
   std::unique_ptr<ModelRuntime> model;
   try {

@@ -143,6 +143,7 @@ int runRender(const Args& args, const char* argv0) {
   opt.device = args.get("device", "cpu");
   opt.threads = args.getInt("threads", 1);
   opt.executor = executorOption(args);
+  opt.weights = weightsOption(args);
   opt.checkStreaming = true;
   std::unique_ptr<ModelRuntime> model;
   try {

@@ -145,6 +145,7 @@ bool attachSetList(App& app) {
   mo.device = args.get("device", "cpu");
   mo.threads = args.getInt("threads", 1);
   mo.executor = executorOption(args);
+  mo.weights = weightsOption(args);
   auto sl = std::make_unique<SetListPart>(app, mo);
   SetListPlayer& player = sl->player_;
   player.defaultRampMs = args.getDouble("ramp-ms", 50.0);

@@ -60,6 +60,10 @@ int main(int argc, char** argv) {
       std::cerr << "musicmill " << args.command << ": --executor takes 'auto' or 'torchscript', not '" << e << "'\n";
       return 2;
     }
+    if (const std::string w = args.get("weights", "fp32"); w != "fp32" && w != "bf16") {
+      std::cerr << "musicmill " << args.command << ": --weights takes 'fp32' or 'bf16', not '" << w << "'\n";
+      return 2;
+    }
     if (args.command == "inspect") return mm::runInspect(args, argv[0]);
     if (args.command == "render") return mm::runRender(args, argv[0]);
     if (args.command == "params") return mm::runParams(args, argv[0]);

@@ -97,3 +97,56 @@ TEST_CASE("native executor: other architectures stay on TorchScript and inspect 
   CHECK(bad.status == 2);
   CHECK(bad.output.find("--executor takes 'auto' or 'torchscript', not 'fast'") != std::string::npos);
 }
+
+TEST_CASE("bf16 weights: taken within the tolerance, refused beyond it or off the native executor", "[native][model]") {
+  const std::string drums = sourcePath("models/musicmill_drums.ts");
+  ModelRuntime::Options o;
+  o.weights = ModelRuntime::Options::Weights::Bf16;
+  auto half = ModelRuntime::load(drums, o);
+  auto full = ModelRuntime::load(drums);
+  INFO(half->info().executorNote);
+  REQUIRE(half->info().bf16Weights);
+  CHECK(!full->info().bf16Weights);
+  CHECK(half->info().executorNote.find("bf16 weights: the output differs from fp32 by") != std::string::npos);
+  // The same stream through both: the difference is there (the weights really are
+  // bfloat16) and far under the music.
+  const int R = full->info().ratio, L = full->info().latentSize;
+  const std::vector<float> x = burstySignal(2 * 44100);
+  double err = 0, level = 0;
+  for (size_t at = 0; at + static_cast<size_t>(R) <= x.size(); at += static_cast<size_t>(R)) {
+    std::vector<float> z(static_cast<size_t>(L)), ya(static_cast<size_t>(R)), yb(ya.size());
+    full->encode(x.data() + at, R, z.data());
+    full->decode(z.data(), 1, ya.data());
+    half->encode(x.data() + at, R, z.data());
+    half->decode(z.data(), 1, yb.data());
+    for (int i = 0; i < R; ++i) {
+      err += static_cast<double>(ya[static_cast<size_t>(i)] - yb[static_cast<size_t>(i)]) *
+             (ya[static_cast<size_t>(i)] - yb[static_cast<size_t>(i)]);
+      level += static_cast<double>(ya[static_cast<size_t>(i)]) * ya[static_cast<size_t>(i)];
+    }
+  }
+  const double db = 10 * std::log10(err / level);
+  std::printf("bundled drums, bf16 weights against fp32 over 2 s: %.1f dB\n", db);
+  CHECK(db < -30);
+  CHECK(db > -140);
+
+  // A tolerance the model cannot meet: refused, said, played in fp32.
+  o.bf16ToleranceDb = -150;
+  auto strict = ModelRuntime::load(drums, o);
+  CHECK(!strict->info().bf16Weights);
+  CHECK(strict->info().executor == "native");
+  bool said = false;
+  for (const auto& w : strict->info().warnings) said = said || w.find("bf16 weights refused") != std::string::npos;
+  CHECK(said);
+
+  // A model on TorchScript cannot take them.
+  o.bf16ToleranceDb = -30;
+  auto synth = ModelRuntime::load(sourcePath("models/musicmill_synth.ts"), o);
+  CHECK(!synth->info().bf16Weights);
+  said = false;
+  for (const auto& w : synth->info().warnings) said = said || w.find("bf16 weights need the native executor") != std::string::npos;
+  CHECK(said);
+  const CommandResult bad = runCommand(binary() + " inspect --weights int4 " + drums + " 2>&1");
+  CHECK(bad.status == 2);
+  CHECK(bad.output.find("--weights takes 'fp32' or 'bf16', not 'int4'") != std::string::npos);
+}
