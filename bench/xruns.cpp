@@ -6,6 +6,7 @@
 //   headless  the real `musicmill perform --headless` playing the model (inputs unconnected)
 //   headless-torchscript  the same with `--executor torchscript` (the model through
 //             TorchScript even where the native executor would run it: before/after)
+//   headless-bf16  the same with `--weights bf16`
 //   ui        the same with the fullscreen UI on a private Xvfb of --size (at rest)
 //   ui-playing  the same with the demo beatbox take looping as a pattern source, so the
 //             model plays and the UI's meters and latent plot move every frame
@@ -14,7 +15,7 @@
 //
 //   build-bench/bench/mm_bench_xruns [--seconds 30] [--runs 3] [--buffer 128] [--settle 5]
 //                                    [--size 1920x1080] [--model PATH]
-//                                    [--modes idle,headless,headless-torchscript,ui,ui-playing]
+//                                    [--modes idle,headless,headless-torchscript,headless-bf16,ui,ui-playing]
 //
 // Target (issue 17): with the instrument playing, at most 2x the idle server's xruns + 10.
 #include <algorithm>
@@ -96,7 +97,8 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--help" || std::string(argv[i]) == "-h") {
       std::printf("usage: mm_bench_xruns [--seconds 30] [--runs 3] [--buffer 128] [--settle 5] [--size 1920x1080]\n"
-                  "                      [--model PATH] [--modes idle,headless,headless-torchscript,ui,ui-playing]\n");
+                  "                      [--model PATH] [--modes idle,headless,headless-torchscript,headless-bf16,\n"
+                  "                                                    ui,ui-playing]\n");
       return 0;
     }
   const double seconds = std::atof(arg(argc, argv, "--seconds", "30").c_str());
@@ -112,8 +114,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   for (const auto& m : modes)
-    if (m != "idle" && m != "headless" && m != "headless-torchscript" && m != "ui" && m != "ui-playing") {
-      std::fprintf(stderr, "mm_bench_xruns: --modes takes idle, headless, headless-torchscript, ui and ui-playing, not '%s'\n",
+    if (m != "idle" && m != "headless" && m != "headless-torchscript" && m != "headless-bf16" && m != "ui" &&
+        m != "ui-playing") {
+      std::fprintf(stderr,
+                   "mm_bench_xruns: --modes takes idle, headless, headless-torchscript, headless-bf16, ui and ui-playing, "
+                   "not '%s'\n",
                    m.c_str());
       return 2;
     }
@@ -130,8 +135,11 @@ int main(int argc, char** argv) {
       std::string why;
       if (m == "idle") {
         s.xruns = static_cast<double>(mmtest::serverOwnXruns(seconds));
-      } else if (m == "headless" || m == "headless-torchscript") {
-        if (!playWindow(model, true, false, m == "headless" ? "" : " --executor torchscript", settle, seconds, s, why)) {
+      } else if (m == "headless" || m == "headless-torchscript" || m == "headless-bf16") {
+        const std::string extra = m == "headless-torchscript" ? " --executor torchscript"
+                                  : m == "headless-bf16"      ? " --weights bf16"
+                                                              : "";
+        if (!playWindow(model, true, false, extra, settle, seconds, s, why)) {
           std::fprintf(stderr, "mm_bench_xruns: %s\n", why.c_str());
           return 1;
         }
@@ -180,6 +188,7 @@ int main(int argc, char** argv) {
     const char* name = m == "idle"         ? "nothing (idle)"
                        : m == "headless"   ? "musicmill, headless"
                        : m == "headless-torchscript" ? "musicmill, headless, --executor torchscript"
+                       : m == "headless-bf16" ? "musicmill, headless, --weights bf16"
                        : m == "ui"         ? "musicmill with the UI, at rest"
                                            : "musicmill with the UI, a pattern playing";
     std::printf("| %s | %.0f [%.0f-%.0f] | %s | ", name, median(x), *std::min_element(x.begin(), x.end()),
