@@ -12,6 +12,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 
 #if (defined(__x86_64__) || defined(__i386__)) && defined(__GNUC__)
 #include <immintrin.h>
@@ -40,17 +41,37 @@ __attribute__((target("avx2,fma"))) inline float sum8(__m256 v) {
   return _mm_cvtss_f32(x);
 }
 
+// Sixteen weights from j on as two vectors of floats, and one weight as a float: from
+// float32, or from bfloat16 widened (a bf16 is the top half of a float32).
+__attribute__((target("avx2,fma"))) inline void load16(const float* w, __m256& w0, __m256& w1) {
+  w0 = _mm256_loadu_ps(w);
+  w1 = _mm256_loadu_ps(w + 8);
+}
+__attribute__((target("avx2,fma"))) inline void load16(const uint16_t* w, __m256& w0, __m256& w1) {
+  const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w));
+  w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(raw)), 16));
+  w1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(raw, 1)), 16));
+}
+inline float one(float w) { return w; }
+inline float one(uint16_t w) {
+  const uint32_t bits = static_cast<uint32_t>(w) << 16;
+  float f;
+  std::memcpy(&f, &bits, sizeof f);
+  return f;
+}
+
 // y[t*cout + o] = beta*y[t*cout + o] + sum_j w[o*depth + j] * a[t*lda + j], t < T.
-template <int T>
-__attribute__((target("avx2,fma"))) void fewStepsAvx2(int cout, int depth, const float* w, const float* a, int lda,
+template <typename W, int T>
+__attribute__((target("avx2,fma"))) void fewStepsAvx2(int cout, int depth, const W* w, const float* a, int lda,
                                                       float beta, float* y) {
   for (int o = 0; o < cout; ++o) {
-    const float* wr = w + static_cast<size_t>(o) * depth;
+    const W* wr = w + static_cast<size_t>(o) * depth;
     __m256 acc0[T], acc1[T];
     for (int t = 0; t < T; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
     int j = 0;
     for (; j + 16 <= depth; j += 16) {
-      const __m256 w0 = _mm256_loadu_ps(wr + j), w1 = _mm256_loadu_ps(wr + j + 8);
+      __m256 w0, w1;
+      load16(wr + j, w0, w1);
       for (int t = 0; t < T; ++t) {
         const float* at = a + static_cast<size_t>(t) * lda + j;
         acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(at), acc0[t]);
@@ -60,75 +81,29 @@ __attribute__((target("avx2,fma"))) void fewStepsAvx2(int cout, int depth, const
     for (int t = 0; t < T; ++t) {
       const float* at = a + static_cast<size_t>(t) * lda;
       float s = sum8(_mm256_add_ps(acc0[t], acc1[t]));
-      for (int k = j; k < depth; ++k) s += wr[k] * at[k];
+      for (int k = j; k < depth; ++k) s += one(wr[k]) * at[k];
       float& out = y[static_cast<size_t>(t) * cout + o];
       out = beta * out + s;
     }
   }
 }
 
-// The same with bfloat16 weights: 16 at a time widened to float (a bf16 is the top half
-// of a float32).
-template <int T>
-__attribute__((target("avx2,fma"))) void fewStepsBf16Avx2(int cout, int depth, const uint16_t* w, const float* a,
-                                                          int lda, float beta, float* y) {
-  for (int o = 0; o < cout; ++o) {
-    const uint16_t* wr = w + static_cast<size_t>(o) * depth;
-    __m256 acc0[T], acc1[T];
-    for (int t = 0; t < T; ++t) acc0[t] = acc1[t] = _mm256_setzero_ps();
-    int j = 0;
-    for (; j + 16 <= depth; j += 16) {
-      const __m256i raw = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wr + j));
-      const __m256 w0 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_castsi256_si128(raw)), 16));
-      const __m256 w1 =
-          _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_cvtepu16_epi32(_mm256_extracti128_si256(raw, 1)), 16));
-      for (int t = 0; t < T; ++t) {
-        const float* at = a + static_cast<size_t>(t) * lda + j;
-        acc0[t] = _mm256_fmadd_ps(w0, _mm256_loadu_ps(at), acc0[t]);
-        acc1[t] = _mm256_fmadd_ps(w1, _mm256_loadu_ps(at + 8), acc1[t]);
-      }
-    }
-    for (int t = 0; t < T; ++t) {
-      const float* at = a + static_cast<size_t>(t) * lda;
-      float s = sum8(_mm256_add_ps(acc0[t], acc1[t]));
-      for (int k = j; k < depth; ++k) {
-        const uint32_t bits = static_cast<uint32_t>(wr[k]) << 16;
-        float wk;
-        std::memcpy(&wk, &bits, sizeof wk);
-        s += wk * at[k];
-      }
-      float& out = y[static_cast<size_t>(t) * cout + o];
-      out = beta * out + s;
-    }
-  }
-}
-
-bool fewStepsBf16(int nout, int cout, int depth, const uint16_t* w, const float* a, int lda, float beta, float* y) {
-  if (!cpuHasAvx2Fma()) return false;
-  switch (nout) {
-    case 1: fewStepsBf16Avx2<1>(cout, depth, w, a, lda, beta, y); return true;
-    case 2: fewStepsBf16Avx2<2>(cout, depth, w, a, lda, beta, y); return true;
-    case 3: fewStepsBf16Avx2<3>(cout, depth, w, a, lda, beta, y); return true;
-    case 4: fewStepsBf16Avx2<4>(cout, depth, w, a, lda, beta, y); return true;
-    default: return false;
-  }
-}
-
-bool fewSteps(int nout, int cout, int depth, const float* w, const float* a, int lda, float beta, float* y) {
-  // MM_NATIVE_BLAS_ONLY=1: every convolution through BLAS (bench/README.md compares both).
+template <typename W>
+bool fewSteps(int nout, int cout, int depth, const W* w, const float* a, int lda, float beta, float* y) {
+  // MM_NATIVE_BLAS_ONLY=1: every fp32 convolution through BLAS (bench/README.md compares both).
   static const bool blasOnly = std::getenv("MM_NATIVE_BLAS_ONLY") && std::string(std::getenv("MM_NATIVE_BLAS_ONLY")) == "1";
-  if (blasOnly || !cpuHasAvx2Fma()) return false;
+  if ((blasOnly && std::is_same<W, float>::value) || !cpuHasAvx2Fma()) return false;
   switch (nout) {
-    case 1: fewStepsAvx2<1>(cout, depth, w, a, lda, beta, y); return true;
-    case 2: fewStepsAvx2<2>(cout, depth, w, a, lda, beta, y); return true;
-    case 3: fewStepsAvx2<3>(cout, depth, w, a, lda, beta, y); return true;
-    case 4: fewStepsAvx2<4>(cout, depth, w, a, lda, beta, y); return true;
+    case 1: fewStepsAvx2<W, 1>(cout, depth, w, a, lda, beta, y); return true;
+    case 2: fewStepsAvx2<W, 2>(cout, depth, w, a, lda, beta, y); return true;
+    case 3: fewStepsAvx2<W, 3>(cout, depth, w, a, lda, beta, y); return true;
+    case 4: fewStepsAvx2<W, 4>(cout, depth, w, a, lda, beta, y); return true;
     default: return false;
   }
 }
 #else
-bool fewSteps(int, int, int, const float*, const float*, int, float, float*) { return false; }
-bool fewStepsBf16(int, int, int, const uint16_t*, const float*, int, float, float*) { return false; }
+template <typename W>
+bool fewSteps(int, int, int, const W*, const float*, int, float, float*) { return false; }
 #endif
 
 // float -> bfloat16, rounded to nearest even (NaN kept a NaN).
@@ -320,7 +295,7 @@ void NativeNet::conv(Conv& c, const float* x, int n, float* y) {
     for (int t = 0; t < nout; ++t) std::memcpy(y + static_cast<size_t>(t) * c.cout, c.bias.data(), sizeof(float) * c.cout);
     beta = 1.f;
   }
-  if (!c.weightBf16.empty() && fewStepsBf16(nout, c.cout, depth, c.weightBf16.data(), a, lda, beta, y)) {
+  if (!c.weightBf16.empty() && fewSteps(nout, c.cout, depth, c.weightBf16.data(), a, lda, beta, y)) {
     // done, from the 2-byte copy
   } else if (fewSteps(nout, c.cout, depth, c.weight.data(), a, lda, beta, y)) {
     // done

@@ -273,7 +273,9 @@ TEST_CASE("model attributes live: learn the target from a file over OSC, reset i
   REQUIRE(before > 0.05);
   CHECK(learned == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
   CHECK(reset == Approx(before).epsilon(0.05));
-  CHECK(doubled == Approx(2 * before).epsilon(0.05));
+  // Gain 2 doubles the level it follows (the reset one, itself within 5 % of the start:
+  // under load the start window can catch a little of the fixture's own settling).
+  CHECK(doubled == Approx(2 * reset).epsilon(0.05));
   CHECK(preset == Approx(0.8 / std::sqrt(2.0) * before).epsilon(0.1));
 }
 
