@@ -274,7 +274,7 @@ void NativeNet::reset() {
 void NativeNet::conv(Conv& c, const float* x, int n, float* y) {
   const int total = c.pad + n, nout = n / c.stride, depth = c.cin * c.kernel;
   float* xb = xbuf_.data();
-  std::memcpy(xb, c.history.data(), sizeof(float) * c.history.size());
+  if (c.pad > 0) std::memcpy(xb, c.history.data(), sizeof(float) * c.history.size());
   std::memcpy(xb + static_cast<size_t>(c.pad) * c.cin, x, sizeof(float) * static_cast<size_t>(n) * c.cin);
   const float* a = xb;
   int lda = c.stride * c.cin;
