@@ -5,6 +5,8 @@
 
 #include <arpa/inet.h>
 #include <jack/jack.h>
+#include <jack/midiport.h>
+#include <jack/ringbuffer.h>
 #include <lo/lo.h>
 #include <netinet/in.h>
 #include <rtmidi/RtMidi.h>
@@ -213,13 +215,39 @@ inline void writeText(const std::string& path, const std::string& text) {
   f << text;
 }
 
-// A controller on the test's JACK server: a JACK MIDI output port "<client>:out".
+// A controller on the test's JACK server: a JACK MIDI output port "<client>:out". Its own
+// JACK client, not RtMidi's: RtMidi's JACK output (5.0 here) unregisters its port and frees
+// its ring buffer before it closes its client, so its process callback can still be running
+// on them (the test process crashed at teardown once, 2026-12-08, in CI). Here the client is
+// deactivated first (jack_deactivate returns once no callback runs), then freed.
 class JackMidiSender {
  public:
-  explicit JackMidiSender(const std::string& client = "mmtester") : out_(RtMidi::UNIX_JACK, client) {
-    out_.openVirtualPort("out");
+  explicit JackMidiSender(const std::string& client = "mmtester") {
+    client_ = jack_client_open(client.c_str(), JackNoStartServer, nullptr);
+    if (!client_) return;
+    port_ = jack_port_register(client_, "out", JACK_DEFAULT_MIDI_TYPE, JackPortIsOutput, 0);
+    ring_ = jack_ringbuffer_create(1 << 14);
+    jack_set_process_callback(client_, &JackMidiSender::process, this);
+    if (!port_ || !ring_ || jack_activate(client_) != 0) close();
   }
-  void send(std::vector<unsigned char> bytes) { out_.sendMessage(&bytes); }
+  ~JackMidiSender() { close(); }
+  JackMidiSender(const JackMidiSender&) = delete;
+  JackMidiSender& operator=(const JackMidiSender&) = delete;
+
+  // One message, sent at the start of the next JACK period (messages keep their order).
+  // Dropped when there is no client or the queue stays full for a second.
+  void send(const std::vector<unsigned char>& bytes) {
+    if (!client_ || bytes.empty() || bytes.size() > 255) return;
+    unsigned char msg[256];
+    msg[0] = static_cast<unsigned char>(bytes.size());
+    std::memcpy(msg + 1, bytes.data(), bytes.size());
+    const size_t n = bytes.size() + 1;
+    for (int tries = 0; jack_ringbuffer_write_space(ring_) < n; ++tries) {
+      if (tries == 1000) return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    jack_ringbuffer_write(ring_, reinterpret_cast<const char*>(msg), n);  // one write: the reader sees all or none
+  }
   void cc(int channel, int number, int value) {
     send({static_cast<unsigned char>(0xB0 | (channel - 1)), static_cast<unsigned char>(number),
           static_cast<unsigned char>(value)});
@@ -233,7 +261,33 @@ class JackMidiSender {
   }
 
  private:
-  RtMidiOut out_;
+  static int process(jack_nframes_t frames, void* arg) {
+    auto* self = static_cast<JackMidiSender*>(arg);
+    void* out = jack_port_get_buffer(self->port_, frames);
+    jack_midi_clear_buffer(out);
+    while (jack_ringbuffer_read_space(self->ring_) > 0) {
+      unsigned char size = 0;
+      jack_ringbuffer_peek(self->ring_, reinterpret_cast<char*>(&size), 1);
+      if (jack_ringbuffer_read_space(self->ring_) < 1u + size) break;
+      unsigned char msg[256];
+      jack_ringbuffer_read(self->ring_, reinterpret_cast<char*>(msg), 1u + size);
+      if (jack_midi_data_t* ev = jack_midi_event_reserve(out, 0, size)) std::memcpy(ev, msg + 1, size);
+    }
+    return 0;
+  }
+  void close() {
+    if (client_) {
+      jack_deactivate(client_);
+      jack_client_close(client_);
+      client_ = nullptr;
+    }
+    if (ring_) jack_ringbuffer_free(ring_);
+    ring_ = nullptr;
+    port_ = nullptr;
+  }
+  jack_client_t* client_ = nullptr;
+  jack_port_t* port_ = nullptr;
+  jack_ringbuffer_t* ring_ = nullptr;
 };
 
 // Whether JACK port `name` has at least one connection (the instrument found it).
